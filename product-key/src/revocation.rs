@@ -1,0 +1,170 @@
+//! Signed revocation lists: the serials a vendor has withdrawn, shipped offline.
+
+use data_encoding::BASE64;
+
+use crate::day::Day;
+use crate::error::RevocationError;
+use crate::ids::{KeyId, Product, Serial};
+use crate::trusted::{SignatureFailure, TrustedKeys};
+
+/// The ASCII context that lists are signed under, with its terminating zero.
+pub const LIST_CONTEXT: &[u8; 19] = b"revocation-list-v1\0";
+/// The armour's first line.
+pub const BEGIN: &str = "-----BEGIN REVOCATION LIST-----";
+/// The armour's last line.
+pub const END: &str = "-----END REVOCATION LIST-----";
+const FORMAT_V1: u8 = 0x01;
+
+/// A revocation list whose layout is sound. Only [`RevocationList::open`] also checks its
+/// signature and product; a list from anywhere else is not yet trusted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevocationList {
+    /// Id of the key that signs the list.
+    pub key_id: KeyId,
+    /// The product whose keys it revokes (every major version).
+    pub product: Product,
+    /// Grows with every list published; a product refuses one older than it has seen.
+    pub sequence: u32,
+    /// The day the list was made.
+    pub issued: Day,
+    serials: Vec<Serial>,
+}
+
+impl RevocationList {
+    /// A list of `serials` (sorted and deduplicated here).
+    pub fn new(
+        key_id: KeyId,
+        product: Product,
+        sequence: u32,
+        issued: Day,
+        mut serials: Vec<Serial>,
+    ) -> RevocationList {
+        serials.sort_unstable();
+        serials.dedup();
+        RevocationList { key_id, product, sequence, issued, serials }
+    }
+
+    /// The revoked serials, ascending.
+    pub fn serials(&self) -> &[Serial] {
+        &self.serials
+    }
+
+    /// Whether `serial` is revoked.
+    pub fn contains(&self, serial: Serial) -> bool {
+        self.serials.binary_search(&serial).is_ok()
+    }
+
+    /// The binary list (without the signature).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let product = self.product.as_str().as_bytes();
+        let mut out = Vec::with_capacity(16 + product.len() + 8 * self.serials.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&self.key_id.0);
+        out.push(product.len() as u8);
+        out.extend_from_slice(product);
+        out.extend_from_slice(&self.sequence.to_be_bytes());
+        out.extend_from_slice(&self.issued.days().to_be_bytes());
+        // A list of more than 4 billion serials cannot be built by a vendor.
+        out.extend_from_slice(&(self.serials.len() as u32).to_be_bytes());
+        for s in &self.serials {
+            out.extend_from_slice(&s.get().to_be_bytes());
+        }
+        out
+    }
+
+    /// Parses the binary list (without the signature), checking every rule of its layout.
+    pub fn from_bytes(bytes: &[u8]) -> Result<RevocationList, RevocationError> {
+        let short = RevocationError::Truncated;
+        let (&format, rest) = bytes.split_first().ok_or(short.clone())?;
+        if format != FORMAT_V1 {
+            return Err(RevocationError::UnknownFormat(format));
+        }
+        let (key_id, rest) = rest.split_first_chunk::<4>().ok_or(short.clone())?;
+        let (&n, rest) = rest.split_first().ok_or(short.clone())?;
+        if rest.len() < usize::from(n) {
+            return Err(short);
+        }
+        let (product, rest) = rest.split_at(usize::from(n));
+        let product = std::str::from_utf8(product)
+            .ok()
+            .and_then(|p| Product::new(p).ok())
+            .ok_or(RevocationError::Product)?;
+        let (sequence, rest) = rest.split_first_chunk::<4>().ok_or(short.clone())?;
+        let (issued, rest) = rest.split_first_chunk::<2>().ok_or(short.clone())?;
+        let (count, rest) = rest.split_first_chunk::<4>().ok_or(short)?;
+        let count = u32::from_be_bytes(*count);
+        if u64::from(count) * 8 != rest.len() as u64 {
+            return Err(RevocationError::Count { count, bytes: rest.len() });
+        }
+        let mut serials = Vec::with_capacity(rest.len() / 8);
+        for chunk in rest.chunks_exact(8) {
+            let mut value = [0u8; 8];
+            value.copy_from_slice(chunk);
+            let serial = Serial::new(u64::from_be_bytes(value)).ok_or(RevocationError::SerialZero)?;
+            if serials.last().is_some_and(|last| *last >= serial) {
+                return Err(RevocationError::NotAscending);
+            }
+            serials.push(serial);
+        }
+        Ok(RevocationList {
+            key_id: KeyId(*key_id),
+            product,
+            sequence: u32::from_be_bytes(*sequence),
+            issued: Day::from_days(u16::from_be_bytes(*issued)),
+            serials,
+        })
+    }
+
+    /// Reads an armoured list, checks its signature against `trusted` and its product
+    /// against `product`. Every failure is an error: a list is never silently ignored.
+    pub fn open(text: &str, trusted: &TrustedKeys, product: &str) -> Result<RevocationList, RevocationError> {
+        let signed = dearmour(text)?;
+        if signed.len() < 64 {
+            return Err(RevocationError::Truncated);
+        }
+        let (list_bytes, signature) = signed.split_at(signed.len() - 64);
+        let list = RevocationList::from_bytes(list_bytes)?;
+        let mut sig = [0u8; 64];
+        sig.copy_from_slice(signature);
+        match trusted.check_signature(list.key_id, &signed_message(list_bytes), &sig) {
+            Ok(()) => {}
+            Err(SignatureFailure::UnknownSigner) => return Err(RevocationError::UnknownSigner(list.key_id)),
+            Err(SignatureFailure::BadSignature) => return Err(RevocationError::BadSignature),
+        }
+        if list.product.as_str() != product {
+            return Err(RevocationError::OtherProduct(list.product.to_string()));
+        }
+        Ok(list)
+    }
+}
+
+/// The message a list's signature covers.
+pub fn signed_message(list: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(LIST_CONTEXT.len() + list.len());
+    message.extend_from_slice(LIST_CONTEXT);
+    message.extend_from_slice(list);
+    message
+}
+
+/// Wraps `list || signature` in the armour, base64 in lines of 64 characters.
+pub fn armour(signed: &[u8]) -> String {
+    let body = BASE64.encode(signed);
+    let mut out = String::with_capacity(body.len() + body.len() / 64 + 80);
+    out.push_str(BEGIN);
+    out.push('\n');
+    for line in body.as_bytes().chunks(64) {
+        // Base64 output is ASCII.
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(END);
+    out.push('\n');
+    out
+}
+
+fn dearmour(text: &str) -> Result<Vec<u8>, RevocationError> {
+    let start = text.find(BEGIN).ok_or(RevocationError::NoArmour)? + BEGIN.len();
+    let len = text[start..].find(END).ok_or(RevocationError::NoArmour)?;
+    let body: Vec<u8> = text[start..start + len].bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    BASE64.decode(&body).map_err(|e| RevocationError::Base64 { position: e.position })
+}

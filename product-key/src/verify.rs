@@ -1,0 +1,128 @@
+//! Verification: the statuses of the format, in the order they are checked.
+
+use crate::day::Day;
+use crate::payload::{Expiry, Payload};
+use crate::revocation::RevocationList;
+use crate::status::{Finding, Status};
+use crate::text::{self, DecodedKey};
+use crate::trusted::{SignatureFailure, TrustedKeys};
+
+/// The ASCII context that keys are signed under, with its terminating zero.
+pub const KEY_CONTEXT: &[u8; 15] = b"license-key-v1\0";
+
+/// What a key is checked against, besides the trusted keys.
+#[derive(Clone, Copy, Debug)]
+pub struct Check<'a> {
+    /// The checking date (the caller's today in UTC, usually).
+    pub at: Day,
+    /// The organization the user entered, if any.
+    pub organization: Option<&'a str>,
+    /// A verified revocation list, if any.
+    pub revocations: Option<&'a RevocationList>,
+}
+
+impl<'a> Check<'a> {
+    /// A check on `at` with no organization and no revocation list.
+    pub fn on(at: Day) -> Check<'a> {
+        Check { at, organization: None, revocations: None }
+    }
+}
+
+/// The outcome of verifying a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// What was found; its status decides.
+    pub finding: Finding,
+    /// The decoded key, when the text and checksum were sound and the payload parsed.
+    pub key: Option<DecodedKey>,
+    /// Whether the signature verified with a trusted key (only then are the fields trusted).
+    pub trusted: bool,
+}
+
+impl Verdict {
+    /// The status.
+    pub fn status(&self) -> Status {
+        self.finding.status()
+    }
+
+    /// Whether the key is valid.
+    pub fn is_valid(&self) -> bool {
+        self.finding == Finding::Valid
+    }
+}
+
+/// The message a key's signature covers: the context, then the payload.
+pub fn signed_message(payload: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(KEY_CONTEXT.len() + payload.len());
+    message.extend_from_slice(KEY_CONTEXT);
+    message.extend_from_slice(payload);
+    message
+}
+
+/// Verifies a key's text for this product ([`crate::PRODUCT_CODE`] [`crate::MAJOR_VERSION`]).
+pub fn verify(text: &str, trusted: &TrustedKeys, check: &Check<'_>) -> Verdict {
+    match text::decode(text) {
+        Ok(key) => verify_decoded(key, trusted, check),
+        Err(e) => Verdict { finding: Finding::Malformed(e), key: None, trusted: false },
+    }
+}
+
+/// Verifies a decoded key, checking its signature strictly.
+pub fn verify_decoded(key: DecodedKey, trusted: &TrustedKeys, check: &Check<'_>) -> Verdict {
+    let signature =
+        trusted.check_signature(key.payload.key_id, &signed_message(&key.payload_bytes), &key.signature);
+    judge(key, signature, check)
+}
+
+/// Finishes a verdict once the signature's fate is known (by `verify_strict`, or by a batch
+/// check whose success implies it). Every verdict of the library goes through here.
+pub fn judge(key: DecodedKey, signature: Result<(), SignatureFailure>, check: &Check<'_>) -> Verdict {
+    let id = key.payload.key_id;
+    match signature {
+        Ok(()) => {
+            let finding = judge_fields(&key.payload, check);
+            Verdict { finding, key: Some(key), trusted: true }
+        }
+        Err(SignatureFailure::UnknownSigner) => {
+            Verdict { finding: Finding::UnknownSigner(id), key: Some(key), trusted: false }
+        }
+        Err(SignatureFailure::BadSignature) => {
+            Verdict { finding: Finding::BadSignature(id), key: Some(key), trusted: false }
+        }
+    }
+}
+
+fn judge_fields(payload: &Payload, check: &Check<'_>) -> Finding {
+    if payload.product.as_str() != crate::PRODUCT_CODE {
+        return Finding::OtherProduct { product: payload.product.clone(), major: payload.major };
+    }
+    if payload.major != crate::MAJOR_VERSION {
+        return Finding::OtherVersion { major: payload.major, expected: crate::MAJOR_VERSION };
+    }
+    if let Some(ext) = payload.extensions.iter().find(|e| e.is_critical()) {
+        // Version 1 knows no tag: every critical one is unknown.
+        return Finding::CriticalExtension(ext.tag.get());
+    }
+    if let Some(list) = check.revocations
+        && list.contains(payload.serial)
+    {
+        return Finding::Revoked { serial: payload.serial, sequence: list.sequence };
+    }
+    if u32::from(payload.issued.days()) > u32::from(check.at.days()) + 1 {
+        return Finding::NotYetValid { issued: payload.issued };
+    }
+    if let Expiry::LastDay(last_day) = payload.expires
+        && check.at > last_day
+    {
+        return Finding::Expired { last_day };
+    }
+    if let Some(entered) = check.organization
+        && !payload.organization.matches(entered)
+    {
+        return Finding::OrgMismatch {
+            issued_to: payload.organization.to_string(),
+            entered: entered.to_owned(),
+        };
+    }
+    Finding::Valid
+}

@@ -1,6 +1,51 @@
-//! Not built yet: see the open issue for this tool.
+//! keygen: the vendor's tool. Makes signing keys, issues product keys from edition
+//! templates (one, or a whole CSV export), keeps the hash-chained ledger, revokes keys.
 
-fn main() -> std::process::ExitCode {
-    eprintln!("keygen is not built yet");
-    std::process::ExitCode::from(1)
+mod atomic;
+mod batch;
+mod cli;
+mod commands;
+mod error;
+mod issue;
+mod keyfile;
+mod ledger;
+mod ledger_cmd;
+mod order;
+mod output;
+mod passphrase;
+mod record;
+mod revoke;
+mod template;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, LedgerCommand};
+use crate::error::Error;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            output::warn(&format!("keygen: {e}"));
+            e.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Init(args) => commands::init(&args),
+        Command::PublicKey(args) => commands::public_key(&args),
+        Command::Templates(args) => commands::templates(&args),
+        Command::Features => commands::features(),
+        Command::Issue(args) => issue::run(&args),
+        Command::Batch(args) => batch::run(&args),
+        Command::Ledger(LedgerCommand::Verify(args)) => ledger_cmd::verify(&args),
+        Command::Ledger(LedgerCommand::Find(args)) => ledger_cmd::find(&args),
+        Command::Revoke(args) => revoke::run(&args),
+        Command::GenerateDocs { dir } => commands::generate_docs(&dir),
+    }
 }

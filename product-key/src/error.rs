@@ -218,6 +218,12 @@ pub enum PublicKeyError {
     /// The encoding is not the canonical one of its point.
     #[error("the public key is not canonically encoded")]
     NotCanonical,
+    /// A PEM block of another kind (a private key, a certificate...).
+    #[error("the PEM block is a '{0}', not a 'PUBLIC KEY'")]
+    PemKind(String),
+    /// A `PUBLIC KEY` PEM that is not an Ed25519 SPKI document.
+    #[error("not an Ed25519 public key PEM: {0}")]
+    Pem(String),
     /// A small-order point, which would let almost any signature verify.
     #[error("the public key is weak (of small order) and cannot be trusted")]
     Weak,

@@ -48,6 +48,22 @@ impl TrustedKeys {
         self.add(&raw)
     }
 
+    /// Trusts a key written as an SPKI PEM (`-----BEGIN PUBLIC KEY-----`) or as 64 hex digits.
+    #[cfg(feature = "pem")]
+    pub fn add_text(&mut self, text: &str) -> Result<KeyId, PublicKeyError> {
+        use ed25519_dalek::pkcs8::DecodePublicKey;
+        let Some(start) = text.find("-----BEGIN ") else {
+            return self.add_hex(text);
+        };
+        let label = text[start + 11..].split("-----").next().unwrap_or_default();
+        if label != "PUBLIC KEY" {
+            return Err(PublicKeyError::PemKind(label.chars().take(40).collect()));
+        }
+        let key = VerifyingKey::from_public_key_pem(&text[start..])
+            .map_err(|e| PublicKeyError::Pem(e.to_string()))?;
+        self.add(key.as_bytes())
+    }
+
     /// Whether no key is trusted.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()

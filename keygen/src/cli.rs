@@ -1,0 +1,224 @@
+//! The command line, as clap structs. Values stay strings here: `plan` turns them into
+//! checked values so that a bad value is invalid input (exit 3), not a usage error.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Issue product keys for AST 8, keep the ledger of every key issued, and revoke keys.
+#[derive(Debug, Parser)]
+#[command(name = "keygen", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a new signing key: DIR/signing-key.pem (mode 0600) and DIR/public-key.pem.
+    Init(InitArgs),
+    /// Print the public key (SPKI PEM) and key_id of a signing key.
+    PublicKey(KeyArgs),
+    /// List the edition templates with their seats, features and validity.
+    Templates(TemplatesArgs),
+    /// Print the feature catalog.
+    Features,
+    /// Issue one key and record it in the ledger.
+    Issue(Box<IssueArgs>),
+    /// Issue keys for every row of a CSV export, all or nothing.
+    Batch(Box<BatchArgs>),
+    /// Read or check the ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Revoke keys: record it in the ledger and write the next signed revocation list.
+    Revoke(RevokeArgs),
+    /// Write shell completions and man pages for keygen into DIR.
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output folder.
+        dir: PathBuf,
+    },
+}
+
+/// `keygen init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder for signing-key.pem and public-key.pem (created if missing).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Encrypt the signing key with a passphrase (PBES2, scrypt + AES-256-CBC).
+    #[arg(long)]
+    pub encrypt: bool,
+    /// Read the passphrase from the first line of this file.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Where the signing key is and how to open it.
+#[derive(Debug, Args, Clone)]
+pub struct KeyArgs {
+    /// The signing key (PKCS#8 PEM, plain or encrypted).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
+    pub key: PathBuf,
+    /// Read the passphrase of an encrypted key from the first line of this file.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Where the templates are.
+#[derive(Debug, Args, Clone)]
+pub struct TemplatesArgs {
+    /// Folder of edition templates (*.toml).
+    #[arg(long, value_name = "DIR", env = "KEYGEN_TEMPLATES", default_value = "templates")]
+    pub templates: PathBuf,
+}
+
+/// `keygen issue`.
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// Edition template: a name in the templates folder, or a path to a .toml file.
+    #[arg(long, value_name = "T")]
+    pub template: String,
+    /// The customer's organization, as they will type it at unlock.
+    #[arg(long, value_name = "ORG")]
+    pub org: String,
+    /// Client seats: 1 to 65534, or "unlimited" (replaces the template's).
+    #[arg(long, value_name = "N|unlimited")]
+    pub seats: Option<String>,
+    /// Features, comma separated, or "all" (replaces the template's).
+    #[arg(long, value_name = "a,b,...")]
+    pub features: Option<String>,
+    /// Last valid day, or "never" (replaces the template's validity).
+    #[arg(long, value_name = "YYYY-MM-DD|never")]
+    pub expires: Option<String>,
+    /// The order this key is for; an order gets one key.
+    #[arg(long, value_name = "ID")]
+    pub order_id: Option<String>,
+    /// Who asked for the key (kept in the ledger).
+    #[arg(long, value_name = "TEXT")]
+    pub contact: Option<String>,
+    /// Serial, 1 to 16 hex digits (default: random). With --issued, makes the key reproducible.
+    #[arg(long, value_name = "HEX")]
+    pub serial: Option<String>,
+    /// Day of issue (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub issued: Option<String>,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// Print a JSON object instead of the key alone.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub templates: TemplatesArgs,
+}
+
+/// `keygen batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The CSV export: one row per key.
+    #[arg(long, value_name = "PATH")]
+    pub input: PathBuf,
+    /// Where to write the input rows with their keys.
+    #[arg(long, value_name = "PATH")]
+    pub output: PathBuf,
+    /// Template for every row (otherwise the `template` column).
+    #[arg(long, value_name = "T")]
+    pub template: Option<String>,
+    /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+    /// Day of issue for every row (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub issued: Option<String>,
+    /// Rows whose order_id is already in the ledger get the key recorded there.
+    #[arg(long)]
+    pub skip_issued: bool,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub templates: TemplatesArgs,
+}
+
+/// `keygen ledger ...`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Check the hash chain and that every recorded key verifies with the public key.
+    Verify(LedgerVerifyArgs),
+    /// Print the records that match, as JSON Lines.
+    Find(LedgerFindArgs),
+}
+
+/// `keygen ledger verify`.
+#[derive(Debug, Args)]
+pub struct LedgerVerifyArgs {
+    /// The public key the keys must verify with (SPKI PEM or 64 hex digits).
+    #[arg(long, value_name = "PATH")]
+    pub public_key: Option<PathBuf>,
+    /// Take the public key from this signing key instead (its folder also holds the ledger).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
+    pub key: PathBuf,
+    /// Read the passphrase of an encrypted key from the first line of this file.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+/// `keygen ledger find`.
+#[derive(Debug, Args)]
+pub struct LedgerFindArgs {
+    /// Records of this serial.
+    #[arg(long, value_name = "S")]
+    pub serial: Option<String>,
+    /// Records whose organization contains this text (caseless).
+    #[arg(long, value_name = "TEXT")]
+    pub org: Option<String>,
+    /// Records of this order.
+    #[arg(long, value_name = "ID")]
+    pub order_id: Option<String>,
+    /// The signing key whose folder holds the ledger.
+    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
+    pub key: PathBuf,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+/// `keygen revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// A serial to revoke (repeatable).
+    #[arg(long = "serial", value_name = "S", required = true)]
+    pub serials: Vec<String>,
+    /// Where to write the signed revocation list.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Why (kept in the ledger).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub key: KeyArgs,
+}

@@ -1,0 +1,89 @@
+//! `keygen issue`: one key from a template and overrides, recorded before it is shown.
+
+use std::process::ExitCode;
+
+use product_key::{Day, Serial};
+
+use crate::cli::IssueArgs;
+use crate::error::Error;
+use crate::ledger::{self, Ledger};
+use crate::order::{self, Overrides};
+use crate::record::{KeyRecord, now_rfc3339};
+use crate::{keyfile, output, template};
+
+/// Runs `keygen issue`.
+pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
+    // Every value is checked before the signing key is opened or the ledger touched.
+    let issued = match &args.issued {
+        Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
+        None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
+    };
+    let template = template::load(&args.template, &args.templates.templates)?;
+    let overrides = Overrides {
+        organization: &args.org,
+        seats: args.seats.as_deref(),
+        features: args.features.as_deref(),
+        expires: args.expires.as_deref(),
+    };
+    let terms = order::build(&template, &overrides, issued, &[',']).map_err(|problems| {
+        Error::Inputs(problems.into_iter().map(|(f, e)| format!("{}: {e}", f.flag())).collect())
+    })?;
+    let serial = match &args.serial {
+        Some(text) => Some(text.parse::<Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?),
+        None => None,
+    };
+    let order_id = non_empty(args.order_id.as_deref(), "--order-id")?;
+    let contact = args.contact.clone();
+
+    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let ledger_path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
+    let mut ledger = Ledger::open(&ledger_path, true)?
+        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
+    if let Some(o) = &order_id
+        && let Some(line) = ledger.order_ids.get(o)
+    {
+        return Err(Error::input(format!(
+            "order '{o}' was already issued a key ({}:{line}); see: keygen ledger find --order-id '{o}'",
+            ledger_path.display()
+        )));
+    }
+    let serial = match serial {
+        Some(s) if ledger.serials.contains(&s.get()) => {
+            return Err(Error::input(format!(
+                "serial {s} is already in the ledger {}",
+                ledger_path.display()
+            )));
+        }
+        Some(s) => s,
+        None => fresh_serial(&ledger.serials)?,
+    };
+    let mut payload = terms.payload(serial);
+    let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
+    let mut record = KeyRecord::new(key, &payload, &terms.template, order_id, contact);
+    let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
+    record.issued_at = Some(now_rfc3339());
+    ledger.append([&record])?;
+    drop(ledger);
+
+    output::print(&if args.json { format!("{shown}\n") } else { format!("{}\n", record.key) })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A random serial that the ledger does not hold.
+pub fn fresh_serial(taken: &std::collections::HashSet<u64>) -> Result<Serial, Error> {
+    use rand::TryRng;
+    loop {
+        let value =
+            rand::rngs::SysRng.try_next_u64().map_err(|e| crate::error::KeyError::Random(e.to_string()))?;
+        if let Some(s) = Serial::new(value).filter(|s| !taken.contains(&s.get())) {
+            return Ok(s);
+        }
+    }
+}
+
+fn non_empty(value: Option<&str>, flag: &str) -> Result<Option<String>, Error> {
+    match value.map(str::trim) {
+        Some("") => Err(Error::input(format!("{flag} is empty"))),
+        v => Ok(v.map(str::to_owned)),
+    }
+}

@@ -1,0 +1,256 @@
+//! The ledger: every key issued and every revocation, as hash-chained JSON Lines, appended
+//! under an exclusive lock and synced before a key is shown.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+/// `prev` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The ledger's default file name, beside the signing key.
+pub const FILE_NAME: &str = "ledger.jsonl";
+
+/// The ledger beside `key`, unless `explicit` names one.
+pub fn path_for(explicit: Option<&Path>, key: &Path) -> PathBuf {
+    match explicit {
+        Some(p) => p.to_owned(),
+        None => key.parent().unwrap_or(Path::new("")).join(FILE_NAME),
+    }
+}
+
+/// SHA-256 hex of a line's bytes without its line end.
+pub fn line_hash(line: &[u8]) -> String {
+    hex::encode(Sha256::digest(line))
+}
+
+/// The fields every kind of record is indexed by; the rest is ignored when indexing.
+#[derive(Deserialize)]
+struct Indexed {
+    serial: Option<String>,
+    order_id: Option<String>,
+    revoked: Option<Vec<String>>,
+    sequence: Option<u32>,
+}
+
+/// An open, exclusively locked ledger with the index needed to append to it.
+pub struct Ledger {
+    file: File,
+    path: PathBuf,
+    last_hash: String,
+    /// Serials issued.
+    pub serials: HashSet<u64>,
+    /// order_id → line number (from 1) of the record that issued it.
+    pub order_ids: HashMap<String, usize>,
+    /// Serials revoked so far.
+    pub revoked: BTreeSet<u64>,
+    /// Highest revocation list sequence written from this ledger (0: none).
+    pub last_sequence: u32,
+    lines: usize,
+}
+
+impl Ledger {
+    /// Opens and locks the ledger at `path`, creating it when `create` is set (else
+    /// `Ok(None)` when missing), and indexes it. A ledger whose last line is incomplete or
+    /// that holds an unreadable line is refused (exit 3).
+    pub fn open(path: &Path, create: bool) -> Result<Option<Ledger>, Error> {
+        let file = match OpenOptions::new().read(true).append(true).create(create).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
+            Err(e) => {
+                return Err(Error::Io {
+                    what: format!("cannot open the ledger {}", path.display()),
+                    source: e,
+                });
+            }
+        };
+        // A device or a fifo in its place would be read forever or written nowhere.
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::input(format!("the ledger {} is not a regular file", path.display())));
+        }
+        file.lock().map_err(Error::io(format!("cannot lock the ledger {}", path.display())))?;
+        let mut ledger = Ledger {
+            file,
+            path: path.to_owned(),
+            last_hash: GENESIS.to_owned(),
+            serials: HashSet::new(),
+            order_ids: HashMap::new(),
+            revoked: BTreeSet::new(),
+            last_sequence: 0,
+            lines: 0,
+        };
+        ledger.index()?;
+        Ok(Some(ledger))
+    }
+
+    fn index(&mut self) -> Result<(), Error> {
+        let file = self.file.try_clone().map_err(Error::io("cannot read the ledger"))?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        reader
+            .seek(SeekFrom::Start(0))
+            .map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?;
+            if n == 0 {
+                break;
+            }
+            self.lines += 1;
+            if line.last() != Some(&b'\n') {
+                return Err(Error::input(format!(
+                    "{}:{}: the last line is incomplete (a crash while writing?); keygen will not append \
+                     until it is repaired: check 'keygen ledger verify', then remove that line",
+                    self.path.display(),
+                    self.lines
+                )));
+            }
+            line.pop();
+            let rec: Indexed = serde_json::from_slice(&line).map_err(|e| {
+                Error::input(format!("{}:{}: not a ledger record: {e}", self.path.display(), self.lines))
+            })?;
+            if let Some(s) = rec.serial.as_deref().and_then(|s| u64::from_str_radix(s, 16).ok()) {
+                self.serials.insert(s);
+            }
+            if let Some(o) = rec.order_id {
+                self.order_ids.insert(o, self.lines);
+            }
+            for s in rec.revoked.iter().flatten() {
+                if let Ok(s) = u64::from_str_radix(s, 16) {
+                    self.revoked.insert(s);
+                }
+            }
+            if let Some(seq) = rec.sequence {
+                self.last_sequence = self.last_sequence.max(seq);
+            }
+            self.last_hash = line_hash(&line);
+        }
+        Ok(())
+    }
+
+    /// Appends records (chaining each with `prev`), then syncs. Either every record is
+    /// written and synced, or an error is returned.
+    pub fn append<'r, T: serde::Serialize + 'r>(
+        &mut self,
+        records: impl IntoIterator<Item = &'r T>,
+    ) -> Result<(), Error> {
+        let mut buf = Vec::new();
+        for record in records {
+            let json = serde_json::to_vec(record).map_err(|e| Error::input(format!("cannot record: {e}")))?;
+            self.chain(&json, &mut buf);
+        }
+        self.write(&buf)?;
+        self.sync()
+    }
+
+    /// Chains one record, serialized as a JSON object without `prev`, onto `buf` as its
+    /// ledger line: `prev` is added as the last field and the line ends with `\n`.
+    pub fn chain(&mut self, json: &[u8], buf: &mut Vec<u8>) {
+        let start = buf.len();
+        buf.extend_from_slice(json.strip_suffix(b"}").unwrap_or(json));
+        buf.extend_from_slice(b",\"prev\":\"");
+        buf.extend_from_slice(self.last_hash.as_bytes());
+        buf.extend_from_slice(b"\"}");
+        self.last_hash = line_hash(&buf[start..]);
+        buf.push(b'\n');
+        self.lines += 1;
+    }
+
+    /// Appends whole lines made by [`Ledger::chain`] in one write, without syncing.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.file
+            .write_all(bytes)
+            .map_err(Error::io(format!("cannot write the ledger {}", self.path.display())))
+    }
+
+    /// Flushes what was written to disk.
+    pub fn sync(&mut self) -> Result<(), Error> {
+        self.file.sync_data().map_err(Error::io(format!("cannot sync the ledger {}", self.path.display())))
+    }
+
+    /// Reads the lines with these numbers (from 1), for reusing recorded keys.
+    pub fn read_lines(&self, wanted: &BTreeSet<usize>) -> Result<HashMap<usize, Vec<u8>>, Error> {
+        let file = self.file.try_clone().map_err(Error::io("cannot read the ledger"))?;
+        let mut reader = BufReader::new(file);
+        reader.seek(SeekFrom::Start(0)).map_err(Error::io("cannot read the ledger"))?;
+        let mut out = HashMap::new();
+        let mut line = Vec::new();
+        let mut number = 0;
+        while out.len() < wanted.len() {
+            line.clear();
+            if reader.read_until(b'\n', &mut line).map_err(Error::io("cannot read the ledger"))? == 0 {
+                break;
+            }
+            number += 1;
+            if wanted.contains(&number) {
+                line.pop();
+                out.insert(number, line.clone());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What `ledger verify` found wrong, with the line it is on.
+pub struct Broken {
+    /// Line number from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// Reads a ledger line by line, calling `each(line_number, bytes)` on every complete line after
+/// checking its `prev`. Stops at the first broken line.
+pub fn walk(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8]) -> Result<(), String>,
+) -> Result<usize, Result<Broken, Error>> {
+    let file = File::open(path)
+        .map_err(|e| Err(Error::input(format!("cannot open the ledger {}: {e}", path.display()))))?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Err(Error::input(format!("the ledger {} is not a regular file", path.display()))));
+    }
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut expected = GENESIS.to_owned();
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Err(Error::io(format!("cannot read {}", path.display()))(e)))?;
+        if n == 0 {
+            return Ok(number);
+        }
+        number += 1;
+        let broken = |what: String| Ok(Broken { line: number, what });
+        if line.pop() != Some(b'\n') {
+            return Err(broken("the line is incomplete (a crash while writing?)".into()));
+        }
+        #[derive(Deserialize)]
+        struct Prev {
+            prev: Option<String>,
+        }
+        match serde_json::from_slice::<Prev>(&line) {
+            Err(e) => return Err(broken(format!("not a JSON record: {e}"))),
+            Ok(Prev { prev: None }) => return Err(broken("the record has no 'prev'".into())),
+            Ok(Prev { prev: Some(p) }) if p != expected => {
+                return Err(broken(
+                    "its 'prev' does not match the line before: a record was edited, removed or reordered"
+                        .into(),
+                ));
+            }
+            Ok(_) => {}
+        }
+        each(number, &line).map_err(|what| Ok(Broken { line: number, what }))?;
+        expected = line_hash(&line);
+    }
+}

@@ -1,0 +1,191 @@
+//! Edition templates (`templates/*.toml`), read strictly: unknown keys, missing keys and
+//! unknown feature names are errors naming the file and line.
+
+use std::path::{Path, PathBuf};
+
+use product_key::{FeatureSet, Seats};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::Error;
+
+/// A checked edition template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    /// The file's name without `.toml`, recorded with each key.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// One line about the edition.
+    pub description: Option<String>,
+    /// Client seats.
+    pub seats: Seats,
+    /// Granted features.
+    pub features: FeatureSet,
+    /// Days of validity: a key issued on D expires on D + N. `None` is perpetual.
+    pub valid_days: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: String,
+    description: Option<String>,
+    seats: Spanned<RawSeats>,
+    features: Spanned<Vec<Spanned<String>>>,
+    valid_days: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSeats {
+    Count(i64),
+    Word(String),
+}
+
+/// How a template is named on the command line: a path when it holds `/` or ends in
+/// `.toml`, else a name in the templates folder.
+pub fn resolve(arg: &str, dir: &Path) -> PathBuf {
+    if arg.contains('/') || arg.ends_with(".toml") {
+        PathBuf::from(arg)
+    } else {
+        dir.join(format!("{arg}.toml"))
+    }
+}
+
+/// Reads the template named by `arg`.
+pub fn load(arg: &str, dir: &Path) -> Result<Template, Error> {
+    let path = resolve(arg, dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::input(format!("template '{arg}' not found: no file {}", path.display()))
+        } else {
+            Error::input(format!("cannot read template {}: {e}", path.display()))
+        }
+    })?;
+    parse(&path, &text)
+}
+
+/// Parses a template's text; `path` names it in errors and gives its id.
+pub fn parse(path: &Path, text: &str) -> Result<Template, Error> {
+    let file = path.display();
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|s| format!(":{}", line_of(s.start))).unwrap_or_default();
+        Error::input(format!("{file}{at}: {}", e.message()))
+    })?;
+    let at = |offset: usize| format!("{file}:{}", line_of(offset));
+
+    let seats_at = at(raw.seats.span().start);
+    let seats = match raw.seats.into_inner() {
+        RawSeats::Count(n) => u16::try_from(n).ok().and_then(Seats::count),
+        RawSeats::Word(w) if w == "unlimited" => Some(Seats::Unlimited),
+        RawSeats::Word(_) => None,
+    }
+    .ok_or_else(|| Error::input(format!("{seats_at}: seats must be 1 to 65534 or \"unlimited\"")))?;
+
+    let features_at = at(raw.features.span().start);
+    let names = raw.features.into_inner();
+    if names.is_empty() {
+        return Err(Error::input(format!("{features_at}: features must name at least one feature")));
+    }
+    for n in &names {
+        if !n.get_ref().eq_ignore_ascii_case("all") && product_key::Feature::from_name(n.get_ref()).is_err() {
+            return Err(Error::input(format!(
+                "{}: unknown feature '{}' (see: keygen features)",
+                at(n.span().start),
+                n.get_ref()
+            )));
+        }
+    }
+    let features = FeatureSet::from_names(names.iter().map(|n| n.get_ref().as_str()))
+        .map_err(|e| Error::input(format!("{features_at}: {e}")))?;
+
+    let valid_days = match raw.valid_days {
+        None => None,
+        Some(v) => {
+            let n = u32::try_from(*v.get_ref()).ok().filter(|n| (1..=u32::from(u16::MAX)).contains(n));
+            Some(n.ok_or_else(|| {
+                Error::input(format!("{}: valid_days must be 1 or more", at(v.span().start)))
+            })?)
+        }
+    };
+    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(Template { id, name: raw.name, description: raw.description, seats, features, valid_days })
+}
+
+/// A template file and what reading it gave.
+pub type Loaded = (PathBuf, Result<Template, Error>);
+
+/// Every `*.toml` in `dir`, sorted by file name, each parsed or with its error.
+pub fn load_all(dir: &Path) -> Result<Vec<Loaded>, Error> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::input(format!("cannot read the templates folder {}: {e}", dir.display())))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|p| {
+            let parsed = std::fs::read_to_string(&p)
+                .map_err(|e| Error::input(format!("cannot read {}: {e}", p.display())))
+                .and_then(|text| parse(&p, &text));
+            (p, parsed)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(Path::new("t/x.toml"), text).map(|_| String::new()).unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn strict_with_lines() {
+        assert_eq!(
+            err("name = \"A\"\nseats = 5\nfeatures = [\"edi\",\n \"teleport\"]\n"),
+            "t/x.toml:4: unknown feature 'teleport' (see: keygen features)"
+        );
+        assert!(
+            err("name = \"A\"\nseats = 5\nfeatures = [\"edi\"]\ncolour = 1\n")
+                .starts_with("t/x.toml:4: unknown field `colour`"),
+            "{}",
+            err("name = \"A\"\nseats = 5\nfeatures = [\"edi\"]\ncolour = 1\n")
+        );
+        assert!(err("name = \"A\"\nfeatures = [\"edi\"]\n").contains("missing field `seats`"));
+        assert_eq!(
+            err("name = \"A\"\nseats = 0\nfeatures = [\"edi\"]\n"),
+            "t/x.toml:2: seats must be 1 to 65534 or \"unlimited\""
+        );
+        assert_eq!(
+            err("name = \"A\"\nseats = 1\nfeatures = [\"all\", \"edi\"]\n"),
+            "t/x.toml:3: 'all' cannot be combined with other feature names"
+        );
+        assert_eq!(
+            err("name = \"A\"\nseats = 1\nfeatures = []\n"),
+            "t/x.toml:3: features must name at least one feature"
+        );
+        assert_eq!(
+            err("name = \"A\"\nseats = 1\nfeatures = [\"all\"]\nvalid_days = 0\n"),
+            "t/x.toml:4: valid_days must be 1 or more"
+        );
+    }
+
+    #[test]
+    fn reads_a_good_template() {
+        let t = parse(
+            Path::new("x/enterprise.toml"),
+            "name = \"E\"\nseats = \"unlimited\"\nfeatures = [\"all\"]\nvalid_days = 365\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            (t.id.as_str(), t.seats, t.features, t.valid_days),
+            ("enterprise", Seats::Unlimited, FeatureSet::all(), Some(365))
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! The ledger: chained records, find, verify, incomplete lines, concurrent writers.
+
+use crate::util::*;
+
+fn issue(dir: &std::path::Path, extra: &[&str]) -> String {
+    let o = run(keygen(dir).args(["issue", "--template", "trial"]).args(extra));
+    assert_exit(&o, 0);
+    stdout(&o).trim().to_owned()
+}
+
+#[test]
+fn records_are_chained_and_verified() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let k1 = issue(t.path(), &["--org", "Straße AG", "--order-id", "A-1"]);
+    issue(t.path(), &["--org", "Beta Ltd", "--serial", "beef", "--contact", "x"]);
+    issue(t.path(), &["--org", "Gamma SA"]);
+    let text = std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    let first: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
+    assert_eq!(first["prev"], "0".repeat(64));
+    assert_eq!(first["key"], k1.as_str());
+    let at = first["issued_at"].as_str().expect("issued_at");
+    assert!(at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T', "{at}");
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 0);
+    let v = run(keygen(t.path()).args(["ledger", "verify", "--public-key", "public-key.pem"]));
+    assert_exit(&v, 0);
+
+    // find by serial, by organization (caseless substring), by order.
+    let find = |args: &[&str]| stdout(&run(keygen(t.path()).args(["ledger", "find"]).args(args)));
+    assert_eq!(find(&["--serial", "BEEF"]).lines().count(), 1);
+    assert_eq!(find(&["--org", "STRASSE"]), format!("{}\n", lines[0]));
+    assert_eq!(find(&["--org", "a"]).lines().count(), 3);
+    assert_eq!(find(&["--order-id", "A-1"]), format!("{}\n", lines[0]));
+    assert!(find(&["--order-id", "A-2"]).is_empty());
+
+    // Edit, remove or reorder a record: verify names the first broken line.
+    let edited = text.replacen("Beta Ltd", "Beta Ltd.", 1);
+    std::fs::write(t.path().join("ledger.jsonl"), &edited).expect("write");
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 3);
+    assert!(stderr(&v).contains("ledger.jsonl:2:"), "the edited line is named: {}", stderr(&v));
+    std::fs::write(t.path().join("ledger.jsonl"), format!("{}\n{}\n", lines[0], lines[2])).expect("write");
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 3);
+    assert!(stderr(&v).contains("ledger.jsonl:2:"), "{}", stderr(&v));
+
+    // A key signed by another signing key is named too.
+    let other = tempfile::tempdir().expect("tempdir");
+    init(other.path());
+    std::fs::write(t.path().join("ledger.jsonl"), &text).expect("write");
+    let v = run(keygen(t.path())
+        .args(["ledger", "verify", "--public-key"])
+        .arg(other.path().join("public-key.pem")));
+    assert_exit(&v, 3);
+    assert!(
+        stderr(&v).contains("ledger.jsonl:1:") && stderr(&v).contains("does not verify"),
+        "{}",
+        stderr(&v)
+    );
+}
+
+#[test]
+fn an_incomplete_last_line_stops_appends() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    issue(t.path(), &["--org", "A"]);
+    let path = t.path().join("ledger.jsonl");
+    let good = std::fs::read_to_string(&path).expect("ledger");
+    std::fs::write(&path, format!("{good}{{\"key\":\"AST8-")).expect("write");
+    let o = run(keygen(t.path()).args(["issue", "--template", "trial", "--org", "B"]));
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("ledger.jsonl:2: the last line is incomplete"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 3);
+    assert!(stderr(&v).contains("ledger.jsonl:2:"), "{}", stderr(&v));
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("ledger"),
+        format!("{good}{{\"key\":\"AST8-"),
+        "the ledger was changed"
+    );
+}
+
+#[test]
+fn two_processes_issuing_at_once_leave_a_sound_chain() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let per_writer = 200;
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let dir = t.path().to_owned();
+            std::thread::spawn(move || {
+                for i in 0..per_writer {
+                    let o = run(keygen(&dir)
+                        .args(["issue", "--template", "trial", "--org", "Acme"])
+                        .arg("--order-id")
+                        .arg(format!("w{w}-{i}")));
+                    assert_exit(&o, 0);
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().expect("writer");
+    }
+    let text = std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger");
+    assert_eq!(text.lines().count(), 2 * per_writer);
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 0);
+    assert!(stdout(&v).contains("400 records"), "{}", stdout(&v));
+}

@@ -1,0 +1,7 @@
+//! keygen's integration tests: the real binary, in temporary folders. One test binary.
+
+mod issue;
+mod keys;
+mod ledger;
+mod templates;
+mod util;

@@ -1,0 +1,80 @@
+//! Helpers shared by the tests.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The RFC 8032 TEST 1 secret key, the spec's worked example signer.
+pub const TEST1_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
+/// The spec's worked example key.
+pub const EXAMPLE_KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
+
+/// The repository's templates folder.
+pub fn templates_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../templates")
+}
+
+/// A keygen command run in `dir`, with no KEYGEN_* variables from the caller and no stdin.
+pub fn keygen(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keygen"));
+    cmd.current_dir(dir)
+        .env_remove("KEYGEN_SIGNING_KEY")
+        .env_remove("KEYGEN_PASSPHRASE")
+        .env("KEYGEN_TEMPLATES", templates_dir())
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// Runs and returns the output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it differs.
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
+}
+
+/// Runs the real openssl binary.
+pub fn openssl(dir: &Path, args: &[&str]) -> Output {
+    let o = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+    o
+}
+
+/// Writes the RFC 8032 TEST 1 key as a PKCS#8 PEM made by openssl, mode 0600.
+pub fn test1_key(dir: &Path) -> PathBuf {
+    let der_hex = format!("302e020100300506032b657004220420{TEST1_SECRET}");
+    let der: Vec<u8> = (0..der_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&der_hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    std::fs::write(dir.join("test1.der"), der).expect("write");
+    openssl(dir, &["pkey", "-inform", "DER", "-in", "test1.der", "-out", "test1.pem"]);
+    let path = dir.join("test1.pem");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    path
+}
+
+/// A new signing key made by `keygen init` in `dir`.
+pub fn init(dir: &Path) -> PathBuf {
+    let o = run(keygen(dir).args(["init", "--dir", "."]));
+    assert_exit(&o, 0);
+    dir.join("signing-key.pem")
+}

@@ -164,6 +164,19 @@ pub enum LedgerCommand {
     Verify(LedgerVerifyArgs),
     /// Print the records that match, as JSON Lines.
     Find(LedgerFindArgs),
+    /// Remove an incomplete last line left by a crash (its key was never shown).
+    Repair(LedgerRepairArgs),
+}
+
+/// `keygen ledger repair`.
+#[derive(Debug, Args)]
+pub struct LedgerRepairArgs {
+    /// The signing key whose folder holds the ledger.
+    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
+    pub key: PathBuf,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 /// `keygen ledger verify`.

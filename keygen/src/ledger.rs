@@ -199,6 +199,41 @@ impl Ledger {
     }
 }
 
+/// Truncates the ledger after its last `\n`, under the lock; returns the bytes removed.
+pub fn cut_incomplete_tail(path: &Path) -> Result<u64, Error> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::input(format!("cannot open the ledger {}: {e}", path.display())))?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Error::input(format!("the ledger {} is not a regular file", path.display())));
+    }
+    file.lock().map_err(Error::io(format!("cannot lock the ledger {}", path.display())))?;
+    let what = format!("cannot repair the ledger {}", path.display());
+    let len = file.metadata().map_err(Error::io(what.clone()))?.len();
+    // Scan back from the end for the last line end, a block at a time.
+    let mut end = len;
+    let mut block = vec![0u8; 64 * 1024];
+    let keep = loop {
+        if end == 0 {
+            break 0;
+        }
+        let start = end.saturating_sub(block.len() as u64);
+        let chunk = &mut block[..(end - start) as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&file, chunk, start).map_err(Error::io(what.clone()))?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            break start + i as u64 + 1;
+        }
+        end = start;
+    };
+    if keep < len {
+        file.set_len(keep).map_err(Error::io(what.clone()))?;
+        file.sync_all().map_err(Error::io(what))?;
+    }
+    Ok(len - keep)
+}
+
 /// What `ledger verify` found wrong, with the line it is on.
 pub struct Broken {
     /// Line number from 1.

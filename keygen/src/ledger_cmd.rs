@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use product_key::{Organization, TrustedKeys};
 
-use crate::cli::{LedgerFindArgs, LedgerVerifyArgs};
+use crate::cli::{LedgerFindArgs, LedgerRepairArgs, LedgerVerifyArgs};
 use crate::error::Error;
 use crate::ledger;
 use crate::output::{print, warn};
@@ -101,5 +101,16 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
         }
     }
     print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cuts an incomplete last line (a crash mid-write). Every complete line stays: a record
+/// whose line was never finished belongs to a key that was never shown or published.
+pub fn repair(args: &LedgerRepairArgs) -> Result<ExitCode, Error> {
+    let path = ledger::path_for(args.ledger.as_deref(), &args.key);
+    match ledger::cut_incomplete_tail(&path)? {
+        0 => print(&format!("{}: the last line is complete; nothing to repair\n", path.display()))?,
+        n => print(&format!("{}: removed an incomplete last line of {n} bytes\n", path.display()))?,
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -45,6 +45,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Batch(args) => batch::run(&args),
         Command::Ledger(LedgerCommand::Verify(args)) => ledger_cmd::verify(&args),
         Command::Ledger(LedgerCommand::Find(args)) => ledger_cmd::find(&args),
+        Command::Ledger(LedgerCommand::Repair(args)) => ledger_cmd::repair(&args),
         Command::Revoke(args) => revoke::run(&args),
         Command::GenerateDocs { dir } => commands::generate_docs(&dir),
     }

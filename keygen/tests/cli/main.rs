@@ -1,5 +1,6 @@
 //! keygen's integration tests: the real binary, in temporary folders. One test binary.
 
+mod batch;
 mod issue;
 mod keys;
 mod ledger;

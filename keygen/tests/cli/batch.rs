@@ -1,0 +1,242 @@
+//! keygen batch: real-world CSV, all or nothing, publishing, --skip-issued, and crashes.
+
+use std::path::Path;
+
+use crate::util::*;
+
+fn batch(dir: &Path, args: &[&str]) -> std::process::Output {
+    run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
+}
+
+fn ledger_lines(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("ledger.jsonl")).map(|t| t.lines().count()).unwrap_or(0)
+}
+
+#[test]
+fn a_european_excel_export() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // BOM, ';', CRLF, header names in any case and order, an extra column, a quoted
+    // organization with the delimiter, a quote and a line break, empty optional cells.
+    let input = "\u{feff}Region;ORGANIZATION;Template;Seats;features;Expires;Order_ID;contact\r\n\
+                 EU;\"Müller; \"\"Söhne\"\"\r\nKG\";standard;;;;SO-1;\r\n\
+                 \r\n\
+                 US;Acme Inc;trial;7;edi|Job Scheduler;never;SO-2;jo@acme.test\r\n\
+                 APAC;  データ統合  ;enterprise;;;2030-01-31;;\r\n";
+    std::fs::write(t.path().join("orders.csv"), input).expect("write");
+    let o = batch(t.path(), &["--input", "orders.csv", "--output", "keys.csv"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).is_empty(), "stdout stays clean: {}", stdout(&o));
+    let out = std::fs::read_to_string(t.path().join("keys.csv")).expect("output");
+    assert!(out.starts_with("\u{feff}Region;ORGANIZATION;Template;Seats;features;Expires;Order_ID;contact;serial;issued;valid_until;key\r\n"), "{out}");
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(b';').from_reader(out.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(&rows[0][1], "Müller; \"Söhne\"\r\nKG", "cells are carried through untouched");
+    assert_eq!((&rows[0][9], &rows[0][10]), ("2026-11-28", "2027-11-28"));
+    assert_eq!(&rows[1][10], "never");
+    assert_eq!(&rows[2][10], "2030-01-31");
+    assert_eq!(&rows[2][0], "APAC");
+    // The ledger has the keys, with the canonical organization and the row's terms.
+    let ledger = std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger");
+    let records: Vec<serde_json::Value> =
+        ledger.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0]["organization"], "Müller; \"Söhne\" KG");
+    assert_eq!(records[0]["key"], &rows[0][11]);
+    assert_eq!(records[1]["features"], serde_json::json!(["edi", "scheduler"]));
+    assert_eq!(
+        (records[1]["seats"].clone(), records[1]["contact"].clone()),
+        (serde_json::json!(7), serde_json::json!("jo@acme.test"))
+    );
+    assert_eq!(records[2]["organization"], "データ統合");
+    assert_eq!(records[2]["template"], "enterprise");
+    assert_exit(&run(keygen(t.path()).args(["ledger", "verify"])), 0);
+}
+
+#[test]
+fn every_problem_is_reported_and_nothing_is_done() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let input = "organization,template,seats,features,expires,order_id\n\
+                 Good Co,trial,,,,A-1\n\
+                 \"Multi\nLine\",nope,,,,A-2\n\
+                 ,trial,0,teleport,2026-02-30,A-3\n\
+                 Dup Co,trial,,,,A-1\n\
+                 Short,trial\n\
+                 Bad\u{7}Org,trial,,all;edi,2020-01-01,\n";
+    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    let o = batch(t.path(), &["--input", "in.csv", "--output", "out.csv"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    for expected in [
+        "in.csv:3: template: template 'nope' not found",
+        "in.csv:5: organization: the organization is empty",
+        "in.csv:5: seats: '0' is not a seat count",
+        "in.csv:5: features: unknown feature 'teleport'",
+        "in.csv:5: expires: '2026-02-30' is not a day of the calendar",
+        "in.csv:6: order_id: 'A-1' is also on line 2",
+        "in.csv:7: -: 2 fields where the header has 6",
+        "in.csv:8: organization: the organization has a control character",
+        "in.csv:8: features: 'all' cannot be combined",
+        "in.csv:8: expires: 2020-01-01 is before the day of issue",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(!t.path().join("out.csv").exists());
+    assert!(!t.path().join("ledger.jsonl").exists(), "a missing ledger is not created");
+
+    // Header problems: missing columns, reserved columns.
+    std::fs::write(t.path().join("h.csv"), "org,key\nA,x\n").expect("write");
+    let o = batch(t.path(), &["--input", "h.csv", "--output", "out.csv"]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("h.csv:1: key: this column is written by keygen"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("h.csv:1: organization: the required column is missing"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("h.csv:1: template: the column is missing and no --template"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(t.path().join("utf.csv"), b"organization\n\xff\xfeAcme\n").expect("write");
+    let o = batch(t.path(), &["--input", "utf.csv", "--output", "out.csv", "--template", "trial"]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("utf.csv:2: organization: not valid UTF-8"), "{}", stderr(&o));
+    std::fs::write(t.path().join("empty.csv"), "").expect("write");
+    assert_exit(&batch(t.path(), &["--input", "empty.csv", "--output", "out.csv", "--template", "trial"]), 3);
+    assert_exit(&batch(t.path(), &["--input", "none.csv", "--output", "out.csv", "--template", "trial"]), 3);
+    assert!(!t.path().join("ledger.jsonl").exists());
+}
+
+#[test]
+fn outputs_are_never_overwritten_without_force_and_orders_never_issue_twice() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("in.tsv"), "organization\torder_id\nA\t1\nB\t2\nC\t\n").expect("write");
+    let args = ["--input", "in.tsv", "--output", "out.tsv", "--template", "trial"];
+    assert_exit(&batch(t.path(), &args), 0);
+    let first = std::fs::read_to_string(t.path().join("out.tsv")).expect("out");
+    assert!(first.starts_with("organization\torder_id\tserial\tissued\tvalid_until\tkey\n"), "{first}");
+    let o = batch(t.path(), &args);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("out.tsv already exists"), "{}", stderr(&o));
+    let o = batch(t.path(), &[&args[..], &["--force"]].concat());
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("in.tsv:2: order_id: '1' was already issued a key"), "{}", stderr(&o));
+    assert_eq!(ledger_lines(t.path()), 3);
+    // --skip-issued: the recorded keys come back; only the row without an order is new.
+    let o = batch(t.path(), &[&args[..], &["--force", "--skip-issued"]].concat());
+    assert_exit(&o, 0);
+    let second = std::fs::read_to_string(t.path().join("out.tsv")).expect("out");
+    let (a, b): (Vec<&str>, Vec<&str>) = (first.lines().collect(), second.lines().collect());
+    assert_eq!(a[1..3], b[1..3]);
+    assert_ne!(a[3], b[3]);
+    assert_eq!(ledger_lines(t.path()), 4);
+    // A revoked key is not handed out again.
+    let serial = a[1].split('\t').nth(2).expect("serial");
+    assert_exit(&run(keygen(t.path()).args(["revoke", "--serial", serial, "--out", "rev.txt"])), 0);
+    let o = batch(t.path(), &[&args[..], &["--force", "--skip-issued"]].concat());
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o).contains("in.tsv:2: order_id: the key of '1'") && stderr(&o).contains("was revoked"),
+        "{}",
+        stderr(&o)
+    );
+    // Explicit delimiters.
+    std::fs::write(t.path().join("semi.csv"), "organization;x,y\nA;1,2\n").expect("write");
+    let o = batch(
+        t.path(),
+        &["--input", "semi.csv", "--output", "semi.out", "--template", "trial", "--delimiter", ","],
+    );
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("organization"), "{}", stderr(&o));
+    assert_exit(
+        &batch(
+            t.path(),
+            &["--input", "semi.csv", "--output", "semi.out", "--template", "trial", "--delimiter", ";"],
+        ),
+        0,
+    );
+    assert_exit(
+        &batch(
+            t.path(),
+            &["--input", "semi.csv", "--output", "x.out", "--template", "trial", "--delimiter", "|"],
+        ),
+        3,
+    );
+}
+
+#[test]
+fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
+    use std::os::unix::process::ExitStatusExt;
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let rows = 40_000;
+    let mut input = String::from("organization,order_id\n");
+    for i in 0..rows {
+        input.push_str(&format!("Customer {i},ORD-{i}\n"));
+    }
+    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    let mut outcomes = Vec::new();
+    for (attempt, delay_ms) in [5u64, 40, 120, 250, 400, 700].into_iter().enumerate() {
+        let dir = t.path().join(format!("run{attempt}"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        let mut child = keygen(t.path())
+            .args(["batch", "--quiet", "--template", "trial", "--input", "in.csv", "--ledger"])
+            .arg(dir.join("ledger.jsonl"))
+            .arg("--output")
+            .arg(dir.join("out.csv"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        let killed = status.signal() == Some(9);
+        let out = dir.join("out.csv");
+        let recorded = ledger_lines(&dir);
+        if out.exists() {
+            // Published: complete, and every key of it in the ledger.
+            let text = std::fs::read_to_string(&out).expect("out");
+            assert_eq!(text.lines().count(), rows + 1, "attempt {attempt}: a partial output was published");
+            assert_eq!(recorded, rows, "attempt {attempt}");
+        }
+        // A crash in the middle of a write may leave one incomplete last line.
+        let ledger = dir.join("ledger.jsonl");
+        let torn = std::fs::read(&ledger).is_ok_and(|b| !b.is_empty() && b.last() != Some(&b'\n'));
+        if torn {
+            let o = run(keygen(t.path()).args(["ledger", "repair", "--ledger"]).arg(&ledger));
+            assert_exit(&o, 0);
+        }
+        // Rerun with --skip-issued: finishes, issuing no order twice.
+        let o = run(keygen(t.path())
+            .args([
+                "batch",
+                "--quiet",
+                "--skip-issued",
+                "--force",
+                "--template",
+                "trial",
+                "--input",
+                "in.csv",
+                "--ledger",
+            ])
+            .arg(&ledger)
+            .arg("--output")
+            .arg(&out));
+        assert_exit(&o, 0);
+        let text = std::fs::read_to_string(&out).expect("out");
+        assert_eq!(text.lines().count(), rows + 1);
+        let ledger_text = std::fs::read_to_string(&ledger).expect("ledger");
+        assert_eq!(ledger_text.lines().count(), rows, "attempt {attempt}: an order was issued twice");
+        let v = run(keygen(t.path()).args(["ledger", "verify", "--ledger"]).arg(&ledger));
+        assert_exit(&v, 0);
+        outcomes.push((killed, recorded, torn));
+    }
+    // The delays must have caught the batch at different stages, or the test proves little.
+    assert!(outcomes.iter().any(|(killed, recorded, _)| *killed && *recorded == 0), "{outcomes:?}");
+    assert!(
+        outcomes.iter().any(|(killed, recorded, _)| *killed && *recorded > 0 && *recorded < rows),
+        "{outcomes:?}"
+    );
+}

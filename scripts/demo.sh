@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The main job end to end, in a scratch folder: make a signing key, issue a key from a
+# shipped template, and verify it as support would. Run from anywhere: scripts/demo.sh
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+cargo build --quiet --release --locked -p keygen -p verifier
+bin="$repo/target/release"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+echo "== keygen init: a new signing key in $scratch"
+"$bin/keygen" init --dir "$scratch"
+
+echo "== keygen issue: a Standard edition key for 'Acme Analytics GmbH'"
+key="$("$bin/keygen" issue --key "$scratch/signing-key.pem" --templates "$repo/templates" \
+  --template standard --org "Acme Analytics GmbH" --order-id DEMO-1)"
+echo "$key"
+
+echo "== verifier check: the customer typed 'ACME analytics gmbh'"
+"$bin/verifier" check "$key" --public-key "$scratch/public-key.pem" --org "ACME analytics gmbh"
+
+echo "== keygen ledger verify"
+"$bin/keygen" ledger verify --key "$scratch/signing-key.pem"

@@ -1,0 +1,87 @@
+//! The command line, as clap structs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Check AST 8 product keys exactly as the product does, and say why one is not valid.
+#[derive(Debug, Parser)]
+#[command(name = "verifier", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check one key (from the argument, or pasted on stdin).
+    Check(CheckArgs),
+    /// Check every key of a CSV file.
+    Batch(BatchArgs),
+    /// Write shell completions and man pages for verifier into DIR.
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output folder.
+        dir: PathBuf,
+    },
+}
+
+/// What every check is made against.
+#[derive(Debug, Args)]
+pub struct Trust {
+    /// A trusted public key: SPKI PEM, or a file of 64 hex digits (repeatable).
+    /// Default: the paths in $VERIFIER_PUBLIC_KEYS, separated by ':'.
+    #[arg(long = "public-key", value_name = "PATH")]
+    pub public_keys: Vec<PathBuf>,
+    /// A signed revocation list to apply.
+    #[arg(long, value_name = "FILE")]
+    pub revocations: Option<PathBuf>,
+    /// The checking date (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub at: Option<String>,
+}
+
+/// `verifier check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The key; '-' or nothing reads it from stdin (it may span several lines).
+    #[arg(value_name = "KEY|-")]
+    pub key: Option<String>,
+    /// The organization the customer entered.
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trust: Trust,
+}
+
+/// `verifier batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The CSV file of keys.
+    #[arg(long, value_name = "PATH")]
+    pub input: PathBuf,
+    /// The column holding the keys.
+    #[arg(long, value_name = "NAME", default_value = "key")]
+    pub key_column: String,
+    /// The column holding the organization to check (absent: no check).
+    #[arg(long, value_name = "NAME", default_value = "organization")]
+    pub org_column: String,
+    /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+    /// Write the report here (default: stdout).
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// JSON Lines instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trust: Trust,
+}

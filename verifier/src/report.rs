@@ -1,0 +1,150 @@
+//! What support reads: the verdict in one sentence with what to do, then the key's contents.
+//! Each finding's sentence is written here once; `check` and `batch` both use it.
+
+use product_key::{Day, Expiry, Finding, Verdict};
+use serde_json::{Value, json};
+
+/// The one-sentence verdict, e.g. "NOT VALID: the key was issued to 'Acme Inc', not 'Acme Corp'".
+pub fn headline(verdict: &Verdict, at: Day) -> String {
+    let product = format!("{} {}", product_key::PRODUCT_CODE, product_key::MAJOR_VERSION);
+    match &verdict.finding {
+        Finding::Valid => {
+            let org = verdict.key.as_ref().map(|k| k.payload.organization.to_string()).unwrap_or_default();
+            format!("VALID: this key unlocks {product} for '{org}'")
+        }
+        Finding::Malformed(e) => format!(
+            "NOT VALID: this is not a readable {product} key: {e}; ask the customer to copy the whole key again from the e-mail"
+        ),
+        Finding::UnknownSigner(id) => format!(
+            "NOT VALID: signed by key {id}, which this verifier does not trust: was it issued with a test key?"
+        ),
+        Finding::BadSignature(id) => format!(
+            "NOT VALID: the key was altered or forged: its signature does not verify with trusted key {id}; do not accept it"
+        ),
+        Finding::OtherVersion { major, expected } => {
+            format!(
+                "NOT VALID: this key is for version {major}; version {expected} needs a new key (ask sales for one)"
+            )
+        }
+        Finding::OtherProduct { product: p, major } => {
+            format!("NOT VALID: this key is for product {p} {major}, not {product}")
+        }
+        Finding::CriticalExtension(tag) => format!(
+            "NOT VALID: this key needs a newer release of {product} (it carries extension {tag}); update the server"
+        ),
+        Finding::Revoked { serial, sequence } => format!(
+            "NOT VALID: key {serial} was revoked (revocation list {sequence}); the customer must contact sales"
+        ),
+        Finding::NotYetValid { issued } => {
+            format!("NOT VALID: the key is not valid before {issued}: check the server's date (it says {at})")
+        }
+        Finding::Expired { last_day } => format!(
+            "NOT VALID: the key expired on {last_day} ({} ago); the customer needs a renewal key",
+            days(i64::from(at.days()) - i64::from(last_day.days()))
+        ),
+        Finding::OrgMismatch { issued_to, entered } => format!(
+            "NOT VALID: the key was issued to '{issued_to}', not '{entered}'; enter the organization as on the key (case and spacing do not matter)"
+        ),
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 { "1 day".into() } else { format!("{n} days") }
+}
+
+/// The key's contents as aligned lines, marked untrusted when the signature did not verify.
+pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> String {
+    let Some(key) = &verdict.key else {
+        return String::from("  (nothing can be shown: the text is not a readable key)\n");
+    };
+    let p = &key.payload;
+    let mut out = String::new();
+    if !verdict.trusted {
+        out.push_str("  UNTRUSTED: the signature did not verify; these fields may be false.\n");
+    }
+    let mut row = |name: &str, value: String| out.push_str(&format!("  {name:<13} {value}\n"));
+    row("Product", format!("{} {}", p.product, p.major));
+    row("Organization", p.organization.to_string());
+    row(
+        "Seats",
+        match p.seats.limit() {
+            Some(1) => "1 client".into(),
+            Some(n) => format!("{n} clients"),
+            None => "unlimited clients".into(),
+        },
+    );
+    let shown: Vec<&str> = p.features.features().map(|f| f.shown()).collect();
+    row("Features", if shown.is_empty() { "none".into() } else { shown.join(", ") });
+    let unknown: Vec<String> = p.features.unknown_bits().map(|b| b.to_string()).collect();
+    if !unknown.is_empty() {
+        row("Unknown bits", format!("{} (features of a newer release)", unknown.join(", ")));
+    }
+    row("Issued", p.issued.to_string());
+    row(
+        "Expires",
+        match p.expires {
+            Expiry::Perpetual => "never (perpetual)".into(),
+            Expiry::LastDay(d) => {
+                let left = i64::from(d.days()) - i64::from(at.days());
+                match left {
+                    0 => format!("{d} (last valid day today)"),
+                    n if n > 0 => format!("{d} ({} left)", days(n)),
+                    n => format!("{d} (expired {} ago)", days(-n)),
+                }
+            }
+        },
+    );
+    row("Serial", p.serial.to_string());
+    row("Signed by", format!("{} ({})", p.key_id, if verdict.trusted { "trusted" } else { "not verified" }));
+    for e in &p.extensions {
+        row(
+            "Extension",
+            format!(
+                "{} ({}): {}",
+                e.tag,
+                if e.is_critical() { "critical" } else { "ignored" },
+                hex(&e.value)
+            ),
+        );
+    }
+    if let Some(seq) = revocation_sequence {
+        row("Revocations", format!("checked against list {seq}"));
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `key` object of the JSON output, or null when nothing was decoded.
+pub fn key_json(verdict: &Verdict) -> Value {
+    let Some(key) = &verdict.key else { return Value::Null };
+    let p = &key.payload;
+    json!({
+        "product": p.product.as_str(),
+        "major_version": p.major,
+        "serial": p.serial.to_string(),
+        "key_id": p.key_id.to_string(),
+        "organization": p.organization.as_str(),
+        "seats": p.seats.limit(),
+        "features": p.features.features().map(|f| f.name()).collect::<Vec<_>>(),
+        "unknown_feature_bits": p.features.unknown_bits().collect::<Vec<_>>(),
+        "issued": p.issued.to_string(),
+        "expires": p.expires.last_day().map(|d| d.to_string()),
+        "extensions": p.extensions.iter().map(|e| json!({
+            "tag": e.tag.get(), "critical": e.is_critical(), "value": hex(&e.value)
+        })).collect::<Vec<_>>(),
+        "trusted": verdict.trusted,
+    })
+}
+
+/// The whole JSON verdict of `check`.
+pub fn verdict_json(verdict: &Verdict, at: Day) -> Value {
+    json!({
+        "status": verdict.status().name(),
+        "valid": verdict.is_valid(),
+        "message": headline(verdict, at),
+        "key": key_json(verdict),
+    })
+}

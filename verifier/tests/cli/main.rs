@@ -1,0 +1,6 @@
+//! verifier's integration tests: the real binary on the test vectors and on keys made here.
+
+mod batch;
+mod check;
+mod util;
+mod vectors;

@@ -99,6 +99,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         )));
     }
     let file = args.input.display().to_string();
+    let file = file.as_str();
     let mut templates = Templates {
         dir: &args.templates.templates,
         default: args.template.as_deref(),
@@ -164,7 +165,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         }
     }
     let reused = match &existing {
-        Some(l) if !reuse.is_empty() => recorded_keys(l, &reuse, &orders, &file, &mut problems)?,
+        Some(l) if !reuse.is_empty() => recorded_keys(l, &reuse, &orders, file, &mut problems)?,
         _ => HashMap::new(),
     };
     if !problems.is_empty() {
@@ -193,7 +194,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let issued_at = now_rfc3339();
     let sign_row = |row: &Row, rng: &mut rand::rngs::ThreadRng| -> Result<Made, String> {
         let plan =
-            plan_row(row, width, &columns, &templates, issued).map_err(|e| changed(&file, row.line, &e))?;
+            plan_row(row, width, &columns, &templates, issued).map_err(|e| changed(file, row.line, &e))?;
         if let Some(record) = plan.order_id.as_ref().and_then(|o| reused.get(o)) {
             return Ok(Made::Reused(record.clone()));
         }
@@ -244,28 +245,35 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             }
             Ok((new_keys, reused_keys))
         });
-        loop {
-            let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
-            while chunk.len() < CHUNK {
-                match table.next_row() {
-                    Some(Ok(row)) => chunk.push(row),
-                    Some(Err((line, e))) => {
-                        return Err(Error::input(format!(
-                            "{file}:{line}: -: {e} (the file changed while keygen ran)"
-                        )));
+        let (to_pool, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
+        let reader = scope.spawn(move || -> Result<(), Error> {
+            loop {
+                let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
+                while chunk.len() < CHUNK {
+                    match table.next_row() {
+                        Some(Ok(row)) => chunk.push(row),
+                        Some(Err((line, e))) => {
+                            return Err(Error::input(format!(
+                                "{file}:{line}: -: {e} (the file changed while keygen ran)"
+                            )));
+                        }
+                        None => break,
                     }
-                    None => break,
+                }
+                let last = chunk.len() < CHUNK;
+                if to_pool.send(chunk).is_err() || last {
+                    return Ok(());
                 }
             }
-            if chunk.is_empty() {
-                break;
-            }
+        });
+        for chunk in chunks {
             let made: Vec<Result<Made, String>> =
                 chunk.par_iter().map_init(rand::rng, |rng, row| sign_row(row, rng)).collect();
             if to_writer.send((chunk, made)).is_err() {
                 break; // The writer stopped on an error, which join reports.
             }
         }
+        reader.join().unwrap_or_else(|_| Err(Error::input("the reader thread failed")))?;
         drop(to_writer);
         writer.join().unwrap_or_else(|_| Err(Error::input("the writer thread failed")))
     })?;

@@ -4,12 +4,11 @@
 //! starts on (right after quoted line breaks and skipped blank lines).
 #![forbid(unsafe_code)]
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A problem with the file as a whole (no single row at fault).
 #[derive(Debug, thiserror::Error)]
@@ -86,13 +85,13 @@ struct CountingReader<R> {
     inner: R,
     offset: u64,
     last_was_cr: bool,
-    lines: Rc<RefCell<Lines>>,
+    lines: Arc<Mutex<Lines>>,
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut lines = self.lines.borrow_mut();
+        let mut lines = lock(&self.lines);
         for (i, b) in buf[..n].iter().enumerate() {
             if *b == b'\n' {
                 lines.pending.push_back((self.offset + i as u64, self.last_was_cr));
@@ -102,6 +101,11 @@ impl<R: Read> Read for CountingReader<R> {
         self.offset += n as u64;
         Ok(n)
     }
+}
+
+// Only this crate locks it, never while panicking: a poisoned lock still holds sound offsets.
+fn lock(lines: &Mutex<Lines>) -> MutexGuard<'_, Lines> {
+    lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The shape of the input, to write output the same way.
@@ -119,7 +123,7 @@ pub struct Format {
 pub struct Table {
     path: PathBuf,
     reader: csv::Reader<CountingReader<BufReader<File>>>,
-    lines: Rc<RefCell<Lines>>,
+    lines: Arc<Mutex<Lines>>,
     line: u64,
     /// How the file is written.
     pub format: Format,
@@ -150,9 +154,9 @@ impl Table {
         let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
         let crlf = header_line.ends_with(b"\r");
         let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(body));
-        let lines = Rc::new(RefCell::new(Lines::default()));
+        let lines = Arc::new(Mutex::new(Lines::default()));
         let counting =
-            CountingReader { inner: buffered, offset: 0, last_was_cr: false, lines: Rc::clone(&lines) };
+            CountingReader { inner: buffered, offset: 0, last_was_cr: false, lines: Arc::clone(&lines) };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -202,7 +206,7 @@ impl Table {
 
     fn line_at(&mut self, byte: u64) -> u64 {
         let mut byte = byte;
-        let mut lines = self.lines.borrow_mut();
+        let mut lines = lock(&self.lines);
         loop {
             match lines.pending.front() {
                 Some(&(nl, _)) if nl < byte => {}
@@ -299,4 +303,14 @@ mod more_tests {
             assert_eq!(&got, lines, "{:?}", String::from_utf8_lossy(text));
         }
     }
+}
+
+/// A writer for single records in the input's format, into memory (no BOM), so rows can be
+/// formatted in parallel and written in order.
+pub fn row_writer(format: Format) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(format.delimiter)
+        .has_headers(false)
+        .terminator(if format.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .from_writer(Vec::new())
 }

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use product_key::{Check, Status, Verdict, verify};
+use product_key::{Check, Status, verify};
 use rayon::prelude::*;
 use tabular::{Row, Table};
 
@@ -46,72 +46,82 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         ),
         None => Box::new(std::io::stdout().lock()),
     };
-    let sink = BufWriter::with_capacity(1 << 20, sink);
-    let mut out = if args.json {
-        Out::Json(sink)
-    } else {
-        let mut w = tabular::writer(sink, table.format).map_err(io_error)?;
+    let mut sink = BufWriter::with_capacity(1 << 20, sink);
+    if !args.json {
         let mut header = csv::StringRecord::from(table.headers.clone());
         header.push_field("status");
         header.push_field("message");
+        let mut w = tabular::row_writer(table.format);
         w.write_record(&header).map_err(csv_error)?;
-        Out::Csv(Box::new(w))
-    };
-
+        let bytes = w.into_inner().map_err(|e| io_error(e.into_error()))?;
+        let bom: &[u8] = if table.format.bom { b"\xEF\xBB\xBF" } else { b"" };
+        if let Err(e) = sink.write_all(bom).and_then(|()| sink.write_all(&bytes)).map_err(io_error) {
+            return closed_pipe_ends(e);
+        }
+    }
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut rows: Vec<Row> = Vec::with_capacity(CHUNK);
     let at = setup.at;
-    let judge = |row: &Row| -> Verdict {
+    let format = table.format;
+    let json = args.json;
+    let judge = |row: &Row| -> Result<(Status, Vec<u8>), Error> {
         let cell = |i: usize| String::from_utf8_lossy(row.record.get(i).unwrap_or_default()).into_owned();
         let key = cell(key_col);
         let org = org_col.map(cell).map(|o| o.trim().to_owned()).filter(|o| !o.is_empty());
         let check = Check { at, organization: org.as_deref(), revocations: setup.revocations.as_ref() };
-        verify(&key, &setup.trusted, &check)
+        let verdict = verify(&key, &setup.trusted, &check);
+        let status = verdict.status();
+        let message = report::headline(&verdict, at);
+        // Each row is formatted here, in parallel; the writer only copies bytes.
+        let bytes = if json {
+            let line = serde_json::json!({
+                "line": row.line, "status": status.name(), "message": message, "key": report::key_json(&verdict),
+            });
+            format!("{line}\n").into_bytes()
+        } else {
+            let mut record = row.record.clone();
+            record.push_field(status.name().as_bytes());
+            record.push_field(message.as_bytes());
+            let mut w = tabular::row_writer(format);
+            w.write_byte_record(&record).map_err(csv_error)?;
+            w.into_inner().map_err(|e| io_error(e.into_error()))?
+        };
+        Ok((status, bytes))
     };
-    let mut done = false;
-    while !done {
-        rows.clear();
-        while rows.len() < CHUNK {
-            match table.next_row() {
-                Some(Ok(row)) => rows.push(row),
-                Some(Err((line, e))) => {
-                    return Err(Error::Usage(format!("{}:{line}: {e}", args.input.display())));
+    // Reading, judging and writing overlap: a reader thread parses the next chunk while the
+    // pool judges this one and the main thread writes the one before.
+    let (to_pool, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
+    let input = args.input.display().to_string();
+    let written = std::thread::scope(|scope| -> Result<(), Error> {
+        let reader = scope.spawn(move || -> Result<(), Error> {
+            loop {
+                let mut rows = Vec::with_capacity(CHUNK);
+                while rows.len() < CHUNK {
+                    match table.next_row() {
+                        Some(Ok(row)) => rows.push(row),
+                        Some(Err((line, e))) => return Err(Error::Usage(format!("{input}:{line}: {e}"))),
+                        None => break,
+                    }
                 }
-                None => {
-                    done = true;
-                    break;
+                let last = rows.len() < CHUNK;
+                if to_pool.send(rows).is_err() || last {
+                    return Ok(());
                 }
             }
-        }
-        let verdicts: Vec<Verdict> = rows.par_iter().map(judge).collect();
-        for (row, verdict) in rows.iter().zip(&verdicts) {
-            let status = verdict.status();
-            *counts.entry(status.name()).or_default() += 1;
-            let message = report::headline(verdict, at);
-            let written = match &mut out {
-                Out::Csv(w) => {
-                    let mut record = row.record.clone();
-                    record.push_field(status.name().as_bytes());
-                    record.push_field(message.as_bytes());
-                    w.write_byte_record(&record).map_err(csv_error)
-                }
-                Out::Json(w) => {
-                    let line = serde_json::json!({
-                        "line": row.line, "status": status.name(), "message": message, "key": report::key_json(verdict),
-                    });
-                    writeln!(w, "{line}").map_err(io_error)
-                }
-            };
-            if let Err(e) = written {
-                return closed_pipe_ends(e);
+        });
+        for rows in chunks {
+            let judged: Vec<Result<(Status, Vec<u8>), Error>> = rows.par_iter().map(judge).collect();
+            for result in judged {
+                let (status, bytes) = result?;
+                *counts.entry(status.name()).or_default() += 1;
+                sink.write_all(&bytes).map_err(io_error)?;
             }
         }
+        reader.join().unwrap_or_else(|_| Err(Error::Io("the reader thread failed".into())))
+    });
+    if let Err(e) = written {
+        return closed_pipe_ends(e);
     }
-    let flushed = match &mut out {
-        Out::Csv(w) => w.flush().map_err(io_error),
-        Out::Json(w) => w.flush().map_err(io_error),
-    };
-    if let Err(e) = flushed {
+    if let Err(e) = sink.flush().map_err(io_error) {
         return closed_pipe_ends(e);
     }
     let total: u64 = counts.values().sum();
@@ -122,12 +132,6 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         if summary.is_empty() { "none".into() } else { summary.join(", ") }
     ));
     Ok(if valid == total { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Where the report goes.
-enum Out {
-    Csv(Box<csv::Writer<BufWriter<Box<dyn Write>>>>),
-    Json(BufWriter<Box<dyn Write>>),
 }
 
 fn io_error(e: std::io::Error) -> Error {

@@ -1,0 +1,188 @@
+//! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000).
+//!
+//! It builds the release binaries, measures raw Ed25519 signing and strict verification on
+//! this machine (one core and all cores), generates a CSV export, and times `keygen batch`
+//! (ledger on), `verifier batch` on its output, and `verifier check` from process start to
+//! exit. Each figure is printed with its ratio to the raw rate of the same run, since shared
+//! machines are noisy.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signature, Signer, SigningKey};
+use nix::sys::resource::{UsageWho, getrusage};
+use rayon::prelude::*;
+
+/// The flag under which the bench runs one command and reports its peak memory: a fresh
+/// process, so that no earlier child (cargo) counts.
+const MEASURE: &str = "--measure-child";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(MEASURE) {
+        let status = Command::new(&args[2]).args(&args[3..]).status().expect("run the measured command");
+        let peak = getrusage(UsageWho::RUSAGE_CHILDREN).map(|u| u.max_rss()).unwrap_or(-1);
+        println!("{peak}");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let rows: usize =
+        std::env::args().nth(1).map(|a| a.parse().expect("ROWS is a number")).unwrap_or(1_000_000);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let built = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen", "-p", "verifier"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "building the release binaries failed");
+    let release = root.join("target/release");
+    let cores = rayon::current_num_threads();
+
+    println!("machine: {cores} cores; {rows} rows");
+    let raw = RawRates::measure();
+    println!(
+        "raw ed25519-dalek: sign {:.0}/s on 1 core, {:.0}/s on {cores}; verify_strict {:.0}/s on 1 core, {:.0}/s on {cores}",
+        raw.sign_one, raw.sign_all, raw.verify_one, raw.verify_all
+    );
+
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let dir = scratch.path();
+    run(&release.join("keygen"), dir, &["init", "--dir", "."]);
+    let input = dir.join("orders.csv");
+    write_orders(&input, rows);
+
+    let (elapsed, peak_kb) = timed(
+        &release.join("keygen"),
+        dir,
+        &[
+            "batch",
+            "--quiet",
+            "--templates",
+            root.join("templates").to_str().expect("utf-8 path"),
+            "--input",
+            "orders.csv",
+            "--output",
+            "keys.csv",
+        ],
+    );
+    let rate = rows as f64 / elapsed.as_secs_f64();
+    println!(
+        "keygen batch: {rate:.0} rows/s ({:.2} s), peak memory {:.0} MB; {:.2} x raw signing on {cores} cores, {:.2} x on 1 core (target: 75,000 rows/s, 200 MB)",
+        elapsed.as_secs_f64(),
+        peak_kb as f64 / 1024.0,
+        rate / raw.sign_all,
+        rate / raw.sign_one
+    );
+
+    let (elapsed, _) = timed(
+        &release.join("verifier"),
+        dir,
+        &["batch", "--input", "keys.csv", "--public-key", "public-key.pem", "--output", "report.csv"],
+    );
+    let rate = rows as f64 / elapsed.as_secs_f64();
+    println!(
+        "verifier batch: {rate:.0} keys/s ({:.2} s); {:.2} x raw verify_strict on {cores} cores (target: 100,000 keys/s)",
+        elapsed.as_secs_f64(),
+        rate / raw.verify_all
+    );
+
+    let key = first_key(&dir.join("keys.csv"));
+    let mut times: Vec<Duration> = (0..25)
+        .map(|_| {
+            let start = Instant::now();
+            let status = Command::new(release.join("verifier"))
+                .current_dir(dir)
+                .args(["check", &key, "--public-key", "public-key.pem"])
+                .stdout(Stdio::null())
+                .status()
+                .expect("verifier check");
+            assert_eq!(status.code(), Some(0), "the benchmark key must be valid");
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "verifier check: {:.2} ms median from start to exit over 25 runs; {:.1} x one raw verify_strict (target: 10 ms)",
+        median.as_secs_f64() * 1e3,
+        median.as_secs_f64() * raw.verify_one
+    );
+}
+
+struct RawRates {
+    sign_one: f64,
+    sign_all: f64,
+    verify_one: f64,
+    verify_all: f64,
+}
+
+impl RawRates {
+    fn measure() -> RawRates {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let vk = key.verifying_key();
+        let n = 20_000;
+        let messages: Vec<Vec<u8>> = (0..n)
+            .map(|i| format!("license-key-v1 payload of a typical size, number {i:08}").into_bytes())
+            .collect();
+        // Each closure returns a value that depends on every result, so none is skipped.
+        let rate = |f: &dyn Fn() -> usize| {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            n as f64 / start.elapsed().as_secs_f64()
+        };
+        let sign_one = rate(&|| messages.iter().map(|m| usize::from(key.sign(m).to_bytes()[0])).sum());
+        let sign_all = rate(&|| messages.par_iter().map(|m| usize::from(key.sign(m).to_bytes()[0])).sum());
+        let sigs: Vec<Signature> = messages.iter().map(|m| key.sign(m)).collect();
+        let verify_one =
+            rate(&|| messages.iter().zip(&sigs).filter(|(m, s)| vk.verify_strict(m, s).is_ok()).count());
+        let verify_all =
+            rate(&|| messages.par_iter().zip(&sigs).filter(|(m, s)| vk.verify_strict(m, s).is_ok()).count());
+        RawRates { sign_one, sign_all, verify_one, verify_all }
+    }
+}
+
+fn run(program: &Path, dir: &Path, args: &[&str]) {
+    let out = Command::new(program).current_dir(dir).args(args).output().expect("run");
+    assert!(out.status.success(), "{} {args:?}: {}", program.display(), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Runs to completion under a measuring copy of this program; returns the wall time and
+/// the command's peak resident memory (KB).
+fn timed(program: &Path, dir: &Path, args: &[&str]) -> (Duration, i64) {
+    let start = Instant::now();
+    let out = Command::new(std::env::current_exe().expect("bench executable"))
+        .current_dir(dir)
+        .arg(MEASURE)
+        .arg(program)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run");
+    let elapsed = start.elapsed();
+    assert!(out.status.success(), "{} {args:?} failed", program.display());
+    let peak = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(-1);
+    (elapsed, peak)
+}
+
+fn write_orders(path: &Path, rows: usize) {
+    use std::io::Write;
+    let editions = ["trial", "standard", "professional", "enterprise"];
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create input"));
+    writeln!(out, "organization,template,seats,order_id,contact,region").expect("write");
+    for i in 0..rows {
+        writeln!(
+            out,
+            "Customer {i} Analytics GmbH,{},{},PO-{i:08},buyer{i}@example.com,EU",
+            editions[i % 4],
+            i % 200 + 1
+        )
+        .expect("write");
+    }
+    out.flush().expect("flush");
+}
+
+fn first_key(report: &Path) -> String {
+    let text = std::fs::read_to_string(report).expect("keys.csv");
+    let line = text.lines().nth(1).expect("a row");
+    line.rsplit(',').next().expect("key column").to_owned()
+}

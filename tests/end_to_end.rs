@@ -215,3 +215,17 @@ fn a_batch_audited_by_support() {
     let report = std::fs::read_to_string(d.join("report.csv")).expect("report");
     assert_eq!(report.lines().filter(|l| l.contains(";valid;")).count(), 500);
 }
+
+#[test]
+fn completions_and_man_pages() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let d = t.path();
+    ok(&keygen(d, &["generate-docs", "docs"]));
+    ok(&verifier(d, &["generate-docs", "docs"]));
+    for file in ["keygen.bash", "_keygen", "keygen.fish", "keygen.1", "keygen-issue.1", "keygen-batch.1", "verifier.bash", "verifier.1", "verifier-check.1"] {
+        let text = std::fs::read_to_string(d.join("docs").join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(text.len() > 200, "{file} is nearly empty");
+    }
+    let page = std::fs::read_to_string(d.join("docs/keygen-issue.1")).expect("page");
+    assert!(page.contains("order\\-id"), "{page}");
+}

@@ -87,7 +87,7 @@ pub fn generate_docs(dir: &Path) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Completions and man page for any clap command (keygen's and, by copy, verifier's).
+/// Completions, and a man page for the command and each subcommand.
 fn write_docs(mut cmd: clap::Command, dir: &Path) -> Result<(), Error> {
     use clap_complete::Shell;
     std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
@@ -96,7 +96,16 @@ fn write_docs(mut cmd: clap::Command, dir: &Path) -> Result<(), Error> {
         clap_complete::generate_to(shell, &mut cmd, &name, dir)
             .map_err(Error::io("cannot write completions"))?;
     }
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut page).map_err(Error::io("cannot render the man page"))?;
-    std::fs::write(dir.join(format!("{name}.1")), page).map_err(Error::io("cannot write the man page"))
+    cmd.build();
+    let subcommands: Vec<clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let pages = std::iter::once((name.clone(), cmd))
+        .chain(subcommands.into_iter().map(|s| (format!("{name}-{}", s.get_name()), s)));
+    for (page_name, page_cmd) in pages {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(page_cmd.name(page_name.clone()))
+            .render(&mut page)
+            .map_err(Error::io("cannot render the man page"))?;
+        std::fs::write(dir.join(format!("{page_name}.1")), page).map_err(Error::io("cannot write the man page"))?;
+    }
+    Ok(())
 }

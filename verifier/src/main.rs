@@ -39,8 +39,14 @@ fn generate_docs(dir: &Path) -> Result<ExitCode, Error> {
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         clap_complete::generate_to(shell, &mut cmd, "verifier", dir).map_err(io)?;
     }
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut page).map_err(io)?;
-    std::fs::write(dir.join("verifier.1"), page).map_err(io)?;
+    cmd.build();
+    let subcommands: Vec<clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let pages = std::iter::once(("verifier".to_owned(), cmd))
+        .chain(subcommands.into_iter().map(|s| (format!("verifier-{}", s.get_name()), s)));
+    for (name, page_cmd) in pages {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(page_cmd.name(name.clone())).render(&mut page).map_err(io)?;
+        std::fs::write(dir.join(format!("{name}.1")), page).map_err(io)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,5 +2,6 @@
 
 mod batch;
 mod check;
+mod fuzz;
 mod util;
 mod vectors;

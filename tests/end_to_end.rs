@@ -222,8 +222,19 @@ fn completions_and_man_pages() {
     let d = t.path();
     ok(&keygen(d, &["generate-docs", "docs"]));
     ok(&verifier(d, &["generate-docs", "docs"]));
-    for file in ["keygen.bash", "_keygen", "keygen.fish", "keygen.1", "keygen-issue.1", "keygen-batch.1", "verifier.bash", "verifier.1", "verifier-check.1"] {
-        let text = std::fs::read_to_string(d.join("docs").join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    for file in [
+        "keygen.bash",
+        "_keygen",
+        "keygen.fish",
+        "keygen.1",
+        "keygen-issue.1",
+        "keygen-batch.1",
+        "verifier.bash",
+        "verifier.1",
+        "verifier-check.1",
+    ] {
+        let text =
+            std::fs::read_to_string(d.join("docs").join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(text.len() > 200, "{file} is nearly empty");
     }
     let page = std::fs::read_to_string(d.join("docs/keygen-issue.1")).expect("page");

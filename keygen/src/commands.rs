@@ -97,7 +97,8 @@ fn write_docs(mut cmd: clap::Command, dir: &Path) -> Result<(), Error> {
             .map_err(Error::io("cannot write completions"))?;
     }
     cmd.build();
-    let subcommands: Vec<clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let subcommands: Vec<clap::Command> =
+        cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
     let pages = std::iter::once((name.clone(), cmd))
         .chain(subcommands.into_iter().map(|s| (format!("{name}-{}", s.get_name()), s)));
     for (page_name, page_cmd) in pages {
@@ -105,7 +106,8 @@ fn write_docs(mut cmd: clap::Command, dir: &Path) -> Result<(), Error> {
         clap_mangen::Man::new(page_cmd.name(page_name.clone()))
             .render(&mut page)
             .map_err(Error::io("cannot render the man page"))?;
-        std::fs::write(dir.join(format!("{page_name}.1")), page).map_err(Error::io("cannot write the man page"))?;
+        std::fs::write(dir.join(format!("{page_name}.1")), page)
+            .map_err(Error::io("cannot write the man page"))?;
     }
     Ok(())
 }

@@ -27,9 +27,20 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
     // The ledger lives beside the signing key, even when only its public half is given.
     let path = ledger::path_for(args.ledger.as_deref(), &args.key);
     let mut keys = 0usize;
+    let mut issued = std::collections::HashSet::new();
+    let mut sequence = 0u32;
     let walked = ledger::walk(&path, |_, line| {
         let value: serde_json::Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
         if value.get("revoked").is_some() {
+            let record: crate::record::RevocationRecord =
+                serde_json::from_value(value).map_err(|e| format!("not a revocation record: {e}"))?;
+            if record.sequence != sequence + 1 {
+                return Err(format!("revocation list {} follows list {sequence}", record.sequence));
+            }
+            sequence = record.sequence;
+            if let Some(s) = record.revoked.iter().find(|s| !issued.contains(s.as_str())) {
+                return Err(format!("it revokes serial {s}, which no earlier record issued"));
+            }
             return Ok(());
         }
         let record: KeyRecord =
@@ -48,6 +59,9 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
             })?;
         if p.serial.to_string() != record.serial || p.organization.as_str() != record.organization {
             return Err(format!("the record's serial or organization differs from its key {}", p.serial));
+        }
+        if !issued.insert(record.serial.clone()) {
+            return Err(format!("serial {} was already issued on an earlier line", record.serial));
         }
         keys += 1;
         Ok(())

@@ -33,7 +33,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     })?;
     let org_col = table.column(&args.org_column);
     for reserved in ["status", "message"] {
-        if !args.json && table.column(reserved).is_some() {
+        if table.column(reserved).is_some() {
             return Err(Error::Usage(format!(
                 "{}: the input has a '{reserved}' column, which the report adds; rename it",
                 args.input.display()

@@ -40,7 +40,8 @@ fn generate_docs(dir: &Path) -> Result<ExitCode, Error> {
         clap_complete::generate_to(shell, &mut cmd, "verifier", dir).map_err(io)?;
     }
     cmd.build();
-    let subcommands: Vec<clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let subcommands: Vec<clap::Command> =
+        cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
     let pages = std::iter::once(("verifier".to_owned(), cmd))
         .chain(subcommands.into_iter().map(|s| (format!("verifier-{}", s.get_name()), s)));
     for (name, page_cmd) in pages {

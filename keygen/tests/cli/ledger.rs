@@ -112,3 +112,31 @@ fn two_processes_issuing_at_once_leave_a_sound_chain() {
     assert_exit(&v, 0);
     assert!(stdout(&v).contains("400 records"), "{}", stdout(&v));
 }
+
+#[test]
+fn revocation_records_are_checked_too() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let o = run(keygen(t.path()).args(["issue", "--template", "trial", "--org", "A", "--serial", "a1"]));
+    assert_exit(&o, 0);
+    assert_exit(&run(keygen(t.path()).args(["revoke", "--serial", "a1", "--out", "r.txt"])), 0);
+    assert_exit(&run(keygen(t.path()).args(["revoke", "--serial", "a1", "--out", "r.txt"])), 0);
+    assert_exit(&run(keygen(t.path()).args(["ledger", "verify"])), 0);
+    // A forged revocation of a serial never issued, chained properly, is still caught.
+    let path = t.path().join("ledger.jsonl");
+    let text = std::fs::read_to_string(&path).expect("ledger");
+    let last = text.lines().last().expect("line");
+    let prev = hex_sha256(last.as_bytes());
+    let forged = format!(
+        "{text}{{\"revoked\":[\"00000000000000b2\"],\"reason\":null,\"revoked_at\":\"2026-11-28T00:00:00Z\",\"sequence\":3,\"prev\":\"{prev}\"}}\n"
+    );
+    std::fs::write(&path, forged).expect("write");
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 3);
+    assert!(stderr(&v).contains("ledger.jsonl:4: it revokes serial 00000000000000b2"), "{}", stderr(&v));
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

@@ -13,7 +13,10 @@ fn judge(dir: &std::path::Path, public: &std::path::Path, input: &[u8]) {
     assert!(matches!(code, 0 | 3..=8), "exit {code}: {}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON verdict");
-    assert_eq!(v["status"].as_str().and_then(product_key::Status::from_name).map(|s| i32::from(s.exit_code())), Some(code));
+    assert_eq!(
+        v["status"].as_str().and_then(product_key::Status::from_name).map(|s| i32::from(s.exit_code())),
+        Some(code)
+    );
 }
 
 proptest! {

@@ -124,43 +124,62 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let mut reuse: HashMap<String, usize> = HashMap::new();
     let mut rows = 0u64;
     let width = table.headers.len();
-    while let Some(next) = table.next_row() {
-        let row = match next {
-            Ok(row) => row,
-            Err((line, e)) => {
-                problems.push(format!("{file}:{line}: -: {e}"));
-                break;
-            }
-        };
-        rows += 1;
-        let line = row.line;
-        if let Some(i) = columns.template
-            && let Ok(cell) = tabular::cell(&row.record, i)
-        {
-            // Problems show up below, with the row's other problems.
-            let _ = templates.load(cell);
-        }
-        match plan_row(&row, width, &columns, &templates, issued) {
-            Err(errors) => {
-                problems.extend(errors.into_iter().map(|(c, e)| format!("{file}:{line}: {c}: {e}")))
-            }
-            Ok(plan) => {
-                let Some(o) = plan.order_id else { continue };
-                if let Some(first) = orders.get(&o) {
-                    problems.push(format!("{file}:{line}: order_id: '{o}' is also on line {first}"));
-                    continue;
-                }
-                if let Some(&at) = existing.as_ref().and_then(|l| l.order_ids.get(&o)) {
-                    if args.skip_issued {
-                        reuse.insert(o.clone(), at);
-                    } else {
-                        problems.push(format!(
-                            "{file}:{line}: order_id: '{o}' was already issued a key ({}:{at}); use --skip-issued to reuse it",
-                            ledger_path.display()
-                        ));
+    let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
+    let mut reading = true;
+    while reading {
+        chunk.clear();
+        while chunk.len() < CHUNK {
+            match table.next_row() {
+                Some(Ok(row)) => {
+                    if let Some(i) = columns.template
+                        && let Ok(cell) = tabular::cell(&row.record, i)
+                    {
+                        // Problems show up below, with the row's other problems.
+                        let _ = templates.load(cell);
                     }
+                    chunk.push(row);
                 }
-                orders.insert(o, line);
+                Some(Err((line, e))) => {
+                    problems.push(format!("{file}:{line}: -: {e}"));
+                    reading = false;
+                    break;
+                }
+                None => {
+                    reading = false;
+                    break;
+                }
+            }
+        }
+        rows += chunk.len() as u64;
+        // Rows are checked in parallel; order ids are then matched in file order.
+        let planned: Vec<_> = chunk
+            .par_iter()
+            .map(|row| plan_row(row, width, &columns, &templates, issued).map(|plan| plan.order_id))
+            .collect();
+        for (row, planned) in chunk.iter().zip(planned) {
+            let line = row.line;
+            match planned {
+                Err(errors) => {
+                    problems.extend(errors.into_iter().map(|(c, e)| format!("{file}:{line}: {c}: {e}")))
+                }
+                Ok(None) => {}
+                Ok(Some(o)) => {
+                    if let Some(first) = orders.get(&o) {
+                        problems.push(format!("{file}:{line}: order_id: '{o}' is also on line {first}"));
+                        continue;
+                    }
+                    if let Some(&at) = existing.as_ref().and_then(|l| l.order_ids.get(&o)) {
+                        if args.skip_issued {
+                            reuse.insert(o.clone(), at);
+                        } else {
+                            problems.push(format!(
+                                "{file}:{line}: order_id: '{o}' was already issued a key ({}:{at}); use --skip-issued to reuse it",
+                                ledger_path.display()
+                            ));
+                        }
+                    }
+                    orders.insert(o, line);
+                }
             }
         }
     }

@@ -12,6 +12,10 @@ use product_key::{
 };
 use serde_json::{Value, json};
 
+#[path = "../tests/support/fields.rs"]
+mod support;
+use support::fields_of;
+
 /// RFC 8032 section 7.1 TEST 1 secret key: the worked example's signer.
 const TEST1: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 /// RFC 8032 section 7.1 TEST 2 secret key: a signer nobody trusts.
@@ -415,21 +419,7 @@ fn render(v: &Vector) -> String {
         &trusted,
         &Check { at: v.at, organization: v.org.as_deref(), revocations: list.as_ref() },
     );
-    let fields = verdict.key.as_ref().map(|k| {
-        let p = &k.payload;
-        json!({
-            "serial": p.serial.to_string(),
-            "key_id": p.key_id.to_string(),
-            "product": p.product.as_str(),
-            "major_version": p.major,
-            "organization": p.organization.as_str(),
-            "seats": p.seats.limit(),
-            "features": p.features.features().map(|f| f.name()).collect::<Vec<_>>(),
-            "unknown_feature_bits": p.features.unknown_bits().collect::<Vec<_>>(),
-            "issued": p.issued.to_string(),
-            "expires": p.expires.last_day().map(|d| d.to_string()),
-        })
-    });
+    let fields = fields_of(&verdict);
     let mut obj = json!({
         "name": v.name,
         "key": v.key,

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 use product_key::{Check, Day, RevocationList, TrustedKeys, verify};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+#[path = "support/fields.rs"]
+mod support;
+use support::fields_of;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,24 +40,6 @@ fn vectors() -> Vec<(PathBuf, Vector)> {
             (p, v)
         })
         .collect()
-}
-
-fn fields_of(verdict: &product_key::Verdict) -> Option<Value> {
-    verdict.key.as_ref().map(|k| {
-        let p = &k.payload;
-        json!({
-            "serial": p.serial.to_string(),
-            "key_id": p.key_id.to_string(),
-            "product": p.product.as_str(),
-            "major_version": p.major,
-            "organization": p.organization.as_str(),
-            "seats": p.seats.limit(),
-            "features": p.features.features().map(|f| f.name()).collect::<Vec<_>>(),
-            "unknown_feature_bits": p.features.unknown_bits().collect::<Vec<_>>(),
-            "issued": p.issued.to_string(),
-            "expires": p.expires.last_day().map(|d| d.to_string()),
-        })
-    })
 }
 
 #[test]

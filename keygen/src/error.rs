@@ -98,6 +98,9 @@ pub enum KeyError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The passphrase could not be read from the terminal.
+    #[error("cannot read the passphrase from the terminal: {0}")]
+    Prompt(String),
     /// The key could not be encrypted or encoded.
     #[error("cannot encode the signing key: {0}")]
     Encode(String),

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
@@ -112,7 +112,12 @@ pub fn init(dir: &Path, encrypt: bool, passphrase_file: Option<&Path>) -> Result
     let public = key.verifying_key().to_bytes();
     let public_pem = public_pem(&public)?;
 
-    std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+    // A new key folder is private; an existing one is left as it is.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(Error::io(format!("cannot create {}", dir.display())))?;
     write_new(&signing_path, pem.as_bytes(), 0o600)?;
     write_new(&public_path, public_pem.as_bytes(), 0o644)?;
     Ok(Made { signing_key: signing_path, public_key: public_path, key_id: KeyId::of_public_key(&public) })

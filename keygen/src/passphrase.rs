@@ -34,11 +34,11 @@ pub fn obtain(file: Option<&Path>, key_path: &Path, purpose: Purpose) -> Result<
     } else if std::io::stdin().is_terminal() {
         let prompt = format!("Passphrase for {}: ", key_path.display());
         let first =
-            Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| KeyError::Random(e.to_string()))?);
+            Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| KeyError::Prompt(e.to_string()))?);
         if purpose == Purpose::New {
             let again = Zeroizing::new(
                 rpassword::prompt_password("Repeat the passphrase: ")
-                    .map_err(|e| KeyError::Random(e.to_string()))?,
+                    .map_err(|e| KeyError::Prompt(e.to_string()))?,
             );
             if *first != *again {
                 return Err(KeyError::PassphraseMismatch);

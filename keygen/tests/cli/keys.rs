@@ -14,6 +14,8 @@ fn init_makes_a_private_key_and_never_overwrites() {
     let key = t.path().join("vendor/signing-key.pem");
     let before = std::fs::read(&key).expect("key");
     assert_eq!(std::fs::metadata(&key).expect("meta").permissions().mode() & 0o777, 0o600);
+    let folder = std::fs::metadata(t.path().join("vendor")).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(folder, 0o700, "a new key folder is private");
     assert!(String::from_utf8_lossy(&before).starts_with("-----BEGIN PRIVATE KEY-----"));
 
     let again = run(keygen(t.path()).args(["init", "--dir", "vendor"]));
@@ -178,4 +180,47 @@ fn the_environment_names_the_key() {
     let elsewhere = tempfile::tempdir().expect("tempdir");
     let o = run(keygen(elsewhere.path()).args(["public-key"]).env("KEYGEN_SIGNING_KEY", &key));
     assert_exit(&o, 0);
+}
+
+/// Runs keygen on a pseudo-terminal (util-linux `script`), typing `lines` at its prompts.
+fn on_terminal(dir: &std::path::Path, args: &str, lines: &[&str]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new("script")
+        .current_dir(dir)
+        .args(["-qec", &format!("{} {args}", env!("CARGO_BIN_EXE_keygen")), "/dev/null"])
+        .env_remove("KEYGEN_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for line in lines {
+        // Wait for the prompt: the terminal drops what is typed before it turns echo off.
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        stdin.write_all(format!("{line}\r").as_bytes()).expect("type");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn passphrases_are_asked_on_a_terminal() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let o = on_terminal(t.path(), "init --dir v --encrypt", &["sesame street", "sesame street"]);
+    assert_exit(&o, 0);
+    let screen = stdout(&o);
+    assert!(
+        screen.contains("Passphrase for v/signing-key.pem:") && screen.contains("Repeat the passphrase:"),
+        "{screen}"
+    );
+    assert!(!screen.contains("sesame"), "the passphrase was echoed: {screen}");
+    let o = on_terminal(t.path(), "public-key --key v/signing-key.pem", &["sesame street"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("-----END PUBLIC KEY-----"), "{}", stdout(&o));
+    let o = on_terminal(t.path(), "init --dir w --encrypt", &["sesame street", "sesame streep"]);
+    assert_exit(&o, 4);
+    assert!(stdout(&o).contains("the passphrases do not match"), "{}", stdout(&o));
+    assert!(!t.path().join("w").exists());
 }

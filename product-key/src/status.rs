@@ -153,11 +153,11 @@ impl Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Finding::Malformed(e) => write!(f, "not a valid key: {e}"),
+            Finding::Malformed(e) => write!(f, "not a readable key: {e}"),
             Finding::UnknownSigner(id) => write!(f, "signed by unknown key {id}"),
             Finding::BadSignature(id) => write!(
                 f,
-                "the signature does not verify with trusted key {id}: the key was altered or forged"
+                "the key was altered or forged: its signature does not verify with trusted key {id}"
             ),
             Finding::OtherProduct { product, major } => write!(
                 f,
@@ -169,13 +169,13 @@ impl fmt::Display for Finding {
                 write!(f, "this key is for version {major}; version {expected} needs a new key")
             }
             Finding::CriticalExtension(tag) => {
-                write!(f, "this key carries extension {tag}, which needs a newer release")
+                write!(f, "this key needs a newer release (it carries extension {tag})")
             }
             Finding::Revoked { serial, sequence } => {
                 write!(f, "key {serial} was revoked (revocation list {sequence})")
             }
             Finding::NotYetValid { issued } => write!(f, "the key is not valid before {issued}"),
-            Finding::Expired { last_day } => write!(f, "the key expired after {last_day}"),
+            Finding::Expired { last_day } => write!(f, "the key expired on {last_day}"),
             Finding::OrgMismatch { issued_to, entered } => {
                 write!(f, "the key was issued to '{issued_to}', not '{entered}'")
             }

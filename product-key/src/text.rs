@@ -68,9 +68,23 @@ pub fn encode(product: &str, major: u8, blob: &[u8]) -> String {
     out
 }
 
+/// A key's text after the lenient reading rules: the prefix, and the body's symbols in the
+/// canonical alphabet with each one's position in the text as given.
+struct Symbols {
+    product: String,
+    major: u8,
+    symbols: Vec<u8>,
+    positions: Vec<usize>,
+}
+
 /// Reads a key's text: prefix, characters, length, padding, checksum, then the payload and
 /// the prefix's agreement with it. Every failure is `malformed`.
 pub fn decode(text: &str) -> Result<DecodedKey, DecodeError> {
+    let read = read_symbols(text)?;
+    decode_symbols(&read.product, read.major, &read.symbols, &read.positions)
+}
+
+fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
     let mut chars =
         text.chars().enumerate().map(|(i, c)| (i + 1, c)).filter(|(_, c)| !c.is_whitespace()).peekable();
     if chars.peek().is_none() {
@@ -153,7 +167,16 @@ pub fn decode(text: &str) -> Result<DecodedKey, DecodeError> {
         symbols.push(symbol);
         positions.push(position);
     }
-    let blob = CROCKFORD.decode(&symbols).map_err(|e| match e.kind {
+    Ok(Symbols { product, major, symbols, positions })
+}
+
+fn decode_symbols(
+    product: &str,
+    major: u8,
+    symbols: &[u8],
+    positions: &[usize],
+) -> Result<DecodedKey, DecodeError> {
+    let blob = CROCKFORD.decode(symbols).map_err(|e| match e.kind {
         DecodeKind::Trailing => {
             DecodeError::Padding { position: positions.get(e.position).copied().unwrap_or(0) }
         }
@@ -189,5 +212,99 @@ impl DecodedKey {
     /// The canonical text form (upper case, grouped).
     pub fn to_text(&self) -> String {
         encode(self.payload.product.as_str(), self.payload.major, &self.blob())
+    }
+}
+
+/// A likely typo in a key whose checksum does not match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Typo {
+    /// One character is wrong.
+    Substitution {
+        /// Its position in the text as given, from 1.
+        position: usize,
+        /// What the text has.
+        found: char,
+        /// What makes the checksum match.
+        likely: char,
+    },
+    /// Two neighbouring characters are swapped.
+    Transposition {
+        /// Position of the first of the two, from 1.
+        position: usize,
+    },
+}
+
+/// For a key that fails its checksum: the single substitution or swap of neighbours that
+/// makes the checksum match and the payload parse, if there is exactly one. Only a hint for
+/// a person: the key stays malformed, and nothing is corrected silently.
+pub fn locate_typo(text: &str) -> Option<Typo> {
+    let read = read_symbols(text).ok()?;
+    let judge = |symbols: &[u8]| decode_symbols(&read.product, read.major, symbols, &read.positions);
+    if !matches!(judge(&read.symbols), Err(DecodeError::Checksum)) {
+        return None;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = None;
+    let mut symbols = read.symbols.clone();
+    for i in 0..symbols.len() {
+        let original = symbols[i];
+        for &candidate in ALPHABET.as_bytes() {
+            if candidate == original {
+                continue;
+            }
+            symbols[i] = candidate;
+            if judge(&symbols).is_ok() {
+                if found.is_some() {
+                    return None;
+                }
+                let position = read.positions[i];
+                let typed = chars.get(position - 1).copied().unwrap_or(' ');
+                found = Some(Typo::Substitution { position, found: typed, likely: char::from(candidate) });
+            }
+        }
+        symbols[i] = original;
+    }
+    for i in 1..symbols.len() {
+        if symbols[i - 1] == symbols[i] {
+            continue;
+        }
+        symbols.swap(i - 1, i);
+        if judge(&symbols).is_ok() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(Typo::Transposition { position: read.positions[i - 1] });
+        }
+        symbols.swap(i - 1, i);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
+
+    #[test]
+    fn finds_one_wrong_character() {
+        let mut typo: Vec<char> = KEY.chars().collect();
+        assert_eq!(typo[101], 'C');
+        typo[101] = 'G';
+        let typo: String = typo.into_iter().collect();
+        assert_eq!(decode(&typo).err(), Some(DecodeError::Checksum));
+        assert_eq!(locate_typo(&typo), Some(Typo::Substitution { position: 102, found: 'G', likely: 'C' }));
+    }
+
+    #[test]
+    fn finds_swapped_neighbours() {
+        let typo = KEY.replacen("3H6GB", "3HG6B", 1);
+        assert_eq!(locate_typo(&typo), Some(Typo::Transposition { position: 68 }));
+    }
+
+    #[test]
+    fn says_nothing_of_sound_keys_or_of_damage_it_cannot_place() {
+        assert_eq!(locate_typo(KEY), None);
+        assert_eq!(locate_typo(&KEY.replacen("3H6GB", "XXXXX", 1)), None);
     }
 }

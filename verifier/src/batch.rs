@@ -70,7 +70,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         let check = Check { at, organization: org.as_deref(), revocations: setup.revocations.as_ref() };
         let verdict = verify(&key, &setup.trusted, &check);
         let status = verdict.status();
-        let message = report::headline(&verdict, at);
+        let message = report::headline(&verdict, &key, at);
         // Each row is formatted here, in parallel; the writer only copies bytes.
         let bytes = if json {
             let line = serde_json::json!({

@@ -23,9 +23,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
         Check { at: setup.at, organization: args.org.as_deref(), revocations: setup.revocations.as_ref() };
     let verdict = verify(&text, &setup.trusted, &check);
     let out = if args.json {
-        format!("{}\n", report::verdict_json(&verdict, setup.at))
+        format!("{}\n", report::verdict_json(&verdict, &text, setup.at))
     } else {
-        let headline = report::headline(&verdict, setup.at);
+        let headline = report::headline(&verdict, &text, setup.at);
         let headline = if colour() { paint(&headline, verdict.is_valid()) } else { headline };
         let sequence = setup.revocations.as_ref().map(|l| l.sequence);
         format!("{headline}\n\n{}", report::details(&verdict, setup.at, sequence))

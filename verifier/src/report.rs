@@ -1,51 +1,52 @@
 //! What support reads: the verdict in one sentence with what to do, then the key's contents.
 //! Each finding's sentence is written here once; `check` and `batch` both use it.
 
-use product_key::{Day, Expiry, Finding, Verdict};
+use product_key::text::{self, Typo};
+use product_key::{Day, DecodeError, Expiry, Finding, Verdict};
 use serde_json::{Value, json};
 
-/// The one-sentence verdict, e.g. "NOT VALID: the key was issued to 'Acme Inc', not 'Acme Corp'".
-pub fn headline(verdict: &Verdict, at: Day) -> String {
+/// The one-sentence verdict: the library's reason (worded there once), then what to do, e.g.
+/// "NOT VALID: the key was issued to 'Acme Inc', not 'Acme Corp'; enter ...".
+pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
     let product = format!("{} {}", product_key::PRODUCT_CODE, product_key::MAJOR_VERSION);
-    match &verdict.finding {
+    let finding = &verdict.finding;
+    let advice = match finding {
         Finding::Valid => {
             let org = verdict.key.as_ref().map(|k| k.payload.organization.to_string()).unwrap_or_default();
-            format!("VALID: this key unlocks {product} for '{org}'")
+            return format!("VALID: this key unlocks {product} for '{org}'");
         }
-        Finding::Malformed(e) => format!(
-            "NOT VALID: this is not a readable {product} key: {e}; ask the customer to copy the whole key again from the e-mail"
-        ),
-        Finding::UnknownSigner(id) => format!(
-            "NOT VALID: signed by key {id}, which this verifier does not trust: was it issued with a test key?"
-        ),
-        Finding::BadSignature(id) => format!(
-            "NOT VALID: the key was altered or forged: its signature does not verify with trusted key {id}; do not accept it"
-        ),
-        Finding::OtherVersion { major, expected } => {
-            format!(
-                "NOT VALID: this key is for version {major}; version {expected} needs a new key (ask sales for one)"
-            )
+        Finding::Malformed(DecodeError::Checksum) => match text::locate_typo(text) {
+            Some(Typo::Substitution { position, found, likely }) => format!(
+                "; character {position} is probably '{likely}', not '{found}': ask the customer to check it"
+            ),
+            Some(Typo::Transposition { position }) => format!(
+                "; characters {position} and {} are probably swapped: ask the customer to check them",
+                position + 1
+            ),
+            None => "; ask the customer to copy the whole key again from the e-mail".into(),
+        },
+        Finding::Malformed(_) => "; ask the customer to copy the whole key again from the e-mail".into(),
+        Finding::UnknownSigner(id) => {
+            // Worded for support rather than as the library's "signed by unknown key".
+            return format!(
+                "NOT VALID: signed by key {id}, which this verifier does not trust: was it issued with a test key?"
+            );
         }
-        Finding::OtherProduct { product: p, major } => {
-            format!("NOT VALID: this key is for product {p} {major}, not {product}")
-        }
-        Finding::CriticalExtension(tag) => format!(
-            "NOT VALID: this key needs a newer release of {product} (it carries extension {tag}); update the server"
-        ),
-        Finding::Revoked { serial, sequence } => format!(
-            "NOT VALID: key {serial} was revoked (revocation list {sequence}); the customer must contact sales"
-        ),
-        Finding::NotYetValid { issued } => {
-            format!("NOT VALID: the key is not valid before {issued}: check the server's date (it says {at})")
-        }
+        Finding::BadSignature(_) => "; do not accept it".into(),
+        Finding::OtherVersion { .. } => " (ask sales for one)".into(),
+        Finding::OtherProduct { .. } => String::new(),
+        Finding::CriticalExtension(_) => format!("; update the {product} server"),
+        Finding::Revoked { .. } => "; the customer must contact sales".into(),
+        Finding::NotYetValid { .. } => format!("; check the server's date (the check was made on {at})"),
         Finding::Expired { last_day } => format!(
-            "NOT VALID: the key expired on {last_day} ({} ago); the customer needs a renewal key",
+            " ({} ago); the customer needs a renewal key",
             days(i64::from(at.days()) - i64::from(last_day.days()))
         ),
-        Finding::OrgMismatch { issued_to, entered } => format!(
-            "NOT VALID: the key was issued to '{issued_to}', not '{entered}'; enter the organization as on the key (case and spacing do not matter)"
-        ),
-    }
+        Finding::OrgMismatch { .. } => {
+            "; enter the organization as on the key (case and spacing do not matter)".into()
+        }
+    };
+    format!("NOT VALID: {finding}{advice}")
 }
 
 fn days(n: i64) -> String {
@@ -140,11 +141,11 @@ pub fn key_json(verdict: &Verdict) -> Value {
 }
 
 /// The whole JSON verdict of `check`.
-pub fn verdict_json(verdict: &Verdict, at: Day) -> Value {
+pub fn verdict_json(verdict: &Verdict, text: &str, at: Day) -> Value {
     json!({
         "status": verdict.status().name(),
         "valid": verdict.is_valid(),
-        "message": headline(verdict, at),
+        "message": headline(verdict, text, at),
         "key": key_json(verdict),
     })
 }

@@ -191,3 +191,54 @@ fn trusted_keys_and_lists_are_checked_first() {
         assert!(stderr(&o).contains(message), "{file}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_typo_is_pointed_at() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (signer, public) = signer(t.path(), 1);
+    let key = signer.issue(&mut payload("Acme Inc")).expect("key");
+    let mut chars: Vec<char> = key.chars().collect();
+    let at = 60;
+    let original = chars[at];
+    chars[at] = if original == 'Q' { 'R' } else { 'Q' };
+    let typo: String = chars.into_iter().collect();
+    let o = verifier(t.path())
+        .args(["check", "--json", &typo, "--public-key"])
+        .arg(&public)
+        .output()
+        .expect("run");
+    assert_exit(&o, 3);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let expected = format!(
+        "character {} is probably '{original}', not '{}'",
+        at + 1,
+        if original == 'Q' { 'R' } else { 'Q' }
+    );
+    assert!(v["message"].as_str().is_some_and(|m| m.contains(&expected)), "{v}");
+    assert_eq!(v["key"], serde_json::Value::Null, "a mistyped key's fields are noise");
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (signer, public) = signer(t.path(), 1);
+    let key = signer.issue(&mut payload("Acme Inc")).expect("key");
+    let command = format!(
+        "{} check {key} --org Nobody --public-key {}",
+        env!("CARGO_BIN_EXE_verifier"),
+        public.display()
+    );
+    let on_tty = |no_color: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"]).current_dir(t.path()).stdin(std::process::Stdio::null());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let o = cmd.output().expect("util-linux script runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert!(on_tty(false).contains("\x1b[1;31mNOT VALID\x1b[0m:"), "{}", on_tty(false));
+    assert!(!on_tty(true).contains('\x1b'), "{}", on_tty(true));
+}

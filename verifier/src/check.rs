@@ -35,6 +35,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
 }
 
 fn read_stdin() -> Result<String, Error> {
+    if std::io::stdin().is_terminal() {
+        output::warn("Paste the key (several lines are fine), then press Ctrl-D:");
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()

@@ -29,7 +29,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            output::warn(&format!("keygen: {e}"));
+            // One problem a line, each marked as keygen's.
+            for line in e.to_string().lines() {
+                output::warn(&format!("keygen: {line}"));
+            }
             e.exit_code()
         }
     }

@@ -57,9 +57,10 @@ impl Seats {
 
 impl fmt::Display for Seats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad` honours width and alignment, so tables line up.
         match self {
-            Seats::Count(n) => write!(f, "{n}"),
-            Seats::Unlimited => f.write_str("unlimited"),
+            Seats::Count(n) => f.pad(&n.to_string()),
+            Seats::Unlimited => f.pad("unlimited"),
         }
     }
 }

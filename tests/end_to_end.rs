@@ -182,6 +182,26 @@ fn revoking_keys() {
     assert_eq!(code(&check(&b)), 8);
     assert!(String::from_utf8_lossy(&check(&b).stdout).contains("revocation list 2"));
     ok(&keygen(d, &["ledger", "verify"]));
+    // Support's audit applies the list too.
+    let csv = format!("key\n{}\n{}\n", a["key"].as_str().expect("key"), b["key"].as_str().expect("key"));
+    std::fs::write(d.join("keys.csv"), csv).expect("write");
+    let o = verifier(
+        d,
+        &[
+            "batch",
+            "--input",
+            "keys.csv",
+            "--public-key",
+            "public-key.pem",
+            "--revocations",
+            "revocations.txt",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("2 keys checked")
+            && String::from_utf8_lossy(&o.stderr).contains("revoked: 2")
+    );
     let ledger = std::fs::read_to_string(d.join("ledger.jsonl")).expect("ledger");
     let last: serde_json::Value = serde_json::from_str(ledger.lines().last().expect("line")).expect("json");
     assert_eq!(last["sequence"], 2);

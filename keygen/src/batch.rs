@@ -207,7 +207,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     for name in RESERVED {
         header.push_field(name);
     }
-    csv_out.write_record(&header).map_err(|e| Error::input(format!("cannot write the output: {e}")))?;
+    csv_out.write_record(&header).map_err(output_error)?;
 
     let progress = progress_bar(rows, args.quiet);
     let issued_at = now_rfc3339();
@@ -253,9 +253,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
                     out_row.push_field(record.issued.as_bytes());
                     out_row.push_field(record.expires.as_deref().unwrap_or("never").as_bytes());
                     out_row.push_field(record.key.as_bytes());
-                    csv_out
-                        .write_byte_record(&out_row)
-                        .map_err(|e| Error::input(format!("cannot write the output: {e}")))?;
+                    csv_out.write_byte_record(&out_row).map_err(output_error)?;
                 }
                 // Whole lines in one write: a crash leaves complete records, or at worst one
                 // incomplete last line that `keygen ledger repair` removes.
@@ -320,6 +318,11 @@ enum Made {
 
 fn record_serial(record: &KeyRecord) -> u64 {
     record.serial().map_or(0, Serial::get)
+}
+
+/// A failure to write the output is an I/O failure (exit 1), whatever csv wraps it in.
+fn output_error(e: csv::Error) -> Error {
+    Error::Io { what: "cannot write the output".into(), source: std::io::Error::other(e) }
 }
 
 /// A row that passed pass 1 and fails now: the input was edited during the run.

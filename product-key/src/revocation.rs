@@ -168,3 +168,93 @@ fn dearmour(text: &str) -> Result<Vec<u8>, RevocationError> {
     let body: Vec<u8> = text[start..start + len].bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     BASE64.decode(&body).map_err(|e| RevocationError::Base64 { position: e.position })
 }
+
+#[cfg(all(test, feature = "sign"))]
+mod tests {
+    use super::*;
+    use crate::Signer;
+
+    fn signer(seed: u8) -> Signer {
+        Signer::new(ed25519_dalek::SigningKey::from_bytes(&[seed; 32]))
+    }
+
+    fn list(product: &str, sequence: u32, serials: &[u64]) -> RevocationList {
+        let serials = serials.iter().filter_map(|s| Serial::new(*s)).collect();
+        RevocationList::new(
+            KeyId([0; 4]),
+            Product::new(product).expect("product"),
+            sequence,
+            Day::from_days(20_000),
+            serials,
+        )
+    }
+
+    fn trusting(s: &Signer) -> TrustedKeys {
+        let mut t = TrustedKeys::new();
+        t.add(&s.public_key()).expect("key");
+        t
+    }
+
+    #[test]
+    fn round_trip() {
+        let s = signer(1);
+        let mut l = list("AST", 7, &[9, 3, 5, 3]);
+        let text = s.sign_revocations(&mut l);
+        assert!(text.starts_with(BEGIN) && text.trim_end().ends_with(END));
+        assert!(text.lines().all(|line| line.len() <= 64));
+        // White space, CRLF and text around the armour are tolerated.
+        let wrapped = format!("Dear customer,\r\n\r\n{}\r\nRegards\r\n", text.replace('\n', "\r\n  "));
+        let opened = RevocationList::open(&wrapped, &trusting(&s), "AST").expect("opens");
+        assert_eq!(opened, l);
+        assert_eq!(opened.serials().iter().map(|s| s.get()).collect::<Vec<_>>(), [3, 5, 9]);
+        assert!(
+            opened.contains(Serial::new(5).expect("serial"))
+                && !opened.contains(Serial::new(4).expect("serial"))
+        );
+    }
+
+    #[test]
+    fn the_sequence_is_exposed_so_older_lists_can_be_refused() {
+        let s = signer(1);
+        let trusted = trusting(&s);
+        let first = RevocationList::open(&s.sign_revocations(&mut list("AST", 1, &[1])), &trusted, "AST")
+            .expect("list 1");
+        let second = RevocationList::open(&s.sign_revocations(&mut list("AST", 2, &[1, 2])), &trusted, "AST")
+            .expect("list 2");
+        assert!(first.sequence < second.sequence);
+    }
+
+    #[test]
+    fn unusable_lists_are_errors_of_their_own() {
+        let s = signer(1);
+        let trusted = trusting(&s);
+        let good = s.sign_revocations(&mut list("AST", 1, &[1, 2]));
+        let other = s.sign_revocations(&mut list("ETL", 1, &[1]));
+        assert_eq!(
+            RevocationList::open(&other, &trusted, "AST"),
+            Err(RevocationError::OtherProduct("ETL".into()))
+        );
+        let foreign = signer(2).sign_revocations(&mut list("AST", 1, &[1]));
+        assert!(matches!(
+            RevocationList::open(&foreign, &trusted, "AST"),
+            Err(RevocationError::UnknownSigner(_))
+        ));
+        // Flip one bit of the body: a tampered list never verifies.
+        let body: String = good.lines().nth(1).expect("body").to_owned();
+        let mut bytes = BASE64.decode(body.as_bytes()).expect("base64");
+        bytes[20] ^= 1;
+        let tampered = good.replacen(&body, &BASE64.encode(&bytes), 1);
+        assert!(RevocationList::open(&tampered, &trusted, "AST").is_err());
+        assert_eq!(RevocationList::open("nothing here", &trusted, "AST"), Err(RevocationError::NoArmour));
+        // Layout rules: count, order, zero.
+        let mut raw = list("AST", 1, &[1, 2]).to_bytes();
+        raw.truncate(raw.len() - 1);
+        assert!(matches!(RevocationList::from_bytes(&raw), Err(RevocationError::Count { .. })));
+        let mut unordered = list("AST", 1, &[1, 2]).to_bytes();
+        let n = unordered.len();
+        unordered[n - 1] = 0;
+        assert_eq!(RevocationList::from_bytes(&unordered), Err(RevocationError::SerialZero));
+        unordered[n - 1] = 1;
+        assert_eq!(RevocationList::from_bytes(&unordered), Err(RevocationError::NotAscending));
+    }
+}

@@ -19,7 +19,7 @@ fn a_european_excel_export() {
     // BOM, ';', CRLF, header names in any case and order, an extra column, a quoted
     // organization with the delimiter, a quote and a line break, empty optional cells.
     let input = "\u{feff}Region;ORGANIZATION;Template;Seats;features;Expires;Order_ID;contact\r\n\
-                 EU;\"Müller; \"\"Söhne\"\"\r\nKG\";standard;;;;SO-1;\r\n\
+                 EU;\"Müller, Sohn; \"\"Söhne\"\"\r\nKG\";standard;;;;SO-1;\r\n\
                  \r\n\
                  US;Acme Inc;trial;7;edi|Job Scheduler;never;SO-2;jo@acme.test\r\n\
                  APAC;  データ統合  ;enterprise;;;2030-01-31;;\r\n";
@@ -33,7 +33,7 @@ fn a_european_excel_export() {
         csv::ReaderBuilder::new().delimiter(b';').from_reader(out.trim_start_matches('\u{feff}').as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len(), 3);
-    assert_eq!(&rows[0][1], "Müller; \"Söhne\"\r\nKG", "cells are carried through untouched");
+    assert_eq!(&rows[0][1], "Müller, Sohn; \"Söhne\"\r\nKG", "cells are carried through untouched");
     assert_eq!((&rows[0][9], &rows[0][10]), ("2026-11-28", "2027-11-28"));
     assert_eq!(&rows[1][10], "never");
     assert_eq!(&rows[2][10], "2030-01-31");
@@ -43,7 +43,7 @@ fn a_european_excel_export() {
     let records: Vec<serde_json::Value> =
         ledger.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
     assert_eq!(records.len(), 3);
-    assert_eq!(records[0]["organization"], "Müller; \"Söhne\" KG");
+    assert_eq!(records[0]["organization"], "Müller, Sohn; \"Söhne\" KG");
     assert_eq!(records[0]["key"], &rows[0][11]);
     assert_eq!(records[1]["features"], serde_json::json!(["edi", "scheduler"]));
     assert_eq!(

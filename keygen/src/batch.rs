@@ -462,7 +462,7 @@ fn progress_bar(rows: u64, quiet: bool) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(rows);
     if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} keys, {per_sec}, {eta} left")
+        indicatif::ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} keys, {eta} left")
     {
         bar.set_style(style);
     }

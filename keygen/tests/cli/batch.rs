@@ -240,3 +240,33 @@ fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
         "{outcomes:?}"
     );
 }
+
+#[test]
+fn a_progress_bar_on_a_terminal_unless_quiet() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let mut input = String::from("organization\n");
+    for i in 0..20_000 {
+        input.push_str(&format!("C{i}\n"));
+    }
+    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    let on_terminal = |extra: &str, out: &str| {
+        let command = format!(
+            "{} batch --template trial --input in.csv --output {out} {extra}",
+            env!("CARGO_BIN_EXE_keygen")
+        );
+        let o = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(t.path())
+            .env("KEYGEN_TEMPLATES", templates_dir())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("util-linux script runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let screen = on_terminal("", "a.csv");
+    assert!(screen.contains("/20,000 keys"), "{screen}");
+    let quiet = on_terminal("--quiet", "b.csv");
+    assert!(!quiet.contains("keys"), "{quiet}");
+}

@@ -79,7 +79,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Template, Error> {
     let seats_at = at(raw.seats.span().start);
     let seats = match raw.seats.into_inner() {
         RawSeats::Count(n) => u16::try_from(n).ok().and_then(Seats::count),
-        RawSeats::Word(w) if w == "unlimited" => Some(Seats::Unlimited),
+        RawSeats::Word(w) if w.eq_ignore_ascii_case("unlimited") => Some(Seats::Unlimited),
         RawSeats::Word(_) => None,
     }
     .ok_or_else(|| Error::input(format!("{seats_at}: seats must be 1 to 65534 or \"unlimited\"")))?;
@@ -106,7 +106,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Template, Error> {
         Some(v) => {
             let n = u32::try_from(*v.get_ref()).ok().filter(|n| (1..=u32::from(u16::MAX)).contains(n));
             Some(n.ok_or_else(|| {
-                Error::input(format!("{}: valid_days must be 1 or more", at(v.span().start)))
+                Error::input(format!("{}: valid_days must be 1 to 65535", at(v.span().start)))
             })?)
         }
     };
@@ -170,10 +170,17 @@ mod tests {
             err("name = \"A\"\nseats = 1\nfeatures = []\n"),
             "t/x.toml:3: features must name at least one feature"
         );
+        for days in ["0", "70000", "-1"] {
+            assert_eq!(
+                err(&format!("name = \"A\"\nseats = 1\nfeatures = [\"all\"]\nvalid_days = {days}\n")),
+                "t/x.toml:4: valid_days must be 1 to 65535"
+            );
+        }
         assert_eq!(
-            err("name = \"A\"\nseats = 1\nfeatures = [\"all\"]\nvalid_days = 0\n"),
-            "t/x.toml:4: valid_days must be 1 or more"
+            err("name = \"A\"\nseats = \"many\"\nfeatures = [\"all\"]\n"),
+            "t/x.toml:2: seats must be 1 to 65534 or \"unlimited\""
         );
+        assert!(err("name = \"A\"\nseats = \"Unlimited\"\nfeatures = [\"all\"]\n").is_empty());
     }
 
     #[test]

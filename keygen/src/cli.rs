@@ -171,12 +171,27 @@ pub enum LedgerCommand {
 /// `keygen ledger repair`.
 #[derive(Debug, Args)]
 pub struct LedgerRepairArgs {
-    /// The signing key whose folder holds the ledger.
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub at: LedgerArgs,
+}
+
+/// Where the ledger is: given, or beside the signing key.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// The signing key (its folder holds the ledger).
     #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
     pub key: PathBuf,
     /// The ledger (default: ledger.jsonl beside the signing key).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+}
+
+impl LedgerArgs {
+    /// The ledger's path.
+    pub fn path(&self) -> PathBuf {
+        crate::ledger::path_for(self.ledger.as_deref(), &self.key)
+    }
 }
 
 /// `keygen ledger verify`.
@@ -185,15 +200,12 @@ pub struct LedgerVerifyArgs {
     /// The public key the keys must verify with (SPKI PEM or 64 hex digits).
     #[arg(long, value_name = "PATH")]
     pub public_key: Option<PathBuf>,
-    /// Take the public key from this signing key instead (its folder also holds the ledger).
-    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
-    pub key: PathBuf,
     /// Read the passphrase of an encrypted key from the first line of this file.
     #[arg(long, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    /// Without --public-key, the public key is taken from the signing key.
+    #[command(flatten)]
+    pub at: LedgerArgs,
 }
 
 /// `keygen ledger find`.
@@ -208,12 +220,9 @@ pub struct LedgerFindArgs {
     /// Records of this order.
     #[arg(long, value_name = "ID")]
     pub order_id: Option<String>,
-    /// The signing key whose folder holds the ledger.
-    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
-    pub key: PathBuf,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub at: LedgerArgs,
 }
 
 /// `keygen revoke`.

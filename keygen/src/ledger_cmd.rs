@@ -20,12 +20,12 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
             trusted.add_text(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
         }
         None => {
-            let signer = crate::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
+            let signer = crate::keyfile::load(&args.at.key, args.passphrase_file.as_deref())?;
             trusted.add(&signer.public_key()).map_err(|e| Error::input(e.to_string()))?;
         }
     }
     // The ledger lives beside the signing key, even when only its public half is given.
-    let path = ledger::path_for(args.ledger.as_deref(), &args.key);
+    let path = args.at.path();
     let mut keys = 0usize;
     let mut issued = std::collections::HashSet::new();
     let mut sequence = 0u32;
@@ -84,7 +84,7 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
 
 /// Prints the matching key records as JSON Lines.
 pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
-    let path = ledger::path_for(args.ledger.as_deref(), &args.key);
+    let path = args.at.path();
     let serial = match &args.serial {
         Some(s) => {
             Some(s.parse::<product_key::Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?)
@@ -121,7 +121,7 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
 /// Cuts an incomplete last line (a crash mid-write). Every complete line stays: a record
 /// whose line was never finished belongs to a key that was never shown or published.
 pub fn repair(args: &LedgerRepairArgs) -> Result<ExitCode, Error> {
-    let path = ledger::path_for(args.ledger.as_deref(), &args.key);
+    let path = args.at.path();
     match ledger::cut_incomplete_tail(&path)? {
         0 => print(&format!("{}: the last line is complete; nothing to repair\n", path.display()))?,
         n => print(&format!("{}: removed an incomplete last line of {n} bytes\n", path.display()))?,

@@ -194,12 +194,13 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
 
     // Pass 2: sign, record, write, publish.
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    // The output's temporary file first: if it cannot be made, no ledger is created.
+    let mut out = Pending::create(&args.output, args.force)?;
     let mut ledger = match existing {
         Some(l) => l,
         None => Ledger::open(&ledger_path, true)?
             .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?,
     };
-    let mut out = Pending::create(&args.output, args.force)?;
     let mut table = Table::open(&args.input, delimiter).map_err(|e| Error::input(e.to_string()))?;
     let mut csv_out =
         tabular::writer(out.writer(), table.format).map_err(Error::io("cannot write the output"))?;

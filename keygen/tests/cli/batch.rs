@@ -105,6 +105,11 @@ fn every_problem_is_reported_and_nothing_is_done() {
     std::fs::write(t.path().join("empty.csv"), "").expect("write");
     assert_exit(&batch(t.path(), &["--input", "empty.csv", "--output", "out.csv", "--template", "trial"]), 3);
     assert_exit(&batch(t.path(), &["--input", "none.csv", "--output", "out.csv", "--template", "trial"]), 3);
+    std::fs::write(t.path().join("ok.csv"), "organization\nA\n").expect("write");
+    assert_exit(
+        &batch(t.path(), &["--input", "ok.csv", "--output", "no/such/dir/out.csv", "--template", "trial"]),
+        1,
+    );
     assert!(!t.path().join("ledger.jsonl").exists());
 }
 

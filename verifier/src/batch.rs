@@ -2,7 +2,6 @@
 //! function (strict Ed25519, in parallel), so each row's verdict is `verifier check`'s.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
@@ -40,9 +39,24 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let sink: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
-            File::create(path).map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?,
+    // A report file appears whole: written beside its target, then renamed over it.
+    let pending = match &args.output {
+        Some(path) => {
+            let dir =
+                path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let tmp = tempfile::Builder::new()
+                .prefix(".verifier-partial-")
+                .tempfile_in(dir)
+                .map_err(|e| Error::Io(format!("cannot create a file in {}: {e}", dir.display())))?;
+            Some((tmp, path))
+        }
+        None => None,
+    };
+    let sink: Box<dyn Write> = match &pending {
+        Some((tmp, path)) => Box::new(
+            tmp.as_file()
+                .try_clone()
+                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?,
         ),
         None => Box::new(std::io::stdout().lock()),
     };
@@ -123,6 +137,12 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     }
     if let Err(e) = sink.flush().map_err(io_error) {
         return closed_pipe_ends(e);
+    }
+    drop(sink);
+    if let Some((tmp, path)) = pending {
+        let failed = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
+        tmp.as_file().sync_all().map_err(failed)?;
+        tmp.persist(path).map_err(|e| failed(e.error))?;
     }
     let total: u64 = counts.values().sum();
     let valid = counts.get(Status::Valid.name()).copied().unwrap_or(0);

@@ -98,6 +98,9 @@ pub enum KeyError {
         /// The cause.
         source: std::io::Error,
     },
+    /// KEYGEN_PASSPHRASE holds bytes that are not UTF-8.
+    #[error("KEYGEN_PASSPHRASE is not valid UTF-8 text")]
+    PassphraseNotText,
     /// The passphrase could not be read from the terminal.
     #[error("cannot read the passphrase from the terminal: {0}")]
     Prompt(String),

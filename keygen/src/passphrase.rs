@@ -30,7 +30,8 @@ pub fn obtain(file: Option<&Path>, key_path: &Path, purpose: Purpose) -> Result<
         let line = text.split('\n').next().unwrap_or_default();
         Zeroizing::new(line.strip_suffix('\r').unwrap_or(line).to_owned())
     } else if let Some(value) = std::env::var_os(ENV) {
-        Zeroizing::new(value.to_string_lossy().into_owned())
+        // Moved, not copied, into wiped memory; a passphrase that is not UTF-8 is refused.
+        Zeroizing::new(value.into_string().map_err(|_| KeyError::PassphraseNotText)?)
     } else if std::io::stdin().is_terminal() {
         let prompt = format!("Passphrase for {}: ", key_path.display());
         let first =

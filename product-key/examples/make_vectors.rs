@@ -269,6 +269,33 @@ fn main() {
     );
     m.add("field_rule_extension_overruns", m.raw(|b| b.extend_from_slice(&[5, 4, 1, 2])), None, "2027-01-01");
 
+    m.add(
+        "field_rule_org_decomposed",
+        m.raw(|b| {
+            // The final 'H' becomes a decomposed e-acute (e + U+0301): NFD text, which a payload
+            // may not hold and the generator never signs.
+            let n = b.len();
+            b.truncate(n - 1);
+            b.extend_from_slice("e\u{301}".as_bytes());
+            let len_at = 6 + 3 + 1 + 8 + 2 + 2 + 2 + 8;
+            b[len_at] += 2;
+        }),
+        None,
+        "2027-01-01",
+    );
+    m.add("field_rule_product_lower_case", m.raw(|b| b[6..9].copy_from_slice(b"ast")), None, "2027-01-01");
+    m.add("field_rule_serial_zero", m.raw(|b| b[10..18].fill(0)), None, "2027-01-01");
+    m.add("field_rule_extension_header_cut", m.raw(|b| b.push(5)), None, "2027-01-01");
+    m.add("lenient_spaces_in_prefix", format!("A S T 8 - {}", &k[body_start..]), None, "2027-01-01");
+    m.add("lenient_no_break_spaces", k.replace('-', "\u{a0}").replacen('\u{a0}', "-", 1), None, "2027-01-01");
+    m.add("bad_character_zero_width_space", k.replacen("-3H6GB", "-3H6\u{200b}GB", 1), None, "2027-01-01");
+    m.add("prefix_names_other_product", format!("ETL8-{}", &k[body_start..]), None, "2027-01-01");
+    m.add("org_entered_with_tab_and_line_break", k.clone(), Some("\tAcme\tAnalytics\r\nGmbH "), "2027-01-01");
+    m.add("org_entered_with_control_character", k.clone(), Some("Acme Analytics\u{7}GmbH"), "2027-01-01");
+    let one_day = m.issue(|p| p.expires = Expiry::LastDay(p.issued));
+    m.add("one_day_key_on_its_day", one_day.clone(), None, "2026-11-28");
+    m.add("one_day_key_the_day_after", one_day, None, "2026-11-29");
+
     // Genuineness.
     m.add(
         "forged_signature_bit",

@@ -96,8 +96,18 @@ fn issue_then_check() {
     assert_eq!(v["status"], "valid");
     assert_eq!(v["key"]["seats"], 25);
     assert_eq!(v["key"]["expires"], "2027-11-28");
-    let o = verifier(d, &["check", &key, "--public-key", "vault/public-key.pem", "--at", "2027-11-29"]);
-    assert_eq!(code(&o), 7);
+    let check = |key: &str, extra: &[&str]| {
+        let mut args = vec!["check", key, "--public-key", "vault/public-key.pem"];
+        args.extend_from_slice(extra);
+        code(&verifier(d, &args))
+    };
+    assert_eq!(check(&key, &["--at", "2027-11-29"]), 7, "expired");
+    assert_eq!(check(&key, &["--at", "2026-11-26"]), 7, "not yet valid");
+    assert_eq!(check(&key, &["--at", "2027-01-01", "--org", "Acme Analytics"]), 6, "org mismatch");
+    assert_eq!(check(&key[..key.len() - 6], &["--at", "2027-01-01"]), 3, "truncated");
+    assert_eq!(check(&key.to_lowercase().replace('-', " "), &["--at", "2027-01-01"]), 3, "no prefix dash");
+    let pasted = format!("{}-{}", &key[..4].to_lowercase(), key[5..].to_lowercase().replace('-', "\n"));
+    assert_eq!(check(&pasted, &["--at", "2027-01-01"]), 0, "pasted over lines, lower case");
 }
 
 #[test]

@@ -6,6 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use product_key::{Day, Serial, Signer};
 use rayon::prelude::*;
@@ -84,6 +86,13 @@ impl Templates<'_> {
 
 /// Runs `keygen batch`.
 pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
+    // Ctrl-C or SIGTERM stops the run between chunks, so the temporary output is removed and
+    // the ledger synced; a second Ctrl-C ends the process at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
     let delimiter = match &args.delimiter {
         Some(d) => Some(tabular::parse_delimiter(d).map_err(|e| Error::input(format!("--delimiter: {e}")))?),
         None => None,
@@ -149,6 +158,11 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
                     break;
                 }
             }
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted(
+                "interrupted while checking the input: nothing was issued".into(),
+            ));
         }
         rows += chunk.len() as u64;
         // Rows are checked in parallel; order ids are then matched in file order.
@@ -285,6 +299,9 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             }
         });
         for chunk in chunks {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
             let made: Vec<Result<Made, String>> =
                 chunk.par_iter().map_init(rand::rng, |rng, row| sign_row(row, rng)).collect();
             if to_writer.send((chunk, made)).is_err() {
@@ -297,6 +314,15 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     })?;
     ledger.sync()?;
     drop(ledger);
+    if stop.load(Ordering::Relaxed) {
+        // `out` is dropped unpublished, which removes the temporary file.
+        return Err(Error::Interrupted(format!(
+            "interrupted: {} was not written; {new_keys} new keys are recorded in {} and were never shown: \
+             run the same command with --skip-issued to finish (rows without order_id get new keys)",
+            args.output.display(),
+            ledger_path.display()
+        )));
+    }
     csv_out.flush().map_err(Error::io("cannot write the output"))?;
     drop(csv_out);
     out.publish(args.force)?;

@@ -16,6 +16,9 @@ pub enum Error {
     /// A signing key problem (exit 4).
     #[error("{0}")]
     Key(#[from] KeyError),
+    /// Stopped by Ctrl-C or SIGTERM; what was recorded is said (exit 1).
+    #[error("{0}")]
+    Interrupted(String),
     /// Any other failure, I/O mostly (exit 1).
     #[error("{what}: {source}")]
     Io {
@@ -32,7 +35,7 @@ impl Error {
         ExitCode::from(match self {
             Error::Input(_) | Error::Inputs(_) => 3,
             Error::Key(_) => 4,
-            Error::Io { .. } => 1,
+            Error::Io { .. } | Error::Interrupted(_) => 1,
         })
     }
 

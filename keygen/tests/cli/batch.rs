@@ -275,3 +275,53 @@ fn a_progress_bar_on_a_terminal_unless_quiet() {
     let quiet = on_terminal("--quiet", "b.csv");
     assert!(!quiet.contains("keys"), "{quiet}");
 }
+
+#[test]
+fn ctrl_c_leaves_no_partial_file_and_says_how_to_finish() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let rows = 60_000;
+    let mut input = String::from("organization,order_id\n");
+    for i in 0..rows {
+        input.push_str(&format!("Customer {i},ORD-{i}\n"));
+    }
+    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    let child = keygen(t.path())
+        .args(["batch", "--quiet", "--template", "trial", "--input", "in.csv", "--output", "out.csv"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until signing has begun: the ledger has records.
+    let started = std::time::Instant::now();
+    while ledger_lines(t.path()) == 0 && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill =
+        std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(kill.success());
+    let o = child.wait_with_output().expect("wait");
+    let err = stderr(&o);
+    if o.status.code() == Some(0) {
+        // The batch won the race and finished: then the output is whole.
+        assert_eq!(std::fs::read_to_string(t.path().join("out.csv")).expect("out").lines().count(), rows + 1);
+        return;
+    }
+    assert_exit(&o, 1);
+    assert!(err.contains("interrupted: out.csv was not written") && err.contains("--skip-issued"), "{err}");
+    let litter: Vec<_> = std::fs::read_dir(t.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".keygen-partial-") || n == "out.csv")
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+    let ledger = std::fs::read(t.path().join("ledger.jsonl")).expect("ledger");
+    assert_eq!(ledger.last(), Some(&b'\n'), "the ledger ends with a whole line");
+    let o = batch(
+        t.path(),
+        &["--input", "in.csv", "--output", "out.csv", "--template", "trial", "--skip-issued"],
+    );
+    assert_exit(&o, 0);
+    assert_eq!(ledger_lines(t.path()), rows);
+    assert_exit(&run(keygen(t.path()).args(["ledger", "verify"])), 0);
+}

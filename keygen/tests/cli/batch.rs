@@ -8,6 +8,15 @@ fn batch(dir: &Path, args: &[&str]) -> std::process::Output {
     run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
 }
 
+/// `in.csv` with `rows` orders, each with an order_id.
+fn write_orders(dir: &Path, rows: usize) {
+    let mut input = String::from("organization,order_id\n");
+    for i in 0..rows {
+        input.push_str(&format!("Customer {i},ORD-{i}\n"));
+    }
+    std::fs::write(dir.join("in.csv"), input).expect("write");
+}
+
 fn ledger_lines(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("ledger.jsonl")).map(|t| t.lines().count()).unwrap_or(0)
 }
@@ -177,11 +186,7 @@ fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
     let t = tempfile::tempdir().expect("tempdir");
     init(t.path());
     let rows = 40_000;
-    let mut input = String::from("organization,order_id\n");
-    for i in 0..rows {
-        input.push_str(&format!("Customer {i},ORD-{i}\n"));
-    }
-    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    write_orders(t.path(), rows);
     let mut outcomes = Vec::new();
     for (attempt, delay_ms) in [5u64, 40, 120, 250, 400, 700].into_iter().enumerate() {
         let dir = t.path().join(format!("run{attempt}"));
@@ -281,11 +286,7 @@ fn ctrl_c_leaves_no_partial_file_and_says_how_to_finish() {
     let t = tempfile::tempdir().expect("tempdir");
     init(t.path());
     let rows = 60_000;
-    let mut input = String::from("organization,order_id\n");
-    for i in 0..rows {
-        input.push_str(&format!("Customer {i},ORD-{i}\n"));
-    }
-    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    write_orders(t.path(), rows);
     let child = keygen(t.path())
         .args(["batch", "--quiet", "--template", "trial", "--input", "in.csv", "--output", "out.csv"])
         .stderr(std::process::Stdio::piped())

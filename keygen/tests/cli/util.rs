@@ -4,6 +4,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../../tests/support/process.rs"]
+#[allow(dead_code)]
+mod process;
+pub use process::{assert_exit, run, stderr, stdout};
+
 /// The RFC 8032 TEST 1 secret key, the spec's worked example signer.
 pub const TEST1_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 
@@ -24,27 +29,6 @@ pub fn keygen(dir: &Path) -> Command {
         .env("KEYGEN_TEMPLATES", templates_dir())
         .stdin(std::process::Stdio::null());
     cmd
-}
-
-/// Runs and returns the output.
-pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run")
-}
-
-/// stdout as text.
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// stderr as text.
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing both streams when it differs.
-#[track_caller]
-pub fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
 }
 
 /// Runs the real openssl binary.

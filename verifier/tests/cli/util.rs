@@ -1,7 +1,12 @@
 //! Helpers shared by the tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+#[path = "../../../tests/support/process.rs"]
+#[allow(dead_code)]
+mod process;
+pub use process::{assert_exit, run_with_stdin, stderr, stdout};
 
 use ed25519_dalek::SigningKey;
 use product_key::{Expiry, FeatureSet, KeyId, Organization, Payload, Product, Seats, Serial, Signer};
@@ -11,37 +16,6 @@ pub fn verifier(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_verifier"));
     cmd.current_dir(dir).env_remove("VERIFIER_PUBLIC_KEYS").env_remove("NO_COLOR").stdin(Stdio::null());
     cmd
-}
-
-/// Runs with `input` on stdin.
-pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child =
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
-    out
-}
-
-/// stdout as text.
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// stderr as text.
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing both streams when it differs.
-#[track_caller]
-pub fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
 }
 
 /// A signer with a fixed test secret, and its public key written as hex into `dir`.

@@ -1,9 +1,20 @@
-//! The command line, as clap structs. Values stay strings here: `plan` turns them into
-//! checked values so that a bad value is invalid input (exit 3), not a usage error.
+//! The command line, as clap structs. Values stay strings here: each command checks them
+//! (`order::build`, `batch::plan`) so that a bad value is invalid input (exit 3), not a
+//! usage error (exit 2).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+/// The exit codes, shown after every `--help` (see `command`).
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 any other failure (I/O; nothing half-written; \
+keys already recorded are said); 2 usage (unknown or missing flags); 3 invalid input, nothing was \
+done; 4 signing key problem.";
+
+/// The command line, with the exit codes after every subcommand's help.
+pub fn command() -> clap::Command {
+    cli_support::after_help_everywhere(<Cli as clap::CommandFactory>::command(), EXIT_CODES)
+}
 
 /// Issue product keys for AST 8, keep the ledger of every key issued, and revoke keys.
 #[derive(Debug, Parser)]
@@ -54,6 +65,9 @@ pub struct InitArgs {
     /// Read the passphrase from the first line of this file.
     #[arg(long, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
+    /// Accept a passphrase under 12 characters: for test keys only.
+    #[arg(long, requires = "encrypt")]
+    pub allow_weak_passphrase: bool,
 }
 
 /// Where the signing key is and how to open it.

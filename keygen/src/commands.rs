@@ -3,24 +3,31 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::CommandFactory;
 use product_key::Feature;
 
-use crate::cli::{Cli, InitArgs, KeyArgs, TemplatesArgs};
+use crate::cli::{InitArgs, KeyArgs, TemplatesArgs};
 use crate::error::Error;
-use crate::output::{print, warn};
 use crate::{keyfile, template};
+use cli_support::warn;
 
 /// `keygen init`.
 pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
-    let made = keyfile::init(&args.dir, args.encrypt, args.passphrase_file.as_deref())?;
+    let made =
+        keyfile::init(&args.dir, args.encrypt, args.passphrase_file.as_deref(), args.allow_weak_passphrase)?;
+    if !args.encrypt && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        warn(&format!(
+            "keygen: warning: {} is stored in the clear: whoever can read it can issue keys. \
+             For a production key, make it with --encrypt.",
+            made.signing_key.display()
+        ));
+    }
     warn(&format!(
         "Created {} (mode 0600{}) and {}.\nKeep the signing key offline and backed up; give out only the public key.",
         made.signing_key.display(),
         if args.encrypt { ", encrypted" } else { "" },
         made.public_key.display()
     ));
-    print(&format!("{}\n", made.key_id))?;
+    cli_support::print(&format!("{}\n", made.key_id)).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -28,7 +35,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
 pub fn public_key(args: &KeyArgs) -> Result<ExitCode, Error> {
     let signer = keyfile::load(&args.key, args.passphrase_file.as_deref())?;
     let pem = keyfile::public_pem(&signer.public_key())?;
-    print(&format!("{pem}key_id: {}\n", signer.key_id()))?;
+    cli_support::print(&format!("{pem}key_id: {}\n", signer.key_id())).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -67,7 +74,7 @@ pub fn templates(args: &TemplatesArgs) -> Result<ExitCode, Error> {
     if all.is_empty() {
         warn(&format!("keygen: no templates (*.toml) in {}", args.templates.display()));
     }
-    print(&out)?;
+    cli_support::print(&out).map_err(Error::stdout)?;
     Ok(if bad > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 
@@ -77,37 +84,13 @@ pub fn features() -> Result<ExitCode, Error> {
     for f in Feature::ALL {
         out.push_str(&format!("{:>3}  {:<17} {}\n", f.bit(), f.name(), f.shown()));
     }
-    print(&out)?;
+    cli_support::print(&out).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes bash, zsh and fish completions and the man page into `dir`.
+/// Writes bash, zsh and fish completions and the man pages into `dir`.
 pub fn generate_docs(dir: &Path) -> Result<ExitCode, Error> {
-    write_docs(Cli::command(), dir)?;
+    cli_support::write_docs(crate::cli::command(), dir)
+        .map_err(Error::io(format!("cannot write into {}", dir.display())))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Completions, and a man page for the command and each subcommand.
-fn write_docs(mut cmd: clap::Command, dir: &Path) -> Result<(), Error> {
-    use clap_complete::Shell;
-    std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
-    let name = cmd.get_name().to_owned();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        clap_complete::generate_to(shell, &mut cmd, &name, dir)
-            .map_err(Error::io("cannot write completions"))?;
-    }
-    cmd.build();
-    let subcommands: Vec<clap::Command> =
-        cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
-    let pages = std::iter::once((name.clone(), cmd))
-        .chain(subcommands.into_iter().map(|s| (format!("{name}-{}", s.get_name()), s)));
-    for (page_name, page_cmd) in pages {
-        let mut page = Vec::new();
-        clap_mangen::Man::new(page_cmd.name(page_name.clone()))
-            .render(&mut page)
-            .map_err(Error::io("cannot render the man page"))?;
-        std::fs::write(dir.join(format!("{page_name}.1")), page)
-            .map_err(Error::io("cannot write the man page"))?;
-    }
-    Ok(())
 }

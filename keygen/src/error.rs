@@ -4,6 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// One thing wrong with one row of an input file: its Display is `FILE:LINE: column: what`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {column}: {what}")]
+pub struct Problem {
+    /// The input file as named on the command line.
+    pub file: String,
+    /// The physical line where the record starts, from 1.
+    pub line: u64,
+    /// The column at fault, `-` when no single one is.
+    pub column: String,
+    /// What is wrong.
+    pub what: String,
+}
+
 /// A failure of a keygen command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,12 +27,24 @@ pub enum Error {
     /// Many invalid inputs found at once, each on its own line (exit 3).
     #[error("{}", .0.join("\n"))]
     Inputs(Vec<String>),
+    /// Rows of an input file that are wrong, each on its own line (exit 3).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rows(Vec<Problem>),
     /// A signing key problem (exit 4).
     #[error("{0}")]
     Key(#[from] KeyError),
     /// Stopped by Ctrl-C or SIGTERM; what was recorded is said (exit 1).
     #[error("{0}")]
     Interrupted(String),
+    /// A failure after keys were recorded in the ledger: the cause, how many keys are
+    /// recorded, and how to finish (exit 1, never 3: something was done).
+    #[error("{cause}\n{recorded}")]
+    AfterRecording {
+        /// What failed.
+        cause: Box<Error>,
+        /// What is recorded and how to finish.
+        recorded: String,
+    },
     /// Any other failure, I/O mostly (exit 1).
     #[error("{what}: {source}")]
     Io {
@@ -33,9 +59,9 @@ impl Error {
     /// The process exit code of the spec.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Error::Input(_) | Error::Inputs(_) => 3,
+            Error::Input(_) | Error::Inputs(_) | Error::Rows(_) => 3,
             Error::Key(_) => 4,
-            Error::Io { .. } | Error::Interrupted(_) => 1,
+            Error::Io { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,
         })
     }
 
@@ -45,9 +71,30 @@ impl Error {
         move |source| Error::Io { what, source }
     }
 
+    /// A failure to write to stdout (a closed pipe is not one: see `cli_support::print`).
+    pub fn stdout(source: std::io::Error) -> Error {
+        Error::Io { what: "cannot write to stdout".into(), source }
+    }
+
     /// Invalid input.
     pub fn input(message: impl Into<String>) -> Error {
         Error::Input(message.into())
+    }
+
+    /// This failure, after keys were recorded: `recorded` says what and how to finish.
+    pub fn after_recording(self, recorded: impl Into<String>) -> Error {
+        Error::AfterRecording { cause: Box::new(self), recorded: recorded.into() }
+    }
+}
+
+impl From<cli_support::PublishError> for Error {
+    fn from(e: cli_support::PublishError) -> Error {
+        match e {
+            cli_support::PublishError::Exists(_) => Error::Input(e.to_string()),
+            cli_support::PublishError::Io { path, source } => {
+                Error::Io { what: format!("cannot write {}", path.display()), source }
+            }
+        }
     }
 }
 
@@ -65,8 +112,8 @@ pub enum KeyError {
         /// The cause.
         source: std::io::Error,
     },
-    /// Group or others may read or write the file.
-    #[error("the signing key {} is readable by others (mode {mode:03o}); fix it with: chmod 600 {}", path.display(), path.display())]
+    /// Group or others may read or write the file (the signing key or the passphrase file).
+    #[error("{} is readable by others (mode {mode:03o}); fix it with: chmod 600 {}", path.display(), path.display())]
     UnsafePermissions {
         /// The file.
         path: PathBuf,
@@ -87,6 +134,18 @@ pub enum KeyError {
     /// The key is encrypted and no passphrase source was given.
     #[error("the signing key {} is encrypted: give --passphrase-file PATH or set KEYGEN_PASSPHRASE", .0.display())]
     NoPassphrase(PathBuf),
+    /// `init --encrypt` has no source for the new key's passphrase.
+    #[error("no passphrase to encrypt the new signing key {} with: give --passphrase-file PATH or set KEYGEN_PASSPHRASE", .0.display())]
+    NoNewPassphrase(PathBuf),
+    /// A new passphrase below the stated strength.
+    #[error("the passphrase is too short ({chars} of at least {min} characters): use several words (see docs/operations.md), or give --allow-weak-passphrase for a test key", min = crate::passphrase::MIN_NEW_CHARS)]
+    WeakPassphrase {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// The passphrase file is not UTF-8 text.
+    #[error("the passphrase file {} is not UTF-8 text", .0.display())]
+    PassphraseFileNotText(PathBuf),
     /// An empty passphrase, which is refused.
     #[error("the passphrase is empty; an empty passphrase is refused")]
     EmptyPassphrase,

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::ledger::{self, Ledger};
 use crate::order::{self, Overrides};
 use crate::record::{KeyRecord, now_rfc3339};
-use crate::{keyfile, output, template};
+use crate::{keyfile, template};
 
 /// Runs `keygen issue`.
 pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
@@ -40,7 +40,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let mut ledger = Ledger::open(&ledger_path, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
     if let Some(o) = &order_id
-        && let Some(line) = ledger.order_ids.get(o)
+        && let Some(line) = ledger.order_ids.get(o).map(|l| l.line)
     {
         return Err(Error::input(format!(
             "order '{o}' was already issued a key ({}:{line}); see: keygen ledger find --order-id '{o}'",
@@ -65,7 +65,14 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     ledger.append([&record])?;
     drop(ledger);
 
-    output::print(&if args.json { format!("{shown}\n") } else { format!("{}\n", record.key) })?;
+    let text = if args.json { format!("{shown}\n") } else { format!("{}\n", record.key) };
+    cli_support::print(&text).map_err(|e| {
+        Error::stdout(e).after_recording(format!(
+            "key {serial} is recorded in {} but was not shown; print it with: keygen ledger find --serial {serial}",
+            ledger_path.display(),
+            serial = record.serial,
+        ))
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

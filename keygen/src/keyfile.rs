@@ -26,12 +26,10 @@ const ED25519_OID: &str = "1.3.101.112";
 /// Loads the signing key at `path`, refusing unsafe permissions, and decrypting it with a
 /// passphrase when it is encrypted.
 pub fn load(path: &Path, passphrase_file: Option<&Path>) -> Result<Signer, KeyError> {
-    let meta = std::fs::metadata(path).map_err(|e| KeyError::reading(path, e))?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(KeyError::UnsafePermissions { path: path.to_owned(), mode });
-    }
-    let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| KeyError::reading(path, e))?);
+    let bytes = read_private(path).map_err(|e| match e {
+        Private::Io(source) => KeyError::reading(path, source),
+        Private::Exposed(mode) => KeyError::UnsafePermissions { path: path.to_owned(), mode },
+    })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::NotEd25519 {
         path: path.to_owned(),
         what: "the file is not PEM text".into(),
@@ -67,6 +65,32 @@ pub fn load(path: &Path, passphrase_file: Option<&Path>) -> Result<Signer, KeyEr
     Ok(Signer::new(key))
 }
 
+/// Why a private file was not read.
+pub enum Private {
+    /// It cannot be opened or read.
+    Io(std::io::Error),
+    /// Group or others have a permission bit on it (its mode).
+    Exposed(u32),
+}
+
+/// Reads a file that must be private (no permission bit for group or others) into wiped
+/// memory. The mode is checked on the open handle that is then read, so the file cannot be
+/// swapped between the check and the read.
+pub fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, Private> {
+    let mut file = File::open(path).map_err(Private::Io)?;
+    let meta = file.metadata().map_err(Private::Io)?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Private::Exposed(mode));
+    }
+    // At most 1 MiB: no key or passphrase file is larger, and a device must not be read
+    // forever. The buffer is sized up front so that no unwiped copy is left by a reallocation.
+    const MAX: u64 = 1 << 20;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(meta.len().min(MAX)).unwrap_or(0) + 1));
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, MAX), &mut bytes).map_err(Private::Io)?;
+    Ok(bytes)
+}
+
 /// The SPKI PEM of a public key.
 pub fn public_pem(public: &[u8; 32]) -> Result<String, KeyError> {
     let key = VerifyingKey::from_bytes(public).map_err(|e| KeyError::Encode(e.to_string()))?;
@@ -85,7 +109,12 @@ pub struct Made {
 
 /// Makes a new signing key in `dir`. Neither file may exist; the signing key appears whole
 /// (mode 0600) or not at all, and is never overwritten.
-pub fn init(dir: &Path, encrypt: bool, passphrase_file: Option<&Path>) -> Result<Made, Error> {
+pub fn init(
+    dir: &Path,
+    encrypt: bool,
+    passphrase_file: Option<&Path>,
+    allow_weak: bool,
+) -> Result<Made, Error> {
     let signing_path = dir.join(SIGNING_KEY_FILE);
     let public_path = dir.join(PUBLIC_KEY_FILE);
     for p in [&signing_path, &public_path] {
@@ -96,8 +125,15 @@ pub fn init(dir: &Path, encrypt: bool, passphrase_file: Option<&Path>) -> Result
             )));
         }
     }
-    let pass =
-        if encrypt { Some(passphrase::obtain(passphrase_file, &signing_path, Purpose::New)?) } else { None };
+    let pass = if encrypt {
+        let pass = passphrase::obtain(passphrase_file, &signing_path, Purpose::New)?;
+        if !allow_weak {
+            passphrase::check_strength(&pass)?;
+        }
+        Some(pass)
+    } else {
+        None
+    };
 
     let mut secret = Zeroizing::new([0u8; 32]);
     rand::rngs::SysRng.try_fill_bytes(secret.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -39,6 +40,15 @@ struct Indexed {
     sequence: Option<u32>,
 }
 
+/// Where a record is in the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Byte offset of the line's start.
+    pub offset: u64,
+}
+
 /// An open, exclusively locked ledger with the index needed to append to it.
 pub struct Ledger {
     file: File,
@@ -46,8 +56,8 @@ pub struct Ledger {
     last_hash: String,
     /// Serials issued.
     pub serials: HashSet<u64>,
-    /// order_id → line number (from 1) of the record that issued it.
-    pub order_ids: HashMap<String, usize>,
+    /// order_id → where the record that issued it is.
+    pub order_ids: HashMap<String, Location>,
     /// Serials revoked so far.
     pub revoked: BTreeSet<u64>,
     /// Highest revocation list sequence written from this ledger (0: none).
@@ -60,7 +70,8 @@ impl Ledger {
     /// `Ok(None)` when missing), and indexes it. A ledger whose last line is incomplete or
     /// that holds an unreadable line is refused (exit 3).
     pub fn open(path: &Path, create: bool) -> Result<Option<Ledger>, Error> {
-        let file = match OpenOptions::new().read(true).append(true).create(create).open(path) {
+        // Created private: it holds customers' names and contacts.
+        let file = match OpenOptions::new().read(true).append(true).create(create).mode(0o600).open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
             Err(e) => {
@@ -96,6 +107,7 @@ impl Ledger {
             .seek(SeekFrom::Start(0))
             .map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?;
         let mut line = Vec::new();
+        let mut offset = 0u64;
         loop {
             line.clear();
             let n = reader
@@ -104,11 +116,13 @@ impl Ledger {
             if n == 0 {
                 break;
             }
+            let start = offset;
+            offset += n as u64;
             self.lines += 1;
             if line.last() != Some(&b'\n') {
                 return Err(Error::input(format!(
-                    "{}:{}: the last line is incomplete (a crash while writing?); keygen will not append \
-                     until it is repaired: check 'keygen ledger verify', then remove that line",
+                    "{}:{}: the last line is incomplete (a crash while writing: its key was never shown); \
+                     keygen will not append until it is repaired: run 'keygen ledger repair'",
                     self.path.display(),
                     self.lines
                 )));
@@ -121,7 +135,7 @@ impl Ledger {
                 self.serials.insert(s);
             }
             if let Some(o) = rec.order_id {
-                self.order_ids.insert(o, self.lines);
+                self.order_ids.insert(o, Location { line: self.lines, offset: start });
             }
             for s in rec.revoked.iter().flatten() {
                 if let Ok(s) = u64::from_str_radix(s, 16) {
@@ -176,26 +190,37 @@ impl Ledger {
         self.file.sync_data().map_err(Error::io(format!("cannot sync the ledger {}", self.path.display())))
     }
 
-    /// Reads the lines with these numbers (from 1), for reusing recorded keys.
-    pub fn read_lines(&self, wanted: &BTreeSet<usize>) -> Result<HashMap<usize, Vec<u8>>, Error> {
-        let file = self.file.try_clone().map_err(Error::io("cannot read the ledger"))?;
-        let mut reader = BufReader::new(file);
-        reader.seek(SeekFrom::Start(0)).map_err(Error::io("cannot read the ledger"))?;
-        let mut out = HashMap::new();
-        let mut line = Vec::new();
-        let mut number = 0;
-        while out.len() < wanted.len() {
-            line.clear();
-            if reader.read_until(b'\n', &mut line).map_err(Error::io("cannot read the ledger"))? == 0 {
-                break;
+    /// Whether nothing is recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+
+    /// The ledger's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The line that starts at `offset`, without its line end: one record read on demand,
+    /// so that reusing recorded keys needs no copy of the ledger in memory.
+    pub fn line_at(&self, offset: u64) -> Result<Vec<u8>, Error> {
+        let mut line = Vec::with_capacity(1024);
+        let mut block = [0u8; 1024];
+        let mut at = offset;
+        loop {
+            let n = self
+                .file
+                .read_at(&mut block, at)
+                .map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?;
+            if n == 0 {
+                return Ok(line);
             }
-            number += 1;
-            if wanted.contains(&number) {
-                line.pop();
-                out.insert(number, line.clone());
+            if let Some(end) = block[..n].iter().position(|b| *b == b'\n') {
+                line.extend_from_slice(&block[..end]);
+                return Ok(line);
             }
+            line.extend_from_slice(&block[..n]);
+            at += n as u64;
         }
-        Ok(out)
     }
 }
 

@@ -2,13 +2,13 @@
 
 use std::process::ExitCode;
 
-use product_key::{Organization, TrustedKeys};
+use product_key::{Check, Day, Organization, TrustedKeys};
 
 use crate::cli::{LedgerFindArgs, LedgerRepairArgs, LedgerVerifyArgs};
 use crate::error::Error;
 use crate::ledger;
-use crate::output::{print, warn};
 use crate::record::KeyRecord;
+use cli_support::warn;
 
 /// Checks the chain and that every key verifies with the public key.
 pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
@@ -45,18 +45,19 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
         }
         let record: KeyRecord =
             serde_json::from_value(value).map_err(|e| format!("not a key record: {e}"))?;
-        let decoded =
-            product_key::text::decode(&record.key).map_err(|e| format!("the key is malformed: {e}"))?;
+        // The library's one verification, on the day of issue: a key that was genuine when
+        // it was recorded passes; only malformed or not genuine ones are broken records.
+        let verdict = product_key::verify(&record.key, &trusted, &Check::on(Day::MAX));
+        let Some(decoded) = &verdict.key else {
+            return Err(format!("the key is malformed: {}", verdict.finding));
+        };
         let p = &decoded.payload;
-        trusted
-            .check_signature(
-                p.key_id,
-                &product_key::signed_message(&decoded.payload_bytes),
-                &decoded.signature,
-            )
-            .map_err(|_| {
-                format!("key {} does not verify with the public key (key_id {})", record.serial, p.key_id)
-            })?;
+        if !verdict.trusted {
+            return Err(format!(
+                "key {} does not verify with the public key (key_id {})",
+                record.serial, p.key_id
+            ));
+        }
         if p.serial.to_string() != record.serial || p.organization.as_str() != record.organization {
             return Err(format!("the record's serial or organization differs from its key {}", p.serial));
         }
@@ -68,10 +69,11 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
     });
     match walked {
         Ok(lines) => {
-            print(&format!(
+            cli_support::print(&format!(
                 "{}: {lines} records, {keys} keys, chain intact, every key verifies\n",
                 path.display()
-            ))?;
+            ))
+            .map_err(Error::stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(Ok(broken)) => {
@@ -99,10 +101,18 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
     };
     let file = std::fs::File::open(&path)
         .map_err(|e| Error::input(format!("cannot open the ledger {}: {e}", path.display())))?;
-    let mut out = String::new();
-    for line in std::io::BufRead::lines(std::io::BufReader::new(file)) {
-        let line = line.map_err(Error::io(format!("cannot read {}", path.display())))?;
-        let Ok(record) = serde_json::from_str::<KeyRecord>(&line) else { continue };
+    // Streamed: one record in memory at a time, whatever the ledger's size.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = std::io::BufRead::read_until(&mut reader, b'\n', &mut line)
+            .map_err(Error::io(format!("cannot read {}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        let Ok(record) = serde_json::from_slice::<KeyRecord>(line.trim_ascii_end()) else { continue };
         let hit = serial.is_none_or(|s| record.serial() == Some(s))
             && args.order_id.as_ref().is_none_or(|o| record.order_id.as_ref() == Some(o))
             && org.as_ref().is_none_or(|o| {
@@ -110,12 +120,22 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
                     .is_ok_and(|r| r.caseless_key().contains(o.as_str()))
             });
         if hit {
-            out.push_str(&line);
-            out.push('\n');
+            let written = std::io::Write::write_all(&mut out, line.trim_ascii_end())
+                .and_then(|()| std::io::Write::write_all(&mut out, b"\n"));
+            if let Err(e) = written {
+                return closed_pipe_is_success(e);
+            }
         }
     }
-    print(&out)?;
+    if let Err(e) = std::io::Write::flush(&mut out) {
+        return closed_pipe_is_success(e);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The reader of stdout went away (`keygen ledger find ... | head -1`): a normal end.
+fn closed_pipe_is_success(e: std::io::Error) -> Result<ExitCode, Error> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(ExitCode::SUCCESS) } else { Err(Error::stdout(e)) }
 }
 
 /// Cuts an incomplete last line (a crash mid-write). Every complete line stays: a record
@@ -123,8 +143,14 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
 pub fn repair(args: &LedgerRepairArgs) -> Result<ExitCode, Error> {
     let path = args.at.path();
     match ledger::cut_incomplete_tail(&path)? {
-        0 => print(&format!("{}: the last line is complete; nothing to repair\n", path.display()))?,
-        n => print(&format!("{}: removed an incomplete last line of {n} bytes\n", path.display()))?,
+        0 => {
+            cli_support::print(&format!("{}: the last line is complete; nothing to repair\n", path.display()))
+                .map_err(Error::stdout)?
+        }
+        n => {
+            cli_support::print(&format!("{}: removed an incomplete last line of {n} bytes\n", path.display()))
+                .map_err(Error::stdout)?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

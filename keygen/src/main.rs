@@ -1,17 +1,16 @@
 //! keygen: the vendor's tool. Makes signing keys, issues product keys from edition
 //! templates (one, or a whole CSV export), keeps the hash-chained ledger, revokes keys.
 
-mod atomic;
 mod batch;
 mod cli;
 mod commands;
 mod error;
+mod failpoint;
 mod issue;
 mod keyfile;
 mod ledger;
 mod ledger_cmd;
 mod order;
-mod output;
 mod passphrase;
 mod record;
 mod revoke;
@@ -23,19 +22,20 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, LedgerCommand};
 use crate::error::Error;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&cli).unwrap_or_else(|e| e.exit());
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             // One problem a line, each marked as keygen's.
             for line in e.to_string().lines() {
-                output::warn(&format!("keygen: {line}"));
+                cli_support::warn(&format!("keygen: {line}"));
             }
             e.exit_code()
         }

@@ -20,20 +20,31 @@ pub enum Purpose {
     Open,
 }
 
+/// The fewest characters a new passphrase may have (see docs/operations.md for why).
+pub const MIN_NEW_CHARS: usize = 12;
+
 /// Gets the passphrase for `key_path`, or says why there is none.
 pub fn obtain(file: Option<&Path>, key_path: &Path, purpose: Purpose) -> Result<Zeroizing<String>, KeyError> {
     let passphrase = if let Some(file) = file {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(file)
-                .map_err(|source| KeyError::PassphraseFile { path: file.to_owned(), source })?,
-        );
+        let bytes = crate::keyfile::read_private(file).map_err(|e| match e {
+            crate::keyfile::Private::Io(source) => KeyError::PassphraseFile { path: file.to_owned(), source },
+            crate::keyfile::Private::Exposed(mode) => {
+                KeyError::UnsafePermissions { path: file.to_owned(), mode }
+            }
+        })?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| KeyError::PassphraseFileNotText(file.to_owned()))?;
         let line = text.split('\n').next().unwrap_or_default();
         Zeroizing::new(line.strip_suffix('\r').unwrap_or(line).to_owned())
     } else if let Some(value) = std::env::var_os(ENV) {
-        // Moved, not copied, into wiped memory; a passphrase that is not UTF-8 is refused.
+        // This copy is wiped after use; the process environment keeps its own until the
+        // process ends (std cannot wipe it safely). Prefer --passphrase-file on shared hosts.
         Zeroizing::new(value.into_string().map_err(|_| KeyError::PassphraseNotText)?)
     } else if std::io::stdin().is_terminal() {
-        let prompt = format!("Passphrase for {}: ", key_path.display());
+        let prompt = match purpose {
+            Purpose::New => format!("New passphrase for {}: ", key_path.display()),
+            Purpose::Open => format!("Passphrase for {}: ", key_path.display()),
+        };
         let first =
             Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| KeyError::Prompt(e.to_string()))?);
         if purpose == Purpose::New {
@@ -47,10 +58,19 @@ pub fn obtain(file: Option<&Path>, key_path: &Path, purpose: Purpose) -> Result<
         }
         first
     } else {
-        return Err(KeyError::NoPassphrase(key_path.to_owned()));
+        return Err(match purpose {
+            Purpose::New => KeyError::NoNewPassphrase(key_path.to_owned()),
+            Purpose::Open => KeyError::NoPassphrase(key_path.to_owned()),
+        });
     };
     if passphrase.is_empty() {
         return Err(KeyError::EmptyPassphrase);
     }
     Ok(passphrase)
+}
+
+/// Refuses a new passphrase shorter than [`MIN_NEW_CHARS`] characters.
+pub fn check_strength(passphrase: &str) -> Result<(), KeyError> {
+    let chars = passphrase.chars().count();
+    if chars < MIN_NEW_CHARS { Err(KeyError::WeakPassphrase { chars }) } else { Ok(()) }
 }

@@ -4,13 +4,13 @@ use std::process::ExitCode;
 
 use product_key::{Day, KeyId, Product, RevocationList, Serial};
 
-use crate::atomic::Pending;
 use crate::cli::RevokeArgs;
 use crate::error::Error;
 use crate::keyfile;
 use crate::ledger::{self, Ledger};
-use crate::output::warn;
 use crate::record::{RevocationRecord, now_rfc3339};
+use cli_support::Pending;
+use cli_support::warn;
 
 /// Runs `keygen revoke`.
 pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
@@ -60,7 +60,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     drop(ledger);
     std::io::Write::write_all(out.writer(), text.as_bytes())
         .map_err(Error::io(format!("cannot write {}", args.out.display())))?;
-    out.publish(true)?;
+    out.publish()?;
     warn(&format!(
         "Wrote revocation list {sequence} ({} serials) to {}. Ship it with the next update, or give it to support.",
         list.serials().len(),

@@ -94,7 +94,7 @@ impl Maker {
     fn raw(&self, edit: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut p = example();
         p.key_id = self.test1.key_id();
-        let mut bytes = p.to_bytes();
+        let mut bytes = p.to_bytes().expect("encodable");
         edit(&mut bytes);
         self.test1.sign_payload_bytes("AST", 8, &bytes)
     }
@@ -108,7 +108,7 @@ fn tamper(key: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
     edit(&mut signed);
     let (payload, sig) = signed.split_at(signed.len() - 64);
     let sig: [u8; 64] = sig.try_into().expect("64");
-    product_key::text::encode("AST", 8, &product_key::text::blob(payload, &sig))
+    product_key::raw::encode("AST", 8, &product_key::raw::blob(payload, &sig))
 }
 
 fn replace_char(key: &str, index: usize, c: char) -> String {

@@ -106,6 +106,17 @@ pub enum PayloadError {
     /// `expires` is set and earlier than `issued`.
     #[error("the key expires before it was issued")]
     ExpiresBeforeIssued,
+    /// A last day of 1970-01-01, which encodes as 0 and would read as perpetual.
+    #[error("a last day of 1970-01-01 cannot be encoded (day 0 means perpetual)")]
+    LastDayIsEpoch,
+    /// A field longer than its one-byte length can say.
+    #[error("the {field} is {len} bytes; at most 255 fit")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length in bytes.
+        len: usize,
+    },
     /// Seats 0.
     #[error("the seat count is zero")]
     SeatsZero,
@@ -210,8 +221,16 @@ pub enum DecodeError {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum PublicKeyError {
     /// Not 32 bytes / 64 hex digits.
-    #[error("a public key is 64 hex digits (32 bytes)")]
-    Length,
+    #[error("a public key is 64 hex digits (32 bytes); this text has {0} characters")]
+    Length(usize),
+    /// A character that is not a hex digit.
+    #[error("not hex at character {position}: '{character}'")]
+    NotHex {
+        /// The character.
+        character: char,
+        /// Its position in the text (surrounding white space removed), from 1.
+        position: usize,
+    },
     /// The bytes are not a point of the curve.
     #[error("the bytes are not an Ed25519 public key")]
     NotOnCurve,
@@ -270,6 +289,14 @@ pub enum RevocationError {
     /// The signature does not verify.
     #[error("the revocation list's signature does not verify: it was altered or forged")]
     BadSignature,
+    /// A genuine list older than the newest one the product has accepted.
+    #[error("the revocation list is number {sequence}, older than list {highest_seen} already in use")]
+    Older {
+        /// This list's sequence.
+        sequence: u32,
+        /// The highest sequence accepted before.
+        highest_seen: u32,
+    },
     /// A genuine list for another product.
     #[error("the revocation list is for product {0}, not {product}", product = crate::PRODUCT_CODE)]
     OtherProduct(String),

@@ -32,6 +32,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod catalog;
 mod day;
@@ -39,19 +40,34 @@ pub mod error;
 mod ids;
 mod org;
 mod payload;
-pub mod revocation;
+mod revocation;
 mod seats;
 #[cfg(feature = "sign")]
 mod sign;
 mod status;
-pub mod text;
+mod textform;
 mod trusted;
 mod verify;
+
+/// The text form: reading a key out of pasted text, and pointing at a likely typo.
+pub mod text {
+    pub use crate::textform::{CRC_LEN, DecodedKey, SIGNATURE_LEN, Typo, decode, locate_typo};
+}
+
+/// The raw encoders that test vectors and crafted keys are made with. Not for products: a
+/// product verifies with [`verify`] and needs none of this.
+#[doc(hidden)]
+pub mod raw {
+    pub use crate::revocation::{armour, signed_message as list_message};
+    pub use crate::textform::{blob, checksum, encode};
+    pub use crate::verify::{KEY_CONTEXT, signed_message};
+}
 
 pub use catalog::{Feature, FeatureSet};
 pub use day::Day;
 pub use error::{
-    DateError, DecodeError, FeatureError, OrgError, PayloadError, PublicKeyError, RevocationError,
+    DateError, DecodeError, FeatureError, OrgError, PayloadError, ProductError, PublicKeyError,
+    RevocationError, SeatsError, SerialError,
 };
 pub use ids::{KeyId, Product, Serial};
 pub use org::{MAX_ORG_BYTES, Organization};
@@ -61,9 +77,9 @@ pub use seats::Seats;
 #[cfg(feature = "sign")]
 pub use sign::Signer;
 pub use status::{Finding, Status};
-pub use text::DecodedKey;
+pub use textform::DecodedKey;
 pub use trusted::{SignatureFailure, TrustedKeys};
-pub use verify::{Check, KEY_CONTEXT, Verdict, judge, signed_message, verify, verify_decoded};
+pub use verify::{Check, Verdict, verify, verify_decoded};
 
 /// The product code this release issues and checks keys for.
 pub const PRODUCT_CODE: &str = "AST";

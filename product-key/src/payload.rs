@@ -87,13 +87,18 @@ pub struct Payload {
 }
 
 impl Payload {
-    /// Checks the rules that span fields (types guard the rest): `expires >= issued`,
-    /// extension tags strictly ascending, extension values at most 255 bytes.
+    /// Checks the rules that span fields (types guard the rest): a last day after
+    /// 1970-01-01 and not before `issued`, extension tags strictly ascending, extension
+    /// values at most 255 bytes, a `supersedes` of 8 bytes naming another, non-zero serial.
     pub fn check(&self) -> Result<(), PayloadError> {
-        if let Expiry::LastDay(day) = self.expires
-            && day < self.issued
-        {
-            return Err(PayloadError::ExpiresBeforeIssued);
+        if let Expiry::LastDay(day) = self.expires {
+            // Day 0 on the wire means perpetual: a key meant to end would never end.
+            if day == Day::EPOCH {
+                return Err(PayloadError::LastDayIsEpoch);
+            }
+            if day < self.issued {
+                return Err(PayloadError::ExpiresBeforeIssued);
+            }
         }
         let mut previous = 0u8;
         for ext in &self.extensions {
@@ -108,16 +113,15 @@ impl Payload {
         Ok(())
     }
 
-    /// The binary encoding. Call [`Payload::check`] first: a value that breaks a rule
-    /// encodes to bytes that decoding refuses.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The binary encoding, after [`Payload::check`]: a payload that breaks a rule has none.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, PayloadError> {
+        self.check()?;
         let product = self.product.as_str().as_bytes();
         let org = self.organization.as_str().as_bytes();
         let mut out = Vec::with_capacity(30 + product.len() + org.len());
         out.push(FORMAT_V1);
         out.extend_from_slice(&self.key_id.0);
-        // Product and organization lengths are bounded by their types (8 and 255).
-        out.push(product.len() as u8);
+        out.push(length_byte(product.len(), "product")?);
         out.extend_from_slice(product);
         out.push(self.major);
         out.extend_from_slice(&self.serial.get().to_be_bytes());
@@ -125,14 +129,14 @@ impl Payload {
         out.extend_from_slice(&self.expires.to_wire().to_be_bytes());
         out.extend_from_slice(&self.seats.to_wire().to_be_bytes());
         out.extend_from_slice(&self.features.bits().to_be_bytes());
-        out.push(org.len() as u8);
+        out.push(length_byte(org.len(), "organization")?);
         out.extend_from_slice(org);
         for ext in &self.extensions {
             out.push(ext.tag.get());
-            out.push(ext.value.len() as u8);
+            out.push(length_byte(ext.value.len(), "extension value")?);
             out.extend_from_slice(&ext.value);
         }
-        out
+        Ok(out)
     }
 
     /// Parses and checks every field rule of the layout.
@@ -196,6 +200,11 @@ impl Payload {
     }
 }
 
+/// A length as its one byte, or the error that it does not fit (never truncated).
+fn length_byte(len: usize, field: &'static str) -> Result<u8, PayloadError> {
+    u8::try_from(len).map_err(|_| PayloadError::TooLong { field, len })
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     offset: usize,
@@ -218,5 +227,46 @@ impl<'a> Reader<'a> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N, field)?);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::FeatureSet;
+
+    fn payload() -> Payload {
+        Payload {
+            key_id: KeyId([1, 2, 3, 4]),
+            product: Product::new("AST").expect("product"),
+            major: 8,
+            serial: Serial::new(1).expect("serial"),
+            issued: Day::EPOCH,
+            expires: Expiry::Perpetual,
+            seats: Seats::Unlimited,
+            features: FeatureSet::from_bits(1),
+            organization: Organization::canonicalize("Acme").expect("org"),
+            extensions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_last_day_of_1970_01_01_is_refused_not_turned_perpetual() {
+        let mut p = payload();
+        p.expires = Expiry::LastDay(Day::EPOCH);
+        assert_eq!(p.to_bytes(), Err(PayloadError::LastDayIsEpoch));
+        p.expires = Expiry::LastDay(Day::from_days(1));
+        let bytes = p.to_bytes().expect("encodes");
+        assert_eq!(Payload::from_bytes(&bytes).expect("parses").expires, Expiry::LastDay(Day::from_days(1)));
+    }
+
+    #[test]
+    fn lengths_are_never_truncated() {
+        let mut p = payload();
+        p.extensions = vec![Extension { tag: NonZeroU8::new(9).expect("tag"), value: vec![0; 256] }];
+        assert_eq!(p.to_bytes(), Err(PayloadError::ExtensionTooLong { tag: 9 }));
+        p.extensions[0].value.truncate(255);
+        let bytes = p.to_bytes().expect("255 bytes fit");
+        assert_eq!(Payload::from_bytes(&bytes).expect("parses"), p);
     }
 }

@@ -138,6 +138,25 @@ impl RevocationList {
     }
 }
 
+impl RevocationList {
+    /// [`RevocationList::open`] for a product that keeps the highest sequence it has
+    /// accepted (`highest_seen`, 0 before any): a genuine list older than that is refused,
+    /// so that an old list cannot bring revoked keys back. The same list again is accepted.
+    /// Store the returned list's `sequence` as the new highest.
+    pub fn open_not_older(
+        text: &str,
+        trusted: &TrustedKeys,
+        product: &str,
+        highest_seen: u32,
+    ) -> Result<RevocationList, RevocationError> {
+        let list = RevocationList::open(text, trusted, product)?;
+        if list.sequence < highest_seen {
+            return Err(RevocationError::Older { sequence: list.sequence, highest_seen });
+        }
+        Ok(list)
+    }
+}
+
 /// The message a list's signature covers.
 pub fn signed_message(list: &[u8]) -> Vec<u8> {
     let mut message = Vec::with_capacity(LIST_CONTEXT.len() + list.len());
@@ -217,11 +236,21 @@ mod tests {
     fn the_sequence_is_exposed_so_older_lists_can_be_refused() {
         let s = signer(1);
         let trusted = trusting(&s);
-        let first = RevocationList::open(&s.sign_revocations(&mut list("AST", 1, &[1])), &trusted, "AST")
-            .expect("list 1");
-        let second = RevocationList::open(&s.sign_revocations(&mut list("AST", 2, &[1, 2])), &trusted, "AST")
-            .expect("list 2");
-        assert!(first.sequence < second.sequence);
+        let first = s.sign_revocations(&mut list("AST", 1, &[1]));
+        let second = s.sign_revocations(&mut list("AST", 2, &[1, 2]));
+        // A product that has seen nothing accepts list 1 and keeps its sequence.
+        let seen = RevocationList::open_not_older(&first, &trusted, "AST", 0).expect("list 1").sequence;
+        assert_eq!(seen, 1);
+        let seen = RevocationList::open_not_older(&second, &trusted, "AST", seen).expect("list 2").sequence;
+        assert_eq!(seen, 2);
+        // The same list again is fine; an older one is refused with both numbers.
+        assert!(RevocationList::open_not_older(&second, &trusted, "AST", seen).is_ok());
+        assert_eq!(
+            RevocationList::open_not_older(&first, &trusted, "AST", seen),
+            Err(RevocationError::Older { sequence: 1, highest_seen: 2 })
+        );
+        // Plain `open` leaves the policy to the caller but exposes the sequence.
+        assert_eq!(RevocationList::open(&first, &trusted, "AST").expect("opens").sequence, 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::error::PayloadError;
 use crate::ids::KeyId;
 use crate::payload::Payload;
 use crate::revocation::{self, RevocationList};
-use crate::text;
+use crate::textform as text;
 use crate::verify::signed_message;
 
 /// A signing key with its key_id. `Debug` never shows the secret.
@@ -43,13 +43,13 @@ impl Signer {
     /// returns the text form.
     pub fn issue(&self, payload: &mut Payload) -> Result<String, PayloadError> {
         payload.key_id = self.key_id;
-        payload.check()?;
-        let bytes = payload.to_bytes();
+        let bytes = payload.to_bytes()?;
         Ok(self.sign_payload_bytes(payload.product.as_str(), payload.major, &bytes))
     }
 
     /// Signs payload bytes exactly as given and writes the text with this prefix. Nothing
     /// is checked: this exists to make test vectors of broken keys.
+    #[doc(hidden)]
     pub fn sign_payload_bytes(&self, product: &str, major: u8, payload: &[u8]) -> String {
         let signature = self.key.sign(&signed_message(payload)).to_bytes();
         text::encode(product, major, &text::blob(payload, &signature))

@@ -35,16 +35,16 @@ impl TrustedKeys {
     }
 
     /// Trusts a key given as 64 hex digits (surrounding white space ignored).
-    pub fn add_hex(&mut self, hex: &str) -> Result<KeyId, PublicKeyError> {
-        let hex = hex.trim().as_bytes();
-        if hex.len() != 64 {
-            return Err(PublicKeyError::Length);
-        }
+    pub fn add_hex(&mut self, text: &str) -> Result<KeyId, PublicKeyError> {
+        let text = text.trim();
         let mut raw = [0u8; 32];
-        for (i, pair) in hex.chunks(2).enumerate() {
-            let text = std::str::from_utf8(pair).map_err(|_| PublicKeyError::Length)?;
-            raw[i] = u8::from_str_radix(text, 16).map_err(|_| PublicKeyError::Length)?;
-        }
+        hex::decode_to_slice(text, &mut raw).map_err(|e| match e {
+            hex::FromHexError::InvalidHexCharacter { index, .. } => PublicKeyError::NotHex {
+                character: text.get(index..).and_then(|t| t.chars().next()).unwrap_or('?'),
+                position: text.get(..index).map_or(index, |t| t.chars().count()) + 1,
+            },
+            _ => PublicKeyError::Length(text.chars().count()),
+        })?;
         self.add(&raw)
     }
 
@@ -107,4 +107,28 @@ pub enum SignatureFailure {
     UnknownSigner,
     /// A trusted key has the id, but the signature does not verify with it.
     BadSignature,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEST1_PUBLIC: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+
+    #[test]
+    fn hex_keys_are_hex_digits_only() {
+        assert!(TrustedKeys::new().add_hex(&format!("  {TEST1_PUBLIC}\n")).is_ok());
+        // `u8::from_str_radix` would take "+d" as 13: a sign is not a hex digit.
+        let plus = format!("{}+{}", &TEST1_PUBLIC[..6], &TEST1_PUBLIC[7..]);
+        let err = TrustedKeys::new().add_hex(&plus).expect_err("refused");
+        assert_eq!(err, PublicKeyError::NotHex { character: '+', position: 7 });
+        assert_eq!(err.to_string(), "not hex at character 7: '+'");
+        let short = TrustedKeys::new().add_hex(&TEST1_PUBLIC[..62]).expect_err("refused");
+        assert_eq!(short, PublicKeyError::Length(62));
+        let accented = format!("é{}", &TEST1_PUBLIC[2..]);
+        assert!(matches!(
+            TrustedKeys::new().add_hex(&accented),
+            Err(PublicKeyError::NotHex { character: 'é', position: 1 }) | Err(PublicKeyError::Length(_))
+        ));
+    }
 }

@@ -4,7 +4,7 @@ use crate::day::Day;
 use crate::payload::{Expiry, Payload};
 use crate::revocation::RevocationList;
 use crate::status::{Finding, Status};
-use crate::text::{self, DecodedKey};
+use crate::textform::{self as text, DecodedKey};
 use crate::trusted::{SignatureFailure, TrustedKeys};
 
 /// The ASCII context that keys are signed under, with its terminating zero.
@@ -74,9 +74,9 @@ pub fn verify_decoded(key: DecodedKey, trusted: &TrustedKeys, check: &Check<'_>)
     judge(key, signature, check)
 }
 
-/// Finishes a verdict once the signature's fate is known (by `verify_strict`, or by a batch
-/// check whose success implies it). Every verdict of the library goes through here.
-pub fn judge(key: DecodedKey, signature: Result<(), SignatureFailure>, check: &Check<'_>) -> Verdict {
+/// Finishes a verdict once `verify_strict` has decided the signature. Private: only this
+/// module knows that `Ok(())` really came from a verification.
+fn judge(key: DecodedKey, signature: Result<(), SignatureFailure>, check: &Check<'_>) -> Verdict {
     let id = key.payload.key_id;
     match signature {
         Ok(()) => {

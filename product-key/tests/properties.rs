@@ -159,7 +159,7 @@ fn every_bit_flip_with_crc_recomputed_is_not_valid() {
         let prefix = Payload::from_bytes(payload)
             .map(|p| (p.product.to_string(), p.major))
             .unwrap_or(("AST".into(), 8));
-        let text = text::encode(&prefix.0, prefix.1, &text::blob(payload, &sig));
+        let text = product_key::raw::encode(&prefix.0, prefix.1, &product_key::raw::blob(payload, &sig));
         let status = verify(&text, &trusted, &check).status();
         assert!(matches!(status, Status::NotGenuine | Status::Malformed), "bit {bit}: {status}");
     }

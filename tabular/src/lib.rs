@@ -3,12 +3,51 @@
 //! `;` or tab) detected from the header, and every record tagged with the physical line it
 //! starts on (right after quoted line breaks and skipped blank lines).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A record that cannot be used, with the physical line it starts on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    /// More or fewer fields than the header has: a cell would be read under the wrong
+    /// column. The rows after it can still be read.
+    #[error("{found} fields where the header has {expected}")]
+    Width {
+        /// The line.
+        line: u64,
+        /// Fields in the record.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
+    /// The CSV itself cannot be read from here on (an I/O failure, bad quoting).
+    #[error("{what}")]
+    Unreadable {
+        /// The line.
+        line: u64,
+        /// Why.
+        what: String,
+    },
+}
+
+impl RowError {
+    /// The physical line of the record, from 1.
+    pub fn line(&self) -> u64 {
+        match self {
+            RowError::Width { line, .. } | RowError::Unreadable { line, .. } => *line,
+        }
+    }
+
+    /// Whether reading cannot go on after this error.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, RowError::Unreadable { .. })
+    }
+}
 
 /// A problem with the file as a whole (no single row at fault).
 #[derive(Debug, thiserror::Error)]
@@ -119,10 +158,13 @@ pub struct Format {
     pub crlf: bool,
 }
 
+/// Any source of bytes a table is read from: a file, or a private copy of one.
+pub type Source = Box<dyn Read + Send>;
+
 /// An open CSV file with its header read.
 pub struct Table {
     path: PathBuf,
-    reader: csv::Reader<CountingReader<BufReader<File>>>,
+    reader: csv::Reader<CountingReader<BufReader<Source>>>,
     lines: Arc<Mutex<Lines>>,
     line: u64,
     /// How the file is written.
@@ -142,9 +184,14 @@ pub struct Row {
 impl Table {
     /// Opens `path`, reads its header, and detects its delimiter unless one is given.
     pub fn open(path: &Path, delimiter: Option<u8>) -> Result<Table, TableError> {
+        let file = File::open(path).map_err(|source| TableError::Io { path: path.to_owned(), source })?;
+        Table::from_reader(path, Box::new(file), delimiter)
+    }
+
+    /// Reads a table from `source`; `path` names it in messages.
+    pub fn from_reader(path: &Path, source: Source, delimiter: Option<u8>) -> Result<Table, TableError> {
         let io = |source| TableError::Io { path: path.to_owned(), source };
-        let file = File::open(path).map_err(io)?;
-        let mut buffered = BufReader::with_capacity(1 << 16, file);
+        let mut buffered = BufReader::with_capacity(1 << 16, source);
         let head = buffered.fill_buf().map_err(io)?;
         let bom = head.starts_with(b"\xEF\xBB\xBF");
         let body = if bom { &head[3..] } else { head };
@@ -159,6 +206,7 @@ impl Table {
             CountingReader { inner: buffered, offset: 0, last_was_cr: false, lines: Arc::clone(&lines) };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
+            // The width rule is this crate's (see `next_row`): a bad row is an error of its line.
             .flexible(true)
             .has_headers(true)
             .from_reader(counting);
@@ -188,18 +236,27 @@ impl Table {
         &self.path
     }
 
-    /// The next record, or `None` at the end. An error carries the line it is on.
-    pub fn next_row(&mut self) -> Option<Result<Row, (u64, String)>> {
+    /// The next record, or `None` at the end. A record whose width differs from the
+    /// header's is an error of its own line, and reading may go on after it.
+    pub fn next_row(&mut self) -> Option<Result<Row, RowError>> {
         let mut record = csv::ByteRecord::new();
         match self.reader.read_byte_record(&mut record) {
             Ok(false) => None,
             Ok(true) => {
                 let start = record.position().map_or(0, csv::Position::byte);
-                Some(Ok(Row { line: self.line_at(start), record }))
+                let line = self.line_at(start);
+                if record.len() != self.headers.len() {
+                    return Some(Err(RowError::Width {
+                        line,
+                        found: record.len(),
+                        expected: self.headers.len(),
+                    }));
+                }
+                Some(Ok(Row { line, record }))
             }
             Err(e) => {
                 let start = e.position().map_or(0, csv::Position::byte);
-                Some(Err((self.line_at(start), e.to_string())))
+                Some(Err(RowError::Unreadable { line: self.line_at(start), what: e.to_string() }))
             }
         }
     }
@@ -256,6 +313,23 @@ mod tests {
             out.push((r.line, r.record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect()));
         }
         (t, out)
+    }
+
+    #[test]
+    fn a_row_of_another_width_is_an_error_of_its_line_and_reading_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, b"a,b,c\n1,2\n1,2,3,4\n1,2,3\n").expect("write");
+        let mut t = Table::open(&path, None).expect("open");
+        let got: Vec<_> = std::iter::from_fn(|| t.next_row()).map(|r| r.map(|row| row.line)).collect();
+        assert_eq!(
+            got,
+            [
+                Err(RowError::Width { line: 2, found: 2, expected: 3 }),
+                Err(RowError::Width { line: 3, found: 4, expected: 3 }),
+                Ok(4)
+            ]
+        );
     }
 
     #[test]

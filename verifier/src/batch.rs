@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
+use cli_support::Pending;
 use product_key::{Check, Status, verify};
 use rayon::prelude::*;
 use tabular::{Row, Table};
 
 use crate::cli::BatchArgs;
 use crate::error::Error;
-use crate::{output, report, trust};
+use crate::{report, trust};
 
 const CHUNK: usize = 4096;
 
@@ -30,7 +31,14 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             args.key_column
         ))
     })?;
-    let org_col = table.column(&args.org_column);
+    // The default column is optional; a column named on the command line must exist, or a
+    // typo would silently turn the organization check off.
+    let org_col = match &args.org_column {
+        None => table.column("organization"),
+        Some(name) => Some(table.column(name).ok_or_else(|| {
+            Error::Usage(format!("{}: no column named '{name}' (see --org-column)", args.input.display()))
+        })?),
+    };
     for reserved in ["status", "message"] {
         if table.column(reserved).is_some() {
             return Err(Error::Usage(format!(
@@ -40,24 +48,12 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         }
     }
     // A report file appears whole: written beside its target, then renamed over it.
-    let pending = match &args.output {
-        Some(path) => {
-            let dir =
-                path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::Builder::new()
-                .prefix(".verifier-partial-")
-                .tempfile_in(dir)
-                .map_err(|e| Error::Io(format!("cannot create a file in {}: {e}", dir.display())))?;
-            Some((tmp, path))
-        }
+    let mut pending = match &args.output {
+        Some(path) => Some(Pending::create(path, true).map_err(|e| Error::Io(e.to_string()))?),
         None => None,
     };
-    let sink: Box<dyn Write> = match &pending {
-        Some((tmp, path)) => Box::new(
-            tmp.as_file()
-                .try_clone()
-                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?,
-        ),
+    let sink: Box<dyn Write> = match &mut pending {
+        Some(p) => Box::new(p),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut sink = BufWriter::with_capacity(1 << 20, sink);
@@ -112,7 +108,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
                 while rows.len() < CHUNK {
                     match table.next_row() {
                         Some(Ok(row)) => rows.push(row),
-                        Some(Err((line, e))) => return Err(Error::Usage(format!("{input}:{line}: {e}"))),
+                        Some(Err(e)) => return Err(Error::Usage(format!("{input}:{}: {e}", e.line()))),
                         None => break,
                     }
                 }
@@ -139,15 +135,13 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         return closed_pipe_ends(e);
     }
     drop(sink);
-    if let Some((tmp, path)) = pending {
-        let failed = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
-        tmp.as_file().sync_all().map_err(failed)?;
-        tmp.persist(path).map_err(|e| failed(e.error))?;
+    if let Some(p) = pending {
+        p.publish().map_err(|e| Error::Io(e.to_string()))?;
     }
     let total: u64 = counts.values().sum();
     let valid = counts.get(Status::Valid.name()).copied().unwrap_or(0);
     let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{s}: {n}")).collect();
-    output::warn(&format!(
+    cli_support::warn(&format!(
         "{total} keys checked on {at}: {}",
         if summary.is_empty() { "none".into() } else { summary.join(", ") }
     ));

@@ -7,7 +7,7 @@ use product_key::{Check, verify};
 
 use crate::cli::CheckArgs;
 use crate::error::Error;
-use crate::{output, report, trust};
+use crate::{report, trust};
 
 /// More than any key: a longer paste is refused without reading further.
 const MAX_INPUT: u64 = 1 << 20;
@@ -30,13 +30,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
         let sequence = setup.revocations.as_ref().map(|l| l.sequence);
         format!("{headline}\n\n{}", report::details(&verdict, setup.at, sequence))
     };
-    output::print(&out)?;
+    cli_support::print(&out).map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))?;
     Ok(ExitCode::from(verdict.status().exit_code()))
 }
 
 fn read_stdin() -> Result<String, Error> {
     if std::io::stdin().is_terminal() {
-        output::warn("Paste the key (several lines are fine), then press Ctrl-D:");
+        cli_support::warn("Paste the key (several lines are fine), then press Ctrl-D:");
     }
     let mut bytes = Vec::new();
     std::io::stdin()

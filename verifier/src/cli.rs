@@ -13,12 +13,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The exit codes of `verifier batch`.
+const BATCH_EXIT_CODES: &str = "Exit codes: 0 every key is valid; 1 some key is not valid (the report \
+says which), or reading or writing failed; 2 usage (flags, trusted keys, columns, an unreadable \
+input); 9 the revocation list cannot be used.";
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check one key (from the argument, or pasted on stdin).
+    #[command(after_help = crate::report::check_exit_codes())]
     Check(CheckArgs),
     /// Check every key of a CSV file.
+    #[command(after_help = BATCH_EXIT_CODES)]
     Batch(BatchArgs),
     /// Write shell completions and man pages for verifier into DIR.
     #[command(hide = true)]
@@ -69,9 +76,10 @@ pub struct BatchArgs {
     /// The column holding the keys.
     #[arg(long, value_name = "NAME", default_value = "key")]
     pub key_column: String,
-    /// The column holding the organization to check (absent: no check).
-    #[arg(long, value_name = "NAME", default_value = "organization")]
-    pub org_column: String,
+    /// The column holding the organization to check. Default: "organization" if the input
+    /// has one (else no check); a column named here must exist.
+    #[arg(long, value_name = "NAME")]
+    pub org_column: Option<String>,
     /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,

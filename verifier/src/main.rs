@@ -5,7 +5,6 @@ mod batch;
 mod check;
 mod cli;
 mod error;
-mod output;
 mod report;
 mod trust;
 
@@ -29,29 +28,14 @@ fn main() -> ExitCode {
         Command::GenerateDocs { dir } => generate_docs(dir),
     };
     result.unwrap_or_else(|e| {
-        output::warn(&format!("verifier: {e}"));
+        cli_support::warn(&format!("verifier: {e}"));
         e.exit_code()
     })
 }
 
-/// Writes bash, zsh and fish completions and the man page into `dir`.
+/// Writes bash, zsh and fish completions and the man pages into `dir`.
 fn generate_docs(dir: &Path) -> Result<ExitCode, Error> {
-    use clap_complete::Shell;
-    let io = |e: std::io::Error| Error::Io(format!("cannot write into {}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut cmd = Cli::command();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        clap_complete::generate_to(shell, &mut cmd, "verifier", dir).map_err(io)?;
-    }
-    cmd.build();
-    let subcommands: Vec<clap::Command> =
-        cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
-    let pages = std::iter::once(("verifier".to_owned(), cmd))
-        .chain(subcommands.into_iter().map(|s| (format!("verifier-{}", s.get_name()), s)));
-    for (name, page_cmd) in pages {
-        let mut page = Vec::new();
-        clap_mangen::Man::new(page_cmd.name(name.clone())).render(&mut page).map_err(io)?;
-        std::fs::write(dir.join(format!("{name}.1")), page).map_err(io)?;
-    }
+    cli_support::write_docs(Cli::command(), dir)
+        .map_err(|e| Error::Io(format!("cannot write into {}: {e}", dir.display())))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,26 @@ use product_key::text::{self, Typo};
 use product_key::{Day, DecodeError, Expiry, Finding, Verdict};
 use serde_json::{Value, json};
 
+/// The exit codes of `verifier check`: one per status (from the library, where each is
+/// defined once), then the tool's own.
+pub fn check_exit_codes() -> String {
+    let mut codes: Vec<(u8, Vec<&str>)> = Vec::new();
+    for status in product_key::Status::ALL {
+        match codes.iter_mut().find(|(c, _)| *c == status.exit_code()) {
+            Some((_, names)) => names.push(status.name()),
+            None => codes.push((status.exit_code(), vec![status.name()])),
+        }
+    }
+    codes.sort();
+    let statuses: Vec<String> =
+        codes.iter().map(|(c, names)| format!("{c} {}", names.join(" or "))).collect();
+    format!(
+        "Exit codes: {}; 1 reading or writing failed; 2 usage (flags, trusted keys); 9 the revocation \
+         list cannot be used.",
+        statuses.join("; ")
+    )
+}
+
 /// The one-sentence verdict: the library's reason (worded there once), then what to do, e.g.
 /// "NOT VALID: the key was issued to 'Acme Inc', not 'Acme Corp'; enter ...".
 pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
@@ -104,7 +124,7 @@ pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> 
                 "{} ({}): {}",
                 e.tag,
                 if e.is_critical() { "critical" } else { "ignored" },
-                hex(&e.value)
+                hex::encode(&e.value)
             ),
         );
     }
@@ -112,10 +132,6 @@ pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> 
         row("Revocations", format!("checked against list {seq}"));
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The `key` object of the JSON output, or null when nothing was decoded.
@@ -134,7 +150,7 @@ pub fn key_json(verdict: &Verdict) -> Value {
         "issued": p.issued.to_string(),
         "expires": p.expires.last_day().map(|d| d.to_string()),
         "extensions": p.extensions.iter().map(|e| json!({
-            "tag": e.tag.get(), "critical": e.is_critical(), "value": hex(&e.value)
+            "tag": e.tag.get(), "critical": e.is_critical(), "value": hex::encode(&e.value)
         })).collect::<Vec<_>>(),
         "trusted": verdict.trusted,
     })

@@ -180,6 +180,15 @@ fn outputs_are_never_overwritten_without_force_and_orders_never_issue_twice() {
     );
 }
 
+/// Waits until `marker` exists (a failpoint's "reached" file), failing after a minute.
+fn wait_for(marker: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !marker.exists() {
+        assert!(std::time::Instant::now() < deadline, "{} never appeared", marker.display());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
     use std::os::unix::process::ExitStatusExt;
@@ -187,34 +196,61 @@ fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
     init(t.path());
     let rows = 40_000;
     write_orders(t.path(), rows);
-    let mut outcomes = Vec::new();
-    for (attempt, delay_ms) in [5u64, 40, 120, 250, 400, 700].into_iter().enumerate() {
+    // Each stage is reached through a failpoint, not guessed with a sleep: before the first
+    // signature; after 1 and after 5 chunks of 4,096 keys (paused, then SIGKILL); a crash
+    // in the middle of a ledger write (a torn last line); after the last chunk.
+    let stages: [(&str, Option<usize>, bool); 5] = [
+        ("after-check:pause", Some(0), false),
+        ("after-chunk=1:pause", Some(4096), false),
+        ("after-chunk=5:pause", Some(5 * 4096), false),
+        ("tear-chunk=3", None, true),
+        ("after-chunk=10:pause", Some(rows), false),
+    ];
+    for (attempt, (failpoint, expected, torn_expected)) in stages.into_iter().enumerate() {
         let dir = t.path().join(format!("run{attempt}"));
         std::fs::create_dir(&dir).expect("mkdir");
+        let release = dir.join("release");
+        let value = match failpoint.strip_suffix(":pause") {
+            Some(point) => format!("{point}:pause={}", release.display()),
+            None => failpoint.to_owned(),
+        };
         let mut child = keygen(t.path())
             .args(["batch", "--quiet", "--template", "trial", "--input", "in.csv", "--ledger"])
             .arg(dir.join("ledger.jsonl"))
             .arg("--output")
             .arg(dir.join("out.csv"))
+            .env("KEYGEN_FAILPOINT", &value)
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let status = child.wait().expect("wait");
-        let killed = status.signal() == Some(9);
-        let out = dir.join("out.csv");
-        let recorded = ledger_lines(&dir);
-        if out.exists() {
-            // Published: complete, and every key of it in the ledger.
-            let text = std::fs::read_to_string(&out).expect("out");
-            assert_eq!(text.lines().count(), rows + 1, "attempt {attempt}: a partial output was published");
-            assert_eq!(recorded, rows, "attempt {attempt}");
+        if failpoint.ends_with(":pause") {
+            wait_for(&dir.join("release.reached"));
+            child.kill().expect("kill");
         }
-        // A crash in the middle of a write may leave one incomplete last line.
+        let status = child.wait().expect("wait");
+        assert!(status.signal().is_some(), "{failpoint}: the batch was not killed: {status:?}");
+        let out = dir.join("out.csv");
+        assert!(!out.exists(), "{failpoint}: an output was published by a killed batch");
         let ledger = dir.join("ledger.jsonl");
-        let torn = std::fs::read(&ledger).is_ok_and(|b| !b.is_empty() && b.last() != Some(&b'\n'));
+        let bytes = std::fs::read(&ledger).unwrap_or_default();
+        let torn = !bytes.is_empty() && bytes.last() != Some(&b'\n');
+        assert_eq!(torn, torn_expected, "{failpoint}: torn last line");
+        let complete = bytes.iter().filter(|b| **b == b'\n').count();
+        match expected {
+            Some(n) => assert_eq!(complete, n, "{failpoint}: records in the ledger"),
+            // Half of chunk 3's bytes: chunks 1 and 2 and part of 3, then a torn line.
+            None => assert!((2 * 4096..3 * 4096).contains(&complete), "{failpoint}: {complete} records"),
+        }
         if torn {
+            // keygen refuses to append until the incomplete line is removed.
+            let refused = run(keygen(t.path())
+                .args(["batch", "--quiet", "--skip-issued", "--template", "trial", "--input", "in.csv"])
+                .arg("--ledger")
+                .arg(&ledger)
+                .arg("--output")
+                .arg(&out));
+            assert_exit(&refused, 3);
+            assert!(stderr(&refused).contains("keygen ledger repair"), "{}", stderr(&refused));
             let o = run(keygen(t.path()).args(["ledger", "repair", "--ledger"]).arg(&ledger));
             assert_exit(&o, 0);
         }
@@ -224,7 +260,6 @@ fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
                 "batch",
                 "--quiet",
                 "--skip-issued",
-                "--force",
                 "--template",
                 "trial",
                 "--input",
@@ -238,17 +273,154 @@ fn a_killed_batch_leaves_all_or_nothing_and_a_rerun_finishes() {
         let text = std::fs::read_to_string(&out).expect("out");
         assert_eq!(text.lines().count(), rows + 1);
         let ledger_text = std::fs::read_to_string(&ledger).expect("ledger");
-        assert_eq!(ledger_text.lines().count(), rows, "attempt {attempt}: an order was issued twice");
+        assert_eq!(ledger_text.lines().count(), rows, "{failpoint}: an order was issued twice");
         let v = run(keygen(t.path()).args(["ledger", "verify", "--ledger"]).arg(&ledger));
         assert_exit(&v, 0);
-        outcomes.push((killed, recorded, torn));
     }
-    // The delays must have caught the batch at different stages, or the test proves little.
-    assert!(outcomes.iter().any(|(killed, recorded, _)| *killed && *recorded == 0), "{outcomes:?}");
+}
+
+#[test]
+fn the_input_is_read_once_so_a_file_that_changes_cannot_slip_in_unchecked_rows() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let fifo = t.path().join("orders.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let release = t.path().join("release");
+    let child = keygen(t.path())
+        .args([
+            "batch",
+            "--issued",
+            "2026-11-28",
+            "--template",
+            "trial",
+            "--input",
+            "orders.csv",
+            "--output",
+            "out.csv",
+        ])
+        .env("KEYGEN_FAILPOINT", format!("after-check:pause={}", release.display()))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::fs::write(&fifo, "organization,order_id\nA,1\nB,2\n").expect("the checked rows");
+    wait_for(&t.path().join("release.reached"));
+    // Every row is checked. Anyone who opens the FIFO now reads rows nobody checked, with
+    // an order id that repeats.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::fs::write(&fifo, "organization,order_id\nA,1\nB,2\nSneaky,1\nMore,3\n").expect("second");
+        })
+    };
+    std::fs::write(&release, b"").expect("release");
+    let o = child.wait_with_output().expect("wait");
+    assert_exit(&o, 0);
+    assert_eq!(ledger_lines(t.path()), 2, "only the checked rows are signed");
+    let out = std::fs::read_to_string(t.path().join("out.csv")).expect("out");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(!out.contains("Sneaky"), "{out}");
+    // Take the second content, which nothing else will read, so the writer ends.
+    let _ = std::fs::read(&fifo);
+    writer.join().expect("writer");
+}
+
+#[test]
+fn the_ledger_stays_locked_from_the_check_to_the_last_append_even_when_it_is_new() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("in.csv"), "organization,order_id\nA,SO-1\nB,SO-2\n").expect("write");
+    let release = t.path().join("release");
+    // No ledger yet. The batch is paused when every row is checked; meanwhile `issue` makes
+    // the ledger and issues SO-2. The batch must then refuse, and issue nothing.
+    let child = keygen(t.path())
+        .args(["batch", "--template", "trial", "--input", "in.csv", "--output", "out.csv"])
+        .env("KEYGEN_FAILPOINT", format!("after-check:pause={}", release.display()))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for(&t.path().join("release.reached"));
+    let o = run(keygen(t.path()).args(["issue", "--template", "trial", "--org", "B", "--order-id", "SO-2"]));
+    assert_exit(&o, 0);
+    std::fs::write(&release, b"").expect("release");
+    let o = child.wait_with_output().expect("wait");
+    assert_exit(&o, 3);
     assert!(
-        outcomes.iter().any(|(killed, recorded, _)| *killed && *recorded > 0 && *recorded < rows),
-        "{outcomes:?}"
+        stderr(&o).contains("in.csv:3: order_id: 'SO-2' was issued a key by another keygen"),
+        "{}",
+        stderr(&o)
     );
+    assert_eq!(ledger_lines(t.path()), 1, "the batch issued nothing");
+    assert!(!t.path().join("out.csv").exists());
+}
+
+#[test]
+fn files_with_customers_are_private_and_a_replaced_output_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("in.csv"), "organization\nA\n").expect("write");
+    let args = ["--input", "in.csv", "--output", "keys.csv", "--template", "trial", "--force"];
+    assert_exit(&batch(t.path(), &args), 0);
+    assert_eq!(mode(&t.path().join("ledger.jsonl")), 0o600);
+    assert_eq!(mode(&t.path().join("keys.csv")), 0o600);
+    std::fs::set_permissions(t.path().join("keys.csv"), std::fs::Permissions::from_mode(0o640))
+        .expect("chmod");
+    assert_exit(&batch(t.path(), &args), 0);
+    assert_eq!(mode(&t.path().join("keys.csv")), 0o640, "the replaced file's mode is kept");
+}
+
+#[test]
+fn a_failure_after_keys_are_recorded_says_so_and_exits_1() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // The output cannot be written (a full disk): keys were already recorded.
+    let o = run(keygen(t.path())
+        .args(["issue", "--template", "trial", "--org", "Acme", "--order-id", "SO-9"])
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full")));
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("cannot write to stdout") && err.contains("is recorded in"), "{err}");
+    assert!(err.contains("keygen ledger find --serial"), "{err}");
+    assert_eq!(ledger_lines(t.path()), 1);
+    // A batch whose output cannot be published after signing (a full disk): exit 1, with
+    // the keys recorded and how to finish.
+    write_orders(t.path(), 10);
+    let o = run(keygen(t.path())
+        .args(["batch", "--template", "trial", "--input", "in.csv", "--output", "out.csv"])
+        .env("KEYGEN_FAILPOINT", "publish:fail"));
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("10 new keys are recorded") && err.contains("--skip-issued"), "{err}");
+    assert!(!t.path().join("out.csv").exists());
+    assert_eq!(ledger_lines(t.path()), 11);
+    // An output folder that does not exist: nothing is signed, nothing recorded.
+    let o = run(keygen(t.path()).args([
+        "batch",
+        "--template",
+        "trial",
+        "--input",
+        "in.csv",
+        "--output",
+        "missing/out.csv",
+    ]));
+    assert_exit(&o, 1);
+    assert_eq!(ledger_lines(t.path()), 11);
+}
+
+#[test]
+fn rows_of_the_wrong_width_are_errors_of_their_lines() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("in.csv"), "organization,order_id\nA\nB,2,extra\nC,3\n").expect("write");
+    let o = batch(t.path(), &["--input", "in.csv", "--output", "out.csv", "--template", "trial"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("in.csv:2: -: 1 fields where the header has 2"), "{err}");
+    assert!(err.contains("in.csv:3: -: 3 fields where the header has 2"), "{err}");
+    assert!(!t.path().join("ledger.jsonl").exists());
 }
 
 #[test]
@@ -287,33 +459,32 @@ fn ctrl_c_leaves_no_partial_file_and_says_how_to_finish() {
     init(t.path());
     let rows = 60_000;
     write_orders(t.path(), rows);
+    let release = t.path().join("release");
+    // Paused after 2 chunks are recorded; Ctrl-C arrives there, then the batch goes on and
+    // must stop before the next chunk.
     let child = keygen(t.path())
         .args(["batch", "--quiet", "--template", "trial", "--input", "in.csv", "--output", "out.csv"])
+        .env("KEYGEN_FAILPOINT", format!("after-chunk=2:pause={}", release.display()))
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    // Wait until signing has begun: the ledger has records.
-    let started = std::time::Instant::now();
-    while ledger_lines(t.path()) == 0 && started.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    wait_for(&t.path().join("release.reached"));
     let kill =
         std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(kill.success());
+    std::fs::write(&release, b"").expect("release");
     let o = child.wait_with_output().expect("wait");
     let err = stderr(&o);
-    if o.status.code() == Some(0) {
-        // The batch won the race and finished: then the output is whole.
-        assert_eq!(std::fs::read_to_string(t.path().join("out.csv")).expect("out").lines().count(), rows + 1);
-        return;
-    }
     assert_exit(&o, 1);
     assert!(err.contains("interrupted: out.csv was not written") && err.contains("--skip-issued"), "{err}");
+    let recorded = ledger_lines(t.path());
+    assert!((2 * 4096..rows).contains(&recorded), "{recorded} records");
+    assert!(err.contains(&format!("{recorded} new keys are recorded")), "{err}");
     let litter: Vec<_> = std::fs::read_dir(t.path())
         .expect("dir")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".keygen-partial-") || n == "out.csv")
+        .filter(|n| n.starts_with(".partial-") || n == "out.csv")
         .collect();
     assert!(litter.is_empty(), "{litter:?}");
     let ledger = std::fs::read(t.path().join("ledger.jsonl")).expect("ledger");

@@ -40,7 +40,7 @@ fn init_makes_a_private_key_and_never_overwrites() {
 #[test]
 fn encrypted_key_round_trips_with_openssl() {
     let t = tempfile::tempdir().expect("tempdir");
-    std::fs::write(t.path().join("pass.txt"), "correct horse battery staple\n").expect("write");
+    private_file(&t.path().join("pass.txt"), "correct horse battery staple\n");
     let o = run(keygen(t.path()).args(["init", "--encrypt", "--passphrase-file", "pass.txt"]));
     assert_exit(&o, 0);
     let pem = std::fs::read_to_string(t.path().join("signing-key.pem")).expect("key");
@@ -55,15 +55,14 @@ fn encrypted_key_round_trips_with_openssl() {
     assert_eq!(stdout(&opened), std::fs::read_to_string(t.path().join("public-key.pem")).expect("pub"));
 
     // A CRLF line end is not part of the passphrase.
-    std::fs::write(t.path().join("crlf.txt"), "correct horse battery staple\r\nsecond line\r\n")
-        .expect("write");
+    private_file(&t.path().join("crlf.txt"), "correct horse battery staple\r\nsecond line\r\n");
     assert_exit(&run(keygen(t.path()).args(["public-key", "--passphrase-file", "crlf.txt"])), 0);
     // Passphrase from the environment works too.
     let env =
         run(keygen(t.path()).args(["public-key"]).env("KEYGEN_PASSPHRASE", "correct horse battery staple"));
     assert_exit(&env, 0);
 
-    std::fs::write(t.path().join("wrong.txt"), "tr0ub4dor\n").expect("write");
+    private_file(&t.path().join("wrong.txt"), "tr0ub4dor\n");
     let wrong = run(keygen(t.path()).args(["public-key", "--passphrase-file", "wrong.txt"]));
     assert_exit(&wrong, 4);
     assert!(stderr(&wrong).contains("wrong passphrase"), "{}", stderr(&wrong));
@@ -73,7 +72,7 @@ fn encrypted_key_round_trips_with_openssl() {
     assert_exit(&none, 4);
     assert!(stderr(&none).contains("encrypted: give --passphrase-file"), "{}", stderr(&none));
 
-    std::fs::write(t.path().join("empty.txt"), "\n").expect("write");
+    private_file(&t.path().join("empty.txt"), "\n");
     let empty = run(keygen(t.path()).args(["public-key", "--passphrase-file", "empty.txt"]));
     assert_exit(&empty, 4);
     assert!(stderr(&empty).contains("empty passphrase is refused"), "{}", stderr(&empty));
@@ -82,6 +81,43 @@ fn encrypted_key_round_trips_with_openssl() {
         run(keygen(t.path()).args(["init", "--dir", "b", "--encrypt", "--passphrase-file", "empty.txt"]));
     assert_exit(&empty_init, 4);
     assert!(!t.path().join("b/signing-key.pem").exists());
+
+    // A passphrase file that others can read is refused like the key file.
+    std::fs::set_permissions(t.path().join("pass.txt"), std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    let exposed = run(keygen(t.path()).args(["public-key", "--passphrase-file", "pass.txt"]));
+    assert_exit(&exposed, 4);
+    assert!(stderr(&exposed).contains("chmod 600 pass.txt"), "{}", stderr(&exposed));
+}
+
+#[test]
+fn a_new_passphrase_must_be_strong_unless_the_key_is_for_tests() {
+    let t = tempfile::tempdir().expect("tempdir");
+    private_file(&t.path().join("short.txt"), "a\n");
+    let o = run(keygen(t.path()).args(["init", "--dir", "v", "--encrypt", "--passphrase-file", "short.txt"]));
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("the passphrase is too short (1 of at least 12 characters)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.path().join("v/signing-key.pem").exists());
+    let o = run(keygen(t.path()).args([
+        "init",
+        "--dir",
+        "v",
+        "--encrypt",
+        "--passphrase-file",
+        "short.txt",
+        "--allow-weak-passphrase",
+    ]));
+    assert_exit(&o, 0);
+    // Without a source, init --encrypt speaks of the key to be made, not of one that exists.
+    let o = run(keygen(t.path()).args(["init", "--dir", "w", "--encrypt"]));
+    assert_exit(&o, 4);
+    let err = stderr(&o);
+    assert!(err.contains("no passphrase to encrypt the new signing key w/signing-key.pem"), "{err}");
+    assert!(!err.contains("is encrypted"), "{err}");
 }
 
 #[test]
@@ -90,7 +126,7 @@ fn openssl_keys_plain_and_encrypted_are_accepted() {
     let d = t.path();
     openssl(d, &["genpkey", "-algorithm", "ed25519", "-out", "plain.pem"]);
     // OpenSSL's file: source drops only the \n of the line end.
-    std::fs::write(d.join("pass.txt"), "s3cret pass\n").expect("write");
+    private_file(&d.join("pass.txt"), "s3cret pass\n");
     openssl(
         d,
         &[
@@ -182,9 +218,12 @@ fn the_environment_names_the_key() {
     assert_exit(&o, 0);
 }
 
-/// Runs keygen on a pseudo-terminal (util-linux `script`), typing `lines` at its prompts.
-fn on_terminal(dir: &std::path::Path, args: &str, lines: &[&str]) -> std::process::Output {
-    use std::io::Write;
+/// Runs keygen on a pseudo-terminal (util-linux `script`). For each `(prompt, line)`, waits
+/// until the screen shows `prompt` once more and keygen is blocked reading the terminal (so
+/// echo is off), then types `line`.
+fn on_terminal(dir: &std::path::Path, args: &str, exchanges: &[(&str, &str)]) -> std::process::Output {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
     let mut child = std::process::Command::new("script")
         .current_dir(dir)
         .args(["-qec", &format!("{} {args}", env!("CARGO_BIN_EXE_keygen")), "/dev/null"])
@@ -194,33 +233,90 @@ fn on_terminal(dir: &std::path::Path, args: &str, lines: &[&str]) -> std::proces
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("util-linux script runs");
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let mut out = child.stdout.take().expect("stdout");
+    let reader = {
+        let screen = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().expect("screen").extend_from_slice(&buf[..n]);
+            }
+        })
+    };
     let mut stdin = child.stdin.take().expect("stdin");
-    for line in lines {
-        // Wait for the prompt: the terminal drops what is typed before it turns echo off.
-        std::thread::sleep(std::time::Duration::from_millis(400));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen = 0;
+    for (prompt, line) in exchanges {
+        loop {
+            assert!(std::time::Instant::now() < deadline, "no prompt '{prompt}' after 60 s");
+            let text = String::from_utf8_lossy(&screen.lock().expect("screen")).into_owned();
+            let shown = text.get(seen..).and_then(|rest| rest.find(prompt).map(|i| seen + i + prompt.len()));
+            if let Some(end) = shown
+                && reading_the_terminal(child.id())
+            {
+                seen = end;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         stdin.write_all(format!("{line}\r").as_bytes()).expect("type");
     }
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let status = child.wait().expect("wait");
     drop(stdin);
-    child.wait_with_output().expect("wait")
+    reader.join().expect("reader");
+    let mut stderr = Vec::new();
+    child.stderr.take().expect("stderr").read_to_end(&mut stderr).expect("stderr");
+    let stdout = screen.lock().expect("screen").clone();
+    std::process::Output { status, stdout, stderr }
+}
+
+/// Whether the keygen under `script` (pid `script`) is blocked in read(2), which it enters
+/// only after turning echo off.
+fn reading_the_terminal(script: u32) -> bool {
+    const READ: &str = if cfg!(target_arch = "aarch64") { "63 " } else { "0 " };
+    let children =
+        std::fs::read_to_string(format!("/proc/{script}/task/{script}/children")).unwrap_or_default();
+    children
+        .split_whitespace()
+        .any(|pid| std::fs::read_to_string(format!("/proc/{pid}/syscall")).is_ok_and(|s| s.starts_with(READ)))
 }
 
 #[test]
 fn passphrases_are_asked_on_a_terminal() {
     let t = tempfile::tempdir().expect("tempdir");
-    let o = on_terminal(t.path(), "init --dir v --encrypt", &["sesame street", "sesame street"]);
+    const NEW: &str = "New passphrase for v/signing-key.pem:";
+    const REPEAT: &str = "Repeat the passphrase:";
+    let o = on_terminal(
+        t.path(),
+        "init --dir v --encrypt",
+        &[(NEW, "sesame street 42"), (REPEAT, "sesame street 42")],
+    );
     assert_exit(&o, 0);
     let screen = stdout(&o);
-    assert!(
-        screen.contains("Passphrase for v/signing-key.pem:") && screen.contains("Repeat the passphrase:"),
-        "{screen}"
-    );
     assert!(!screen.contains("sesame"), "the passphrase was echoed: {screen}");
-    let o = on_terminal(t.path(), "public-key --key v/signing-key.pem", &["sesame street"]);
+    let o = on_terminal(
+        t.path(),
+        "public-key --key v/signing-key.pem",
+        &[("Passphrase for v/signing-key.pem:", "sesame street 42")],
+    );
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("-----END PUBLIC KEY-----"), "{}", stdout(&o));
-    let o = on_terminal(t.path(), "init --dir w --encrypt", &["sesame street", "sesame streep"]);
+    let o = on_terminal(
+        t.path(),
+        "init --dir w --encrypt",
+        &[("New passphrase for w/signing-key.pem:", "sesame street 42"), (REPEAT, "sesame streep 42")],
+    );
     assert_exit(&o, 4);
     assert!(stdout(&o).contains("the passphrases do not match"), "{}", stdout(&o));
     assert!(!t.path().join("w").exists());
+    // Without --encrypt, a person at a terminal is told the key is stored in the clear.
+    let o = on_terminal(t.path(), "init --dir p", &[]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("p/signing-key.pem is stored in the clear"), "{}", stdout(&o));
+    let o = run(keygen(t.path()).args(["init", "--dir", "q"]));
+    assert!(!stderr(&o).contains("in the clear"), "only on a terminal: {}", stderr(&o));
 }

@@ -51,3 +51,37 @@ fn prints_the_catalog() {
     assert_eq!(text.lines().count(), 13);
     assert!(text.contains(" 11  cloud-connectors  Cloud Connectors"), "{text}");
 }
+
+#[test]
+fn every_help_states_the_exit_codes_and_every_man_page_named_exists() {
+    let t = tempfile::tempdir().expect("tempdir");
+    for args in [&["--help"][..], &["issue", "--help"], &["ledger", "find", "--help"], &["batch", "--help"]] {
+        let o = run(keygen(t.path()).args(args));
+        assert_exit(&o, 0);
+        assert!(
+            stdout(&o).contains("Exit codes: 0 success; 1 any other failure"),
+            "{args:?}: {}",
+            stdout(&o)
+        );
+    }
+    let o = run(keygen(t.path()).args(["generate-docs", "docs"]));
+    assert_exit(&o, 0);
+    let dir = t.path().join("docs");
+    let pages: Vec<String> = std::fs::read_dir(&dir)
+        .expect("docs")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for page in pages.iter().filter(|p| p.ends_with(".1")) {
+        let text = std::fs::read_to_string(dir.join(page)).expect("page");
+        // clap_mangen names subcommand pages as `name\-sub(1)` in SEE ALSO.
+        for named in text.split_whitespace().filter_map(|w| w.strip_suffix("(1)")) {
+            let file = format!(
+                "{}.1",
+                named.replace("\\-", "-").trim_start_matches("\\fB").trim_end_matches("\\fR")
+            );
+            assert!(pages.contains(&file), "{page} names {named}(1), which is not generated");
+        }
+    }
+    assert!(pages.contains(&"keygen-ledger-find.1".to_owned()), "{pages:?}");
+}

@@ -62,3 +62,9 @@ pub fn init(dir: &Path) -> PathBuf {
     assert_exit(&o, 0);
     dir.join("signing-key.pem")
 }
+
+/// Writes a file only its owner may read (mode 0600), as a passphrase file must be.
+pub fn private_file(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+}

@@ -5,7 +5,8 @@ use curve25519_dalek::constants::EIGHT_TORSION;
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, SigningKey};
-use product_key::{KeyId, signed_message, text};
+use product_key::raw::{blob, encode, signed_message};
+use product_key::{KeyId, text};
 use sha2::{Digest, Sha512};
 
 use crate::util::*;
@@ -15,7 +16,7 @@ use crate::util::*;
 fn torsioned_key(secret: &SigningKey, org: &str, torsion: EdwardsPoint, nonce: u64) -> String {
     let mut p = payload(org);
     p.key_id = KeyId::of_public_key(secret.verifying_key().as_bytes());
-    let bytes = p.to_bytes();
+    let bytes = p.to_bytes().expect("encodable");
     let message = signed_message(&bytes);
     let r = Scalar::from(nonce);
     let big_r = (EdwardsPoint::mul_base(&r) + torsion).compress().to_bytes();
@@ -29,7 +30,7 @@ fn torsioned_key(secret: &SigningKey, org: &str, torsion: EdwardsPoint, nonce: u
     let mut sig = [0u8; 64];
     sig[..32].copy_from_slice(&big_r);
     sig[32..].copy_from_slice(s.as_bytes());
-    text::encode("AST", 8, &text::blob(&bytes, &sig))
+    encode("AST", 8, &blob(&bytes, &sig))
 }
 
 #[test]
@@ -179,4 +180,51 @@ fn report_rows_equal_check_verdicts() {
         .output()
         .expect("run");
     assert_exit(&o, 9);
+}
+
+#[test]
+fn a_named_org_column_must_exist_and_rows_must_have_the_header_width() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (signer, public) = signer(t.path(), 1);
+    let good = signer.issue(&mut payload("Acme Inc")).expect("key");
+    std::fs::write(t.path().join("keys.csv"), format!("key,organization\n{good},Other Corp\n"))
+        .expect("write");
+    let batch = |extra: &[&str]| {
+        verifier(t.path())
+            .args(["batch", "--input", "keys.csv", "--at", "2027-01-01", "--public-key"])
+            .arg(&public)
+            .args(extra)
+            .output()
+            .expect("run")
+    };
+    // The default column exists: checked, and the organization differs.
+    assert_exit(&batch(&[]), 1);
+    // A typo in --org-column must not turn the check off.
+    let o = batch(&["--org-column", "organisation"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("no column named 'organisation' (see --org-column)"), "{}", stderr(&o));
+    // A short row would be read against the wrong column; a long one would push `status`
+    // into an input column.
+    std::fs::write(t.path().join("keys.csv"), format!("key,organization\n{good},Acme Inc\n{good}\n"))
+        .expect("write");
+    let o = batch(&[]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("keys.csv:3: 1 fields where the header has 2"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_help_states_the_exit_codes() {
+    let t = tempfile::tempdir().expect("tempdir");
+    // Help text is wrapped to the terminal: compare with white space folded.
+    let help = |args: &[&str]| {
+        stdout(&verifier(t.path()).args(args).output().expect("run"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let check = help(&["check", "--help"]);
+    assert!(check.contains("Exit codes: 0 valid; 3 malformed; 4 not_genuine; 5 wrong_product; 6 org_mismatch; 7 not_yet_valid or expired; 8 revoked; 1 reading or writing failed; 2 usage"), "{check}");
+    assert!(check.contains("9 the revocation list cannot be used"), "{check}");
+    let batch = help(&["batch", "--help"]);
+    assert!(batch.contains("1 some key is not valid") && batch.contains("9 the revocation"), "{batch}");
 }

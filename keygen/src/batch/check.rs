@@ -1,0 +1,172 @@
+//! Pass 1: every row checked before the first signature. The input is read once, here; a
+//! private copy of exactly the bytes checked is what pass 2 signs, so a file that changes
+//! meanwhile (an editor saving, a sync client, a FIFO) cannot slip in rows nobody checked.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use tabular::{Row, Table};
+
+use super::plan::{Columns, Plan, Templates, plan_row};
+use crate::error::{Error, Problem};
+use crate::ledger::Ledger;
+use crate::record::KeyRecord;
+
+/// Rows checked (and later signed) together.
+pub const CHUNK: usize = 4096;
+
+/// Reads the input and writes every byte read into the private copy.
+struct Tee {
+    input: File,
+    copy: Arc<File>,
+}
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        std::io::Write::write_all(&mut &*self.copy, &buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// What pass 1 found in a good input.
+pub struct Checked {
+    /// The private copy of the input, to sign from.
+    pub copy: File,
+    /// How the input is written (the output is written the same way).
+    pub format: tabular::Format,
+    /// The header cells.
+    pub headers: Vec<String>,
+    /// Rows to issue.
+    pub rows: u64,
+    /// Every order_id of the input with its line.
+    pub orders: HashMap<String, u64>,
+}
+
+/// Reads and checks the whole input. `ledger` (held locked) tells orders already issued.
+pub fn check(
+    args: &crate::cli::BatchArgs,
+    plan: &Plan,
+    templates: &mut Templates<'_>,
+    ledger: Option<&Ledger>,
+    stop: &AtomicBool,
+) -> Result<(Checked, Columns), Error> {
+    let file = plan.file.as_str();
+    let input = File::open(&args.input).map_err(|e| Error::input(format!("cannot read {file}: {e}")))?;
+    let copy = Arc::new(
+        tempfile::tempfile_in(cli_support::parent_dir(&args.output))
+            .map_err(Error::io(format!("cannot make a private copy of {file}")))?,
+    );
+    let tee = Tee { input, copy: Arc::clone(&copy) };
+    let mut table = Table::from_reader(&args.input, Box::new(tee), plan.delimiter)
+        .map_err(|e| Error::input(e.to_string()))?;
+    let columns = Columns::find(&table, args.template.is_some()).map_err(|problems| {
+        Error::Rows(
+            problems
+                .into_iter()
+                .map(|(column, what)| Problem { file: file.to_owned(), line: 1, column, what })
+                .collect(),
+        )
+    })?;
+    let problem = |line: u64, column: &str, what: String| Problem {
+        file: file.to_owned(),
+        line,
+        column: column.to_owned(),
+        what,
+    };
+    let mut problems = Vec::new();
+    let mut orders: HashMap<String, u64> = HashMap::new();
+    let mut rows = 0u64;
+    let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
+    let mut reading = true;
+    while reading {
+        chunk.clear();
+        while chunk.len() < CHUNK {
+            match table.next_row() {
+                Some(Ok(row)) => {
+                    if let Some(cell) = columns.template_cell(&row) {
+                        templates.load(cell);
+                    }
+                    chunk.push(row);
+                }
+                Some(Err(e)) => {
+                    problems.push(problem(e.line(), "-", e.to_string()));
+                    if e.is_fatal() {
+                        reading = false;
+                        break;
+                    }
+                }
+                None => {
+                    reading = false;
+                    break;
+                }
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted(
+                "interrupted while checking the input: nothing was issued".into(),
+            ));
+        }
+        rows += chunk.len() as u64;
+        // Rows are checked in parallel; order ids are then matched in file order.
+        let planned: Vec<_> = chunk
+            .par_iter()
+            .map(|row| plan_row(row, &columns, templates, plan.issued).map(|p| p.order_id))
+            .collect();
+        for (row, planned) in chunk.iter().zip(planned) {
+            let line = row.line;
+            match planned {
+                Err(bad) => problems.extend(bad.into_iter().map(|b| problem(line, b.column, b.what))),
+                Ok(None) => {}
+                Ok(Some(o)) => {
+                    if let Some(first) = orders.get(&o) {
+                        problems.push(problem(line, "order_id", format!("'{o}' is also on line {first}")));
+                        continue;
+                    }
+                    if let Some(l) = ledger
+                        && let Some(what) = issued_before(l, &o, args.skip_issued)?
+                    {
+                        problems.push(problem(line, "order_id", what));
+                    }
+                    orders.insert(o, line);
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Rows(problems));
+    }
+    let (format, headers) = (table.format, std::mem::take(&mut table.headers));
+    drop(table);
+    let mut copy =
+        Arc::try_unwrap(copy).map_err(|_| Error::input("the private copy of the input is still in use"))?;
+    copy.seek(SeekFrom::Start(0)).map_err(Error::io(format!("cannot read the private copy of {file}")))?;
+    Ok((Checked { copy, format, headers, rows, orders }, columns))
+}
+
+/// Why an order that the ledger already holds cannot be issued or reused, if it cannot.
+fn issued_before(ledger: &Ledger, order: &str, skip_issued: bool) -> Result<Option<String>, Error> {
+    let Some(at) = ledger.order_ids.get(order) else { return Ok(None) };
+    let path = ledger.path().display();
+    if !skip_issued {
+        return Ok(Some(format!(
+            "'{order}' was already issued a key ({path}:{}); use --skip-issued to reuse it",
+            at.line
+        )));
+    }
+    let line = ledger.line_at(at.offset)?;
+    let Ok(record) = serde_json::from_slice::<KeyRecord>(&line) else {
+        return Ok(Some(format!("the ledger's record of '{order}' ({path}:{}) cannot be read", at.line)));
+    };
+    if record.serial().is_some_and(|s| ledger.revoked.contains(&s.get())) {
+        return Ok(Some(format!(
+            "the key of '{order}' (serial {}) was revoked; issue a new order instead",
+            record.serial
+        )));
+    }
+    Ok(None)
+}

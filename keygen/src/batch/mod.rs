@@ -1,0 +1,178 @@
+//! `keygen batch`: a key for every row of a CSV export. All or nothing: every row is
+//! checked before the first signature (`check`), from a private copy of the input read once;
+//! the ledger stays locked from the duplicate check to the last append; the ledger is
+//! appended and synced before the output file is renamed into place (`pipeline`).
+
+mod check;
+mod pipeline;
+mod plan;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use cli_support::Pending;
+use tabular::Table;
+
+use crate::cli::BatchArgs;
+use crate::error::{Error, Problem};
+use crate::failpoint::{self, Failpoint};
+use crate::keyfile;
+use crate::ledger::Ledger;
+use crate::record::now_rfc3339;
+
+use self::pipeline::{Counts, Signing};
+use self::plan::{Plan, RESERVED, Templates};
+
+/// Runs `keygen batch`.
+pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
+    // Ctrl-C or SIGTERM stops the run between chunks, so the temporary output is removed and
+    // the ledger synced; a second Ctrl-C ends the process at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    let plan = Plan::new(args)?;
+    let mut templates = Templates::new(&args.templates.templates, args.template.as_deref());
+    if let Some(t) = &args.template {
+        templates.load(t);
+        templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
+    }
+    // Locked from here to the last append, so no other keygen can issue one of these orders.
+    let existing = Ledger::open(&plan.ledger, false)?;
+
+    let (checked, columns) = check::check(args, &plan, &mut templates, existing.as_ref(), &stop)?;
+    if let Some(Failpoint::AfterCheck(action)) = failpoint::from_env() {
+        failpoint::act(&action);
+    }
+
+    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    // The output's temporary file first: if it cannot be made, no ledger is created.
+    let mut out = Pending::create(&args.output, args.force)?;
+    let mut ledger = match existing {
+        Some(l) => l,
+        None => created_ledger(&plan, &checked.orders)?,
+    };
+    drop(checked.orders);
+    let reuse = if args.skip_issued { Some(std::mem::take(&mut ledger.order_ids)) } else { None };
+
+    let table = Table::from_reader(&args.input, Box::new(checked.copy), Some(checked.format.delimiter))
+        .map_err(|e| Error::input(e.to_string()))?;
+    let counts = Counts::default();
+    let progress = progress_bar(checked.rows, args.quiet);
+    let signing = Signing {
+        signer: &signer,
+        columns: &columns,
+        templates: &templates,
+        issued: plan.issued,
+        issued_at: now_rfc3339(),
+        reuse: reuse.as_ref(),
+        file: &plan.file,
+    };
+    let signed = write_output(&mut out, &checked.format, &checked.headers, |csv_out| {
+        pipeline::sign_all(table, &signing, &mut ledger, csv_out, &progress, &stop, &counts)
+    });
+    // What was appended is made durable whatever happened, so that a rerun sees it.
+    let synced = ledger.sync();
+    drop(ledger);
+    let new_keys = counts.new_keys.load(Ordering::Relaxed);
+    let reused = counts.reused.load(Ordering::Relaxed);
+    let finish = |what: &str| {
+        format!(
+            "{what}: {} was not written; {new_keys} new keys are recorded in {} and were never shown: \
+             run the same command with --skip-issued to finish (rows without order_id get new keys)",
+            args.output.display(),
+            plan.ledger.display()
+        )
+    };
+    if let Err(e) = signed.and(synced) {
+        return Err(if new_keys > 0 { e.after_recording(finish("stopped")) } else { e });
+    }
+    if stop.load(Ordering::Relaxed) {
+        // `out` is dropped unpublished, which removes the temporary file.
+        return Err(Error::Interrupted(finish("interrupted")));
+    }
+    let published = match failpoint::from_env() {
+        Some(Failpoint::FailPublish) => Err(Error::Io {
+            what: format!("cannot write {}", args.output.display()),
+            source: std::io::Error::from_raw_os_error(28),
+        }),
+        _ => out.publish().map_err(Error::from),
+    };
+    published.map_err(|e| e.after_recording(finish("stopped")))?;
+    progress.finish_and_clear();
+    if !args.quiet {
+        cli_support::warn(&format!(
+            "{}: {new_keys} keys issued{}, recorded in {}",
+            args.output.display(),
+            if reused > 0 { format!(", {reused} taken from the ledger") } else { String::new() },
+            plan.ledger.display()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates the ledger that did not exist when the input was checked. If another keygen made
+/// it meanwhile, the input's orders are checked against what it recorded.
+fn created_ledger(plan: &Plan, orders: &std::collections::HashMap<String, u64>) -> Result<Ledger, Error> {
+    let ledger = Ledger::open(&plan.ledger, true)?
+        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", plan.ledger.display())))?;
+    if ledger.is_empty() {
+        return Ok(ledger);
+    }
+    let mut clashes: Vec<Problem> = orders
+        .iter()
+        .filter_map(|(order, line)| {
+            let at = ledger.order_ids.get(order)?;
+            Some(Problem {
+                file: plan.file.clone(),
+                line: *line,
+                column: "order_id".into(),
+                what: format!(
+                    "'{order}' was issued a key by another keygen while this batch was checked ({}:{}); \
+                     nothing was issued: run the batch again",
+                    plan.ledger.display(),
+                    at.line
+                ),
+            })
+        })
+        .collect();
+    if clashes.is_empty() {
+        return Ok(ledger);
+    }
+    clashes.sort_by_key(|p| p.line);
+    Err(Error::Rows(clashes))
+}
+
+/// Writes the header, lets `body` write the rows, then flushes; the file is published later.
+fn write_output(
+    out: &mut Pending,
+    format: &tabular::Format,
+    headers: &[String],
+    body: impl FnOnce(&mut csv::Writer<&mut Pending>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::Io { what: "cannot write the output".into(), source: e };
+    let mut csv_out = tabular::writer(out, *format).map_err(io)?;
+    let mut header = csv::StringRecord::from(headers.to_vec());
+    for name in RESERVED {
+        header.push_field(name);
+    }
+    csv_out.write_record(&header).map_err(|e| io(std::io::Error::other(e)))?;
+    body(&mut csv_out)?;
+    csv_out.flush().map_err(io)
+}
+
+fn progress_bar(rows: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(rows);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} keys, {eta} left")
+    {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,211 @@
+//! The checked plan of a batch: flags turned into values before anything is touched, the
+//! input's columns found, and each row's terms built from its template and cells.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use product_key::Day;
+use tabular::{Row, Table};
+
+use crate::cli::BatchArgs;
+use crate::error::Error;
+use crate::order::{self, Field, Overrides, Terms};
+use crate::template::{self, Template};
+
+/// Columns the output adds; an input holding one is refused.
+pub const RESERVED: [&str; 4] = ["serial", "issued", "valid_until", "key"];
+/// Separators of feature names in a cell.
+const FEATURE_SEPARATORS: [char; 2] = [';', '|'];
+
+/// The flags of `keygen batch`, checked.
+pub struct Plan {
+    /// The input, as named on the command line (for messages).
+    pub file: String,
+    /// The delimiter given, or `None` to detect it.
+    pub delimiter: Option<u8>,
+    /// The day of issue of every key.
+    pub issued: Day,
+    /// The ledger's path.
+    pub ledger: PathBuf,
+}
+
+impl Plan {
+    /// Checks every flag value; refuses an existing output unless `--force`.
+    pub fn new(args: &BatchArgs) -> Result<Plan, Error> {
+        let delimiter = match &args.delimiter {
+            Some(d) => {
+                Some(tabular::parse_delimiter(d).map_err(|e| Error::input(format!("--delimiter: {e}")))?)
+            }
+            None => None,
+        };
+        let issued = match &args.issued {
+            Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
+            None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
+        };
+        if !args.force && args.output.symlink_metadata().is_ok() {
+            return Err(cli_support::PublishError::Exists(args.output.clone()).into());
+        }
+        Ok(Plan {
+            file: args.input.display().to_string(),
+            delimiter,
+            issued,
+            ledger: crate::ledger::path_for(args.ledger.as_deref(), &args.key.key),
+        })
+    }
+}
+
+/// Something wrong with one cell of a row (or the row, with column `-`).
+pub struct Bad {
+    /// The column.
+    pub column: &'static str,
+    /// What is wrong.
+    pub what: String,
+}
+
+impl Bad {
+    fn new(column: &'static str, what: impl Into<String>) -> Bad {
+        Bad { column, what: what.into() }
+    }
+}
+
+/// Where each known column is.
+pub struct Columns {
+    organization: usize,
+    template: Option<usize>,
+    seats: Option<usize>,
+    features: Option<usize>,
+    expires: Option<usize>,
+    order_id: Option<usize>,
+    contact: Option<usize>,
+}
+
+impl Columns {
+    /// Finds the columns in the header; every problem of the header is reported.
+    pub fn find(table: &Table, have_template: bool) -> Result<Columns, Vec<(String, String)>> {
+        let mut problems = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, h) in table.headers.iter().enumerate() {
+            let name = h.trim().to_ascii_lowercase();
+            if RESERVED.contains(&name.as_str()) {
+                problems
+                    .push((h.clone(), "this column is written by keygen; remove it from the input".into()));
+            }
+            if seen.insert(name, i).is_some() {
+                problems.push((h.clone(), "the column appears twice".into()));
+            }
+        }
+        let organization = table.column("organization");
+        if organization.is_none() {
+            problems.push(("organization".into(), "the required column is missing".into()));
+        }
+        let template = table.column("template");
+        if template.is_none() && !have_template {
+            problems.push(("template".into(), "the column is missing and no --template was given".into()));
+        }
+        match organization {
+            Some(organization) if problems.is_empty() => Ok(Columns {
+                organization,
+                template,
+                seats: table.column("seats"),
+                features: table.column("features"),
+                expires: table.column("expires"),
+                order_id: table.column("order_id"),
+                contact: table.column("contact"),
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// The template cell of a row, if there is such a column and it reads.
+    pub fn template_cell<'r>(&self, row: &'r Row) -> Option<&'r str> {
+        self.template.and_then(|i| tabular::cell(&row.record, i).ok())
+    }
+}
+
+/// What one row asks for.
+pub struct RowPlan {
+    /// The key's terms.
+    pub terms: Terms,
+    /// The order, if the row names one.
+    pub order_id: Option<String>,
+    /// The contact, if any.
+    pub contact: Option<String>,
+}
+
+/// Templates by the name a row gives, each read once.
+pub struct Templates<'a> {
+    dir: &'a Path,
+    default: Option<&'a str>,
+    loaded: HashMap<String, Result<Template, String>>,
+}
+
+impl<'a> Templates<'a> {
+    /// Templates from `dir`; `default` serves rows with no template cell.
+    pub fn new(dir: &'a Path, default: Option<&'a str>) -> Templates<'a> {
+        Templates { dir, default, loaded: HashMap::new() }
+    }
+
+    fn name<'c>(&'c self, cell: &'c str) -> Result<&'c str, Bad> {
+        match (cell, self.default) {
+            ("", Some(d)) => Ok(d),
+            ("", None) => Err(Bad::new("template", "empty: name a template here or give --template")),
+            (n, _) => Ok(n),
+        }
+    }
+
+    /// Reads the template a cell names, once; its problem is reported by [`Templates::get`].
+    pub fn load(&mut self, cell: &str) {
+        let Ok(name) = self.name(cell).map(str::to_owned) else { return };
+        let dir = self.dir;
+        self.loaded
+            .entry(name.clone())
+            .or_insert_with(|| template::load(&name, dir).map_err(|e| e.to_string()));
+    }
+
+    /// The template a cell names, read by [`Templates::load`] before.
+    pub fn get(&self, cell: &str) -> Result<&Template, Bad> {
+        let name = self.name(cell)?;
+        match self.loaded.get(name) {
+            Some(Ok(t)) => Ok(t),
+            Some(Err(e)) => Err(Bad::new("template", e.clone())),
+            None => Err(Bad::new("template", format!("template '{name}' was not read"))),
+        }
+    }
+}
+
+/// Builds one row's terms; every problem of the row is reported.
+pub fn plan_row(
+    row: &Row,
+    columns: &Columns,
+    templates: &Templates<'_>,
+    issued: Day,
+) -> Result<RowPlan, Vec<Bad>> {
+    let mut problems = Vec::new();
+    let mut text = |index: Option<usize>, name: &'static str| -> Option<&str> {
+        let i = index?;
+        match tabular::cell(&row.record, i) {
+            Ok("") => None,
+            Ok(t) => Some(t),
+            Err(e) => {
+                problems.push(Bad::new(name, e));
+                None
+            }
+        }
+    };
+    let organization = text(Some(columns.organization), "organization").unwrap_or("");
+    let template_cell = text(columns.template, "template").unwrap_or("");
+    let seats = text(columns.seats, "seats");
+    let features = text(columns.features, "features");
+    let expires = text(columns.expires, "expires");
+    let order_id = text(columns.order_id, "order_id").map(str::to_owned);
+    let contact = text(columns.contact, "contact").map(str::to_owned);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let template = templates.get(template_cell).map_err(|e| vec![e])?;
+    let overrides = Overrides { organization, seats, features, expires };
+    let terms = order::build(template, &overrides, issued, &FEATURE_SEPARATORS).map_err(|errors| {
+        errors.into_iter().map(|(f, e)| Bad::new(Field::column(f), e)).collect::<Vec<_>>()
+    })?;
+    Ok(RowPlan { terms, order_id, contact })
+}

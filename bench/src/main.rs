@@ -1,4 +1,5 @@
-//! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000).
+//! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000);
+//! `-- --library` measures the library alone.
 //!
 //! It builds the release binaries, measures raw Ed25519 signing and strict verification on
 //! this machine (one core and all cores), generates a CSV export, and times `keygen batch`
@@ -26,15 +27,25 @@ fn main() {
         println!("{peak}");
         std::process::exit(status.code().unwrap_or(1));
     }
-    let rows: usize =
-        std::env::args().nth(1).map(|a| a.parse().expect("ROWS is a number")).unwrap_or(1_000_000);
+    // `--library` measures the library alone (raw rates, reading, verification): seconds.
+    let library_only = args.get(1).map(String::as_str) == Some("--library");
+    let rows: usize = if library_only {
+        0
+    } else {
+        std::env::args().nth(1).map(|a| a.parse().expect("ROWS is a number")).unwrap_or(1_000_000)
+    };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen", "-p", "verifier"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "building the release binaries failed");
+    let built = if library_only {
+        true
+    } else {
+        Command::new(env!("CARGO"))
+            .current_dir(&root)
+            .args(["build", "--release", "--quiet", "--locked", "-p", "keygen", "-p", "verifier"])
+            .status()
+            .expect("cargo build")
+            .success()
+    };
+    assert!(built, "building the release binaries failed");
     let release = root.join("target/release");
     let cores = rayon::current_num_threads();
 
@@ -52,6 +63,21 @@ fn main() {
         per_key.as_secs_f64() * raw.verify_one
     );
 
+    let (whole, clean, pasted) = library_read();
+    let extra = clean.as_secs_f64() - whole.as_secs_f64();
+    println!(
+        "decoding a clean key: {:.2} us reading it out of the text (revision 2), {:.2} us reading the text whole \
+         (revision 1); the reading costs {:+.1} % of one library verification (target: at most 3 %); {:.2} us \
+         for the key inside an e-mail",
+        clean.as_secs_f64() * 1e6,
+        whole.as_secs_f64() * 1e6,
+        100.0 * extra / per_key.as_secs_f64(),
+        pasted.as_secs_f64() * 1e6,
+    );
+
+    if library_only {
+        return;
+    }
     let scratch = tempfile::tempdir().expect("scratch folder");
     let dir = scratch.path();
     run(&release.join("keygen"), dir, &["init", "--dir", "."]);
@@ -116,10 +142,28 @@ fn main() {
     );
 }
 
+/// The spec's worked example.
+const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
+
+/// Time of reading and decoding (no signature check): a clean key, and the same key inside
+/// an e-mail (label, quoting, a signature after an empty line).
+fn library_read() -> (Duration, Duration, Duration) {
+    let email = format!("Hallo,\n\n> Lizenzschlüssel: {KEY}.\n\nMit freundlichen Grüßen\nHans");
+    let n = 50_000u32;
+    let time = |decode: fn(&str) -> Result<product_key::DecodedKey, product_key::DecodeError>, text: &str| {
+        let start = Instant::now();
+        for _ in 0..n {
+            assert!(std::hint::black_box(decode(std::hint::black_box(text))).is_ok());
+        }
+        start.elapsed() / n
+    };
+    let whole = time(product_key::raw::decode_whole_text, KEY);
+    (whole, time(product_key::text::decode, KEY), time(product_key::text::decode, &email))
+}
+
 /// Time of `product_key::verify` (text to verdict) for the spec's worked example.
 fn library_verify() -> (Duration, usize) {
     use product_key::{Check, Day, Status, TrustedKeys, verify};
-    const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
     let mut trusted = TrustedKeys::new();
     trusted
         .add_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")

@@ -228,7 +228,8 @@ pub struct LedgerFindArgs {
     /// Records of this serial.
     #[arg(long, value_name = "S")]
     pub serial: Option<String>,
-    /// Records whose organization contains this text (caseless).
+    /// Records whose organization contains this text (compared as the product compares:
+    /// case, spacing, punctuation and accents do not matter).
     #[arg(long, value_name = "TEXT")]
     pub org: Option<String>,
     /// Records of this order.

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use product_key::{Check, Day, Organization, TrustedKeys};
+use product_key::{Check, Day, TrustedKeys};
 
 use crate::cli::{LedgerFindArgs, LedgerRepairArgs, LedgerVerifyArgs};
 use crate::error::Error;
@@ -94,9 +94,11 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let org = match &args.org {
-        Some(text) => Some(
-            Organization::canonicalize(text).map_err(|e| Error::input(format!("--org: {e}")))?.caseless_key(),
-        ),
+        // Found by the organization match form (format revision 2), as the product matches.
+        Some(text) => match product_key::match_form(text) {
+            form if form.is_empty() => return Err(Error::input("--org: the text has no letter or digit")),
+            form => Some(form),
+        },
         None => None,
     };
     let file = std::fs::File::open(&path)
@@ -115,10 +117,9 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
         let Ok(record) = serde_json::from_slice::<KeyRecord>(line.trim_ascii_end()) else { continue };
         let hit = serial.is_none_or(|s| record.serial() == Some(s))
             && args.order_id.as_ref().is_none_or(|o| record.order_id.as_ref() == Some(o))
-            && org.as_ref().is_none_or(|o| {
-                Organization::canonicalize(&record.organization)
-                    .is_ok_and(|r| r.caseless_key().contains(o.as_str()))
-            });
+            && org
+                .as_ref()
+                .is_none_or(|o| product_key::match_form(&record.organization).contains(o.as_str()));
         if hit {
             let written = std::io::Write::write_all(&mut out, line.trim_ascii_end())
                 .and_then(|()| std::io::Write::write_all(&mut out, b"\n"));

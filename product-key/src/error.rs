@@ -62,7 +62,7 @@ pub enum OrgError {
     #[error("the organization is empty")]
     Empty,
     /// A control character (Unicode category Cc) that is not white space.
-    #[error("the organization has a control character U+{:04X} at character {position}", *character as u32)]
+    #[error("the organization has {} at character {position}", crate::shown::Shown(*character))]
     ControlCharacter {
         /// The character.
         character: char,
@@ -143,6 +143,15 @@ pub enum PayloadError {
         /// The tag before it.
         previous: u8,
     },
+    /// A `supersedes` value that is not 8 bytes.
+    #[error("the supersedes extension is {0} bytes; it holds an 8-byte serial")]
+    SupersedesLength(usize),
+    /// A `supersedes` value of 0, which no key has.
+    #[error("the supersedes extension names serial 0")]
+    SupersedesZero,
+    /// A key that says it replaces itself.
+    #[error("the supersedes extension names the key's own serial")]
+    SupersedesItself,
     /// An extension value longer than its one-byte length can say.
     #[error("extension {tag} has a value over 255 bytes")]
     ExtensionTooLong {
@@ -162,7 +171,7 @@ pub enum DecodeError {
     #[error("the key stops after its prefix: it is incomplete")]
     Truncated,
     /// A character where the prefix needs something else.
-    #[error("character {position} is '{}', where {expected} should be", character.escape_debug())]
+    #[error("character {position} is {}, where {expected} should be", crate::shown::Shown(*character))]
     PrefixCharacter {
         /// The character found.
         character: char,
@@ -180,7 +189,7 @@ pub enum DecodeError {
         what: &'static str,
     },
     /// A character outside the key alphabet (`U` included).
-    #[error("character {position} is '{}', which never appears in a key", character.escape_debug())]
+    #[error("character {position} is {}, which never appears in a key", crate::shown::Shown(*character))]
     Character {
         /// The character found.
         character: char,
@@ -207,6 +216,14 @@ pub enum DecodeError {
     /// The payload breaks a rule of the layout.
     #[error("{0}")]
     Payload(#[from] PayloadError),
+    /// Not a key of this format, found behind a prefix that names another major version of
+    /// this product (`AST7-`: a key of version 6 or 7, of another design). Its status is
+    /// `wrong_product`, not `malformed`: it is no typo, the customer needs a new key.
+    #[error("this is a key for version {major}, not a key of this format")]
+    OtherVersion {
+        /// The major version its prefix names.
+        major: u32,
+    },
     /// The prefix names another product or version than the payload.
     #[error("the prefix says {prefix} but the key inside is for {payload}")]
     PrefixMismatch {
@@ -300,4 +317,39 @@ pub enum RevocationError {
     /// A genuine list for another product.
     #[error("the revocation list is for product {0}, not {product}", product = crate::PRODUCT_CODE)]
     OtherProduct(String),
+}
+
+impl DecodeError {
+    /// A short name for the kind of error, as test vectors state it: `empty`, `prefix`,
+    /// `character`, `length`, `padding`, `checksum`, `field` (a payload rule),
+    /// `prefix_mismatch`, `other_version`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DecodeError::Empty => "empty",
+            DecodeError::Truncated | DecodeError::PrefixCharacter { .. } | DecodeError::Prefix { .. } => {
+                "prefix"
+            }
+            DecodeError::Character { .. } => "character",
+            DecodeError::Length { .. } => "length",
+            DecodeError::Padding { .. } => "padding",
+            DecodeError::Checksum => "checksum",
+            DecodeError::Payload(_) => "field",
+            DecodeError::PrefixMismatch { .. } => "prefix_mismatch",
+            DecodeError::OtherVersion { .. } => "other_version",
+        }
+    }
+}
+
+impl RevocationError {
+    /// A short name for the kind of error, as test vectors state it: `malformed` (not well
+    /// formed), `unknown_signer`, `bad_signature`, `other_product`, `older`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RevocationError::UnknownSigner(_) => "unknown_signer",
+            RevocationError::BadSignature => "bad_signature",
+            RevocationError::OtherProduct(_) => "other_product",
+            RevocationError::Older { .. } => "older",
+            _ => "malformed",
+        }
+    }
 }

@@ -42,6 +42,7 @@ mod org;
 mod payload;
 mod revocation;
 mod seats;
+mod shown;
 #[cfg(feature = "sign")]
 mod sign;
 mod status;
@@ -51,7 +52,9 @@ mod verify;
 
 /// The text form: reading a key out of pasted text, and pointing at a likely typo.
 pub mod text {
-    pub use crate::textform::{CRC_LEN, DecodedKey, SIGNATURE_LEN, Typo, decode, locate_typo};
+    pub use crate::textform::{
+        CRC_LEN, DecodedKey, Found, SIGNATURE_LEN, Typo, decode, decode_found, locate_typo,
+    };
 }
 
 /// The raw encoders that test vectors and crafted keys are made with. Not for products: a
@@ -59,7 +62,7 @@ pub mod text {
 #[doc(hidden)]
 pub mod raw {
     pub use crate::revocation::{armour, signed_message as list_message};
-    pub use crate::textform::{blob, checksum, encode};
+    pub use crate::textform::{blob, checksum, decode_whole_text, encode};
     pub use crate::verify::{KEY_CONTEXT, signed_message};
 }
 
@@ -70,8 +73,8 @@ pub use error::{
     RevocationError, SeatsError, SerialError,
 };
 pub use ids::{KeyId, Product, Serial};
-pub use org::{MAX_ORG_BYTES, Organization};
-pub use payload::{Expiry, Extension, FORMAT_V1, Payload};
+pub use org::{MAX_ENTERED_BYTES, MAX_ORG_BYTES, OrgDifference, Organization, match_form};
+pub use payload::{Expiry, Extension, FORMAT_V1, Payload, SUPERSEDES};
 pub use revocation::RevocationList;
 pub use seats::Seats;
 #[cfg(feature = "sign")]

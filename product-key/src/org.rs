@@ -4,11 +4,15 @@
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use crate::error::OrgError;
+use crate::shown::quoted;
 
 /// The most UTF-8 bytes an organization may have (its length is one byte in the key).
 pub const MAX_ORG_BYTES: usize = 255;
+/// The most UTF-8 bytes of entered text that can match anything.
+pub const MAX_ENTERED_BYTES: usize = 1024;
 
 /// An organization name in canonical form: NFC, trimmed, inner white space runs collapsed
 /// to one space, no control character, 1..=255 UTF-8 bytes.
@@ -50,24 +54,142 @@ impl Organization {
         &self.0
     }
 
-    /// The form two names are compared in: `NFD(casefold(NFD(x)))` (Unicode D145).
-    pub fn caseless_key(&self) -> String {
-        caseless_key(&self.0)
+    /// The form two names are compared in: compatibility caseless (Unicode D146), dotless ı
+    /// as i, letters and numbers only. See [`match_form`].
+    pub fn match_form(&self) -> String {
+        match_form(&self.0)
     }
 
-    /// Whether `entered`, put in canonical form, is a canonical caseless match of this name.
-    /// Text without a canonical form (empty, a control character, too long) matches nothing.
+    /// Whether `entered` matches this name: its match form is this name's and not empty.
+    /// Entered text over [`MAX_ENTERED_BYTES`] matches nothing.
     pub fn matches(&self, entered: &str) -> bool {
-        match Organization::canonicalize(entered) {
-            Ok(other) => other.caseless_key() == self.caseless_key(),
-            Err(_) => false,
+        if entered.len() > MAX_ENTERED_BYTES {
+            return false;
+        }
+        let form = match_form(entered);
+        !form.is_empty() && form == self.match_form()
+    }
+
+    /// What differs between this name and `entered`, for a person, or `None` when they match.
+    pub fn difference(&self, entered: &str) -> Option<OrgDifference> {
+        if self.matches(entered) {
+            return None;
+        }
+        if entered.len() > MAX_ENTERED_BYTES {
+            return Some(OrgDifference::TooLong { bytes: entered.len() });
+        }
+        let theirs = pieces(entered);
+        if theirs.iter().all(|(_, p)| p.is_empty()) {
+            return Some(OrgDifference::NoLettersOrDigits);
+        }
+        let ours = pieces(&self.0);
+        let flat = |pieces: &[(usize, String)]| -> Vec<(usize, char)> {
+            pieces.iter().flat_map(|(i, p)| p.chars().map(move |c| (*i, c))).collect()
+        };
+        let (a, b) = (flat(&ours), flat(&theirs));
+        let same = a.iter().zip(&b).take_while(|(x, y)| x.1 == y.1).count();
+        let word = |text: &str, at: Option<usize>| at.map(|i| word_at(text, i));
+        Some(match (a.get(same).map(|x| x.0), b.get(same).map(|x| x.0)) {
+            (Some(k), Some(e)) => OrgDifference::Differs {
+                key: word(&self.0, Some(k)).unwrap_or_default(),
+                entered: word(entered, Some(e)).unwrap_or_default(),
+            },
+            (Some(k), None) => OrgDifference::KeyHasMore { rest: rest_from(&self.0, k) },
+            (None, Some(e)) => OrgDifference::EnteredHasMore { rest: rest_from(entered, e) },
+            (None, None) => OrgDifference::NoLettersOrDigits,
+        })
+    }
+}
+
+/// What differs between a key's organization and what was entered, in a person's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrgDifference {
+    /// A word differs: the key's word and the entered word where the first difference is.
+    Differs {
+        /// The key's word.
+        key: String,
+        /// The entered word.
+        entered: String,
+    },
+    /// What was entered stops early; the key's name goes on with `rest`.
+    KeyHasMore {
+        /// The key's name from the first word not entered.
+        rest: String,
+    },
+    /// What was entered goes on after the key's name, with `rest`.
+    EnteredHasMore {
+        /// The entered text from the first word the key does not have.
+        rest: String,
+    },
+    /// What was entered has no letter or digit (only those are compared).
+    NoLettersOrDigits,
+    /// What was entered is over [`MAX_ENTERED_BYTES`].
+    TooLong {
+        /// Its length in UTF-8 bytes.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for OrgDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrgDifference::Differs { key, entered } => {
+                write!(f, "the key says {}, you entered {}", quoted(key), quoted(entered))
+            }
+            OrgDifference::KeyHasMore { rest } => write!(f, "the key's name goes on with {}", quoted(rest)),
+            OrgDifference::EnteredHasMore { rest } => {
+                write!(f, "the key's name has nothing where you entered {}", quoted(rest))
+            }
+            OrgDifference::NoLettersOrDigits => {
+                f.write_str("what was entered has no letter or digit, and only those are compared")
+            }
+            OrgDifference::TooLong { bytes } => {
+                write!(f, "what was entered is {bytes} bytes long; over {MAX_ENTERED_BYTES} matches nothing")
+            }
         }
     }
 }
 
-fn caseless_key(text: &str) -> String {
+/// The match form of a text (format revision 2): `NFKD(casefold(NFKD(casefold(NFD(x)))))`
+/// (Unicode's compatibility caseless form, D146, with full case folding), then U+0131 as
+/// `i`, then only the characters whose General_Category is a letter (L*) or a number (N*).
+pub fn match_form(text: &str) -> String {
+    // ASCII needs no normalization: case folding is lower-casing, and only letters and
+    // digits are kept. Most organizations take this path.
+    if text.is_ascii() {
+        return text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    }
     let nfd: String = text.nfd().collect();
-    caseless::default_case_fold_str(&nfd).nfd().collect()
+    let once: String = caseless::default_case_fold_str(&nfd).nfkd().collect();
+    let twice: String = caseless::default_case_fold_str(&once).nfkd().collect();
+    twice.chars().map(|c| if c == '\u{131}' { 'i' } else { c }).filter(|c| is_letter_or_number(*c)).collect()
+}
+
+fn is_letter_or_number(c: char) -> bool {
+    matches!(c.general_category_group(), GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number)
+}
+
+/// Each character's index (in chars) with its share of the match form. Folding and
+/// decomposition work character by character, and the marks that reordering would move are
+/// removed, so the shares add up to the match form; used only to point at a difference.
+fn pieces(text: &str) -> Vec<(usize, String)> {
+    let mut buf = [0u8; 4];
+    text.chars().enumerate().map(|(i, c)| (i, match_form(c.encode_utf8(&mut buf)))).collect()
+}
+
+/// The white-space separated word that holds character `index`.
+fn word_at(text: &str, index: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let start = chars[..index].iter().rposition(|c| c.is_whitespace()).map_or(0, |p| p + 1);
+    let end = chars[index..].iter().position(|c| c.is_whitespace()).map_or(chars.len(), |p| index + p);
+    chars[start..end].iter().collect()
+}
+
+/// The text from the word that holds character `index`.
+fn rest_from(text: &str, index: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let start = chars[..index].iter().rposition(|c| c.is_whitespace()).map_or(0, |p| p + 1);
+    chars[start..].iter().collect::<String>().trim_end().to_owned()
 }
 
 impl fmt::Display for Organization {
@@ -95,18 +217,52 @@ mod tests {
     }
 
     #[test]
-    fn caseless_matching() {
-        let org = Organization::canonicalize("Straße AG").expect("canonical");
-        assert!(org.matches("STRASSE AG"));
-        assert!(org.matches("  strasse   ag "));
-        assert!(!org.matches("Strasse-AG"));
-        let cafe = Organization::canonicalize("Café").expect("canonical");
-        assert!(cafe.matches("CAFE\u{301}"));
-        assert!(!cafe.matches("CAFE"));
-        assert!(!cafe.matches(""));
-        let sigma = Organization::canonicalize("ΟΔΟΣ").expect("canonical");
-        assert!(sigma.matches("οδος"));
-        assert!(sigma.matches("οδοσ"));
+    fn the_match_form_ignores_case_spacing_punctuation_accents_and_width() {
+        let org = |s: &str| Organization::canonicalize(s).expect("canonical");
+        let matches = [
+            ("Acme Analytics GmbH", "ACME analytics, gmbh"),
+            ("Acme Analytics GmbH", "Acme-Analytics GmbH."),
+            ("Straße AG", "STRASSE AG"),
+            ("Müller", "Muller"),
+            ("Yıldız Bilişim A.Ş.", "YILDIZ BİLİŞİM A.Ş."),
+            ("サクラデータ", "ｻｸﾗﾃﾞｰﾀ"),
+            ("株式会社サクラデータ", "株式会社 サクラデータ"),
+            ("Acme Inc", "Acme, Inc."),
+            ("ΟΔΟΣ", "οδος"),
+            ("Café", "CAFE\u{301}"),
+        ];
+        for (key, entered) in matches {
+            assert!(org(key).matches(entered), "{key} / {entered}");
+            assert_eq!(org(key).difference(entered), None);
+        }
+        assert!(!org("Acme AG").matches("Acme GmbH"));
+        assert!(!org("Acme").matches(""));
+        assert!(!org("Acme").matches("..."));
+        assert!(!org("Acme").matches(&format!("Acme{}", " ".repeat(1021))));
+    }
+
+    #[test]
+    fn a_difference_is_pointed_at_in_the_words_people_typed() {
+        let org = |s: &str| Organization::canonicalize(s).expect("canonical");
+        let said = |key: &str, entered: &str| org(key).difference(entered).map(|d| d.to_string());
+        assert_eq!(said("Acme AG", "ACME gmbh").as_deref(), Some("the key says 'AG', you entered 'gmbh'"));
+        assert_eq!(
+            said("Yıldız Bilişim A.Ş.", "Yilmaz Bilisim").as_deref(),
+            Some("the key says 'Yıldız', you entered 'Yilmaz'")
+        );
+        assert_eq!(
+            said("Acme Analytics GmbH", "acme").as_deref(),
+            Some("the key's name goes on with 'Analytics GmbH'")
+        );
+        assert_eq!(
+            said("Acme", "Acme Corp").as_deref(),
+            Some("the key's name has nothing where you entered 'Corp'")
+        );
+        assert_eq!(
+            said("Acme", " - ").as_deref(),
+            Some("what was entered has no letter or digit, and only those are compared")
+        );
+        assert!(said("Acme", &"x".repeat(1025)).is_some_and(|m| m.contains("1025 bytes")));
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::seats::Seats;
 
 /// The `format` byte of this version.
 pub const FORMAT_V1: u8 = 0x01;
+/// The extension tag of `supersedes`: 8 bytes, the serial of the key this one replaces.
+pub const SUPERSEDES: u8 = 0x01;
 
 /// The last day a key may be used, or never ending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -108,9 +110,38 @@ impl Payload {
             if ext.value.len() > usize::from(u8::MAX) {
                 return Err(PayloadError::ExtensionTooLong { tag: ext.tag.get() });
             }
+            if ext.tag.get() == SUPERSEDES {
+                let replaced = <[u8; 8]>::try_from(ext.value.as_slice())
+                    .map_err(|_| PayloadError::SupersedesLength(ext.value.len()))?;
+                match Serial::new(u64::from_be_bytes(replaced)) {
+                    None => return Err(PayloadError::SupersedesZero),
+                    Some(s) if s == self.serial => return Err(PayloadError::SupersedesItself),
+                    Some(_) => {}
+                }
+            }
             previous = ext.tag.get();
         }
         Ok(())
+    }
+
+    /// The serial of the key this one replaces (the `supersedes` extension), if any.
+    /// Valid only after [`Payload::check`], which every parsed payload has passed.
+    pub fn supersedes(&self) -> Option<Serial> {
+        let ext = self.extensions.iter().find(|e| e.tag.get() == SUPERSEDES)?;
+        let bytes = <[u8; 8]>::try_from(ext.value.as_slice()).ok()?;
+        Serial::new(u64::from_be_bytes(bytes))
+    }
+
+    /// Makes this key replace `serial` (a renewal, an upgrade, a correction): sets the
+    /// `supersedes` extension, keeping the tags in order.
+    pub fn set_supersedes(&mut self, serial: Serial) {
+        self.extensions.retain(|e| e.tag.get() != SUPERSEDES);
+        let ext = Extension {
+            tag: NonZeroU8::new(SUPERSEDES).unwrap_or(NonZeroU8::MIN),
+            value: serial.get().to_be_bytes().to_vec(),
+        };
+        let at = self.extensions.partition_point(|e| e.tag.get() < SUPERSEDES);
+        self.extensions.insert(at, ext);
     }
 
     /// The binary encoding, after [`Payload::check`]: a payload that breaks a rule has none.
@@ -258,6 +289,23 @@ mod tests {
         p.expires = Expiry::LastDay(Day::from_days(1));
         let bytes = p.to_bytes().expect("encodes");
         assert_eq!(Payload::from_bytes(&bytes).expect("parses").expires, Expiry::LastDay(Day::from_days(1)));
+    }
+
+    #[test]
+    fn supersedes_is_eight_bytes_naming_another_key() {
+        let mut p = payload();
+        p.extensions = vec![Extension { tag: NonZeroU8::new(5).expect("tag"), value: vec![1] }];
+        p.set_supersedes(Serial::new(0xabc).expect("serial"));
+        assert_eq!(p.extensions[0].tag.get(), SUPERSEDES, "tags stay ascending");
+        let parsed = Payload::from_bytes(&p.to_bytes().expect("encodes")).expect("parses");
+        assert_eq!(parsed.supersedes(), Serial::new(0xabc));
+        let mut bad = |value: Vec<u8>| {
+            p.extensions[0].value = value;
+            p.to_bytes()
+        };
+        assert_eq!(bad(vec![0; 7]), Err(PayloadError::SupersedesLength(7)));
+        assert_eq!(bad(vec![0; 8]), Err(PayloadError::SupersedesZero));
+        assert_eq!(bad(1u64.to_be_bytes().to_vec()), Err(PayloadError::SupersedesItself));
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub enum Finding {
         /// The version this release checks for.
         expected: u8,
     },
+    /// Not a key of this format, behind a prefix naming another major version of this
+    /// product (a version 6 or 7 key): the customer needs a key for this version.
+    KeyOfVersion(u32),
     /// A critical extension this release does not know.
     CriticalExtension(u8),
     /// The serial is on the revocation list given.
@@ -127,6 +130,8 @@ pub enum Finding {
         issued_to: String,
         /// What was given.
         entered: String,
+        /// Where the two differ, in a person's words.
+        difference: crate::org::OrgDifference,
     },
     /// All checks passed.
     Valid,
@@ -138,9 +143,10 @@ impl Finding {
         match self {
             Finding::Malformed(_) => Status::Malformed,
             Finding::UnknownSigner(_) | Finding::BadSignature(_) => Status::NotGenuine,
-            Finding::OtherProduct { .. } | Finding::OtherVersion { .. } | Finding::CriticalExtension(_) => {
-                Status::WrongProduct
-            }
+            Finding::OtherProduct { .. }
+            | Finding::OtherVersion { .. }
+            | Finding::KeyOfVersion(_)
+            | Finding::CriticalExtension(_) => Status::WrongProduct,
             Finding::Revoked { .. } => Status::Revoked,
             Finding::NotYetValid { .. } => Status::NotYetValid,
             Finding::Expired { .. } => Status::Expired,
@@ -168,6 +174,9 @@ impl fmt::Display for Finding {
             Finding::OtherVersion { major, expected } => {
                 write!(f, "this key is for version {major}; version {expected} needs a new key")
             }
+            Finding::KeyOfVersion(major) => {
+                write!(f, "this key is for version {major}; version {} needs a new key", crate::MAJOR_VERSION)
+            }
             Finding::CriticalExtension(tag) => {
                 write!(f, "this key needs a newer release (it carries extension {tag})")
             }
@@ -176,9 +185,12 @@ impl fmt::Display for Finding {
             }
             Finding::NotYetValid { issued } => write!(f, "the key is not valid before {issued}"),
             Finding::Expired { last_day } => write!(f, "the key expired on {last_day}"),
-            Finding::OrgMismatch { issued_to, entered } => {
-                write!(f, "the key was issued to '{issued_to}', not '{entered}'")
-            }
+            Finding::OrgMismatch { issued_to, entered, difference } => write!(
+                f,
+                "the key was issued to {}, not {}: {difference}",
+                crate::shown::quoted(issued_to),
+                crate::shown::quoted(entered)
+            ),
             Finding::Valid => f.write_str("the key is valid"),
         }
     }

@@ -77,13 +77,268 @@ struct Symbols {
     positions: Vec<usize>,
 }
 
-/// Reads a key's text: prefix, characters, length, padding, checksum, then the payload and
-/// the prefix's agreement with it. Every failure is `malformed`.
+/// Where the key was found in the text given (format revision 2: keys are read out of
+/// pasted text). Positions count Unicode code points of the text as given, from 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Position of the key's first character.
+    pub from: usize,
+    /// Position of its last character.
+    pub to: usize,
+    /// The text from `from` to `to`, as given.
+    pub text: String,
+}
+
+impl Found {
+    /// Whether the text given holds something besides the key (a label, quotes, words).
+    pub fn is_part_of(&self, text: &str) -> bool {
+        self.text.trim() != text.trim()
+    }
+}
+
+/// Reads a key out of `text` (pasted text allowed: see [`find`]): prefix, characters,
+/// length, padding, checksum, then the payload and the prefix's agreement with it. Every
+/// failure is `malformed`, except [`DecodeError::OtherVersion`].
 pub fn decode(text: &str) -> Result<DecodedKey, DecodeError> {
+    decode_found(text).0
+}
+
+/// [`decode`], with where the key was found in the text (`None` when the text held no
+/// candidate and was read whole, by the rules of revision 1).
+pub fn decode_found(text: &str) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
+    match find(text) {
+        Ok((Read::Symbols(read), found)) => {
+            (decode_symbols(&read.product, read.major, &read.symbols, &read.positions), found)
+        }
+        Ok((Read::Sound { major, blob }, found)) => (decode_blob(crate::PRODUCT_CODE, major, &blob), found),
+        Err((e, found)) => (Err(e), found),
+    }
+}
+
+/// What was read: symbols still to decode, or the blob of a sound start, decoded already.
+enum Read {
+    Symbols(Symbols),
+    Sound { major: u8, blob: Vec<u8> },
+}
+
+/// Reads the whole text by the rules of revision 1, finding nothing: what the bench compares
+/// the cost of revision 2's reading with.
+#[doc(hidden)]
+pub fn decode_whole_text(text: &str) -> Result<DecodedKey, DecodeError> {
     let read = read_symbols(text)?;
     decode_symbols(&read.product, read.major, &read.symbols, &read.positions)
 }
 
+/// A dash as a word processor may have written it: `-`, U+2010..U+2015, U+2212, U+FE58,
+/// U+FE63, U+FF0D.
+fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}')
+}
+
+/// A line break: LF, CR (CR LF counts as one, which changes nothing here), VT, FF, NEL,
+/// U+2028, U+2029.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A body character in the canonical alphabet, or `None` if it does not read (`U`).
+fn symbol(c: char) -> Option<u8> {
+    match c.to_ascii_uppercase() {
+        'O' => Some(b'0'),
+        'I' | 'L' => Some(b'1'),
+        'U' => None,
+        s if s.is_ascii_digit() || s.is_ascii_uppercase() => Some(s as u8),
+        _ => None,
+    }
+}
+
+const MAX_CANDIDATES: usize = 16;
+const MAX_BODY: usize = 2048;
+
+/// A prefix in the text: the product code, digits and a dash, at `start`.
+struct Candidate {
+    start: usize,
+    /// Index of the first digit and one past the last.
+    digits: (usize, usize),
+    /// Index after the dash.
+    body: usize,
+}
+
+fn candidate_at(chars: &[char], i: usize) -> Option<Candidate> {
+    if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let code = crate::PRODUCT_CODE.as_bytes();
+    let letters = chars.get(i..i + code.len())?;
+    if !letters.iter().zip(code).all(|(c, k)| c.is_ascii() && c.to_ascii_uppercase() as u32 == u32::from(*k))
+    {
+        return None;
+    }
+    let first = i + code.len();
+    let last = first + chars[first..].iter().take_while(|c| c.is_ascii_digit()).count();
+    (last > first && chars.get(last).copied().is_some_and(is_dash)).then_some(Candidate {
+        start: i,
+        digits: (first, last),
+        body: last + 1,
+    })
+}
+
+/// The span after a prefix: its body characters (index, symbol or `None`) and, for each,
+/// nothing else; plus the index where the span ends.
+struct Span {
+    body: Vec<(usize, Option<u8>)>,
+    end: usize,
+}
+
+fn span_from(chars: &[char], start: usize) -> Span {
+    let mut body = Vec::with_capacity(200);
+    // Whether only white space and `>` stand before this point on its line: the prefix's own
+    // line has the prefix before, so the span starts with `false`.
+    let mut line_start = false;
+    let mut i = start;
+    while i < chars.len() && body.len() < MAX_BODY {
+        let c = chars[i];
+        if c.is_ascii_alphanumeric() {
+            body.push((i, symbol(c)));
+            line_start = false;
+        } else if is_line_break(c) {
+            line_start = true;
+        } else if c.is_whitespace() || (c == '>' && line_start) {
+        } else if is_dash(c) || crate::shown::is_invisible(c) {
+            line_start = false;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    Span { body, end: i }
+}
+
+/// The longest sound start of the span, if any (every character reads, the length is a
+/// blob's, the padding is zero, the checksum matches): its count of body characters and its
+/// blob.
+fn longest_sound(span: &Span) -> Option<(usize, Vec<u8>)> {
+    let readable = span.body.iter().position(|(_, s)| s.is_none()).unwrap_or(span.body.len());
+    let symbols: Vec<u8> = span.body[..readable].iter().filter_map(|(_, s)| *s).collect();
+    let shortest = (MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN) * 8 / 5;
+    (shortest..=readable)
+        .rev()
+        .filter(|n| (5 * n) % 8 < 5)
+        .find_map(|n| sound_blob(&symbols[..n]).map(|b| (n, b)))
+}
+
+fn sound_blob(symbols: &[u8]) -> Option<Vec<u8>> {
+    let blob = CROCKFORD.decode(symbols).ok()?;
+    if blob.len() < MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN {
+        return None;
+    }
+    let (signed, crc) = blob.split_at(blob.len() - CRC_LEN);
+    (checksum(signed).to_be_bytes() == crc).then_some(blob)
+}
+
+type Reading = Result<(Read, Option<Found>), (DecodeError, Option<Found>)>;
+
+/// Finds the key in pasted text (key-format.md, "Reading a key out of pasted text"): the
+/// first candidate prefix with a sound start; else the first candidate, cut at its span's
+/// first empty line, refused with the error it has (`wrong_product` for another major
+/// version of this product); else, with no candidate at all, the whole text.
+fn find(text: &str) -> Reading {
+    // Fast path: a clean key, as a batch holds them, is its own only candidate.
+    let chars: Vec<char> = text.chars().collect();
+    let mut first: Option<(Candidate, Span)> = None;
+    let mut seen = 0;
+    let mut i = 0;
+    while i < chars.len() && seen < MAX_CANDIDATES {
+        let Some(candidate) = candidate_at(&chars, i) else {
+            i += 1;
+            continue;
+        };
+        seen += 1;
+        let span = span_from(&chars, candidate.body);
+        if let Some((n, blob)) = longest_sound(&span) {
+            let found = found(&chars, candidate.start, span.body[n - 1].0 + 1);
+            return match read_major(&chars, &candidate) {
+                Ok(major) => Ok((Read::Sound { major, blob }, Some(found))),
+                Err(e) => Err((e, Some(found))),
+            };
+        }
+        i = candidate.body;
+        if first.is_none() {
+            first = Some((candidate, span));
+        }
+    }
+    let Some((candidate, span)) = first else {
+        return read_symbols(text).map(|s| (Read::Symbols(s), None)).map_err(|e| (e, None));
+    };
+    // Cut at the span's first empty line, then drop trailing white space and dashes.
+    let mut end = span.end;
+    let mut breaks = 0;
+    for (i, &c) in chars.iter().enumerate().take(span.end).skip(candidate.body) {
+        if is_line_break(c) && !(c == '\n' && i > 0 && chars[i - 1] == '\r') {
+            breaks += 1;
+            if breaks == 2 {
+                end = i;
+                break;
+            }
+        } else if !c.is_whitespace() {
+            breaks = 0;
+        }
+    }
+    while end > candidate.body && (chars[end - 1].is_whitespace() || is_dash(chars[end - 1])) {
+        end -= 1;
+    }
+    let body: Vec<(usize, Option<u8>)> = span.body.iter().copied().take_while(|(i, _)| *i < end).collect();
+    let found = found(&chars, candidate.start, end);
+    let digits: String = chars[candidate.digits.0..candidate.digits.1].iter().collect();
+    if !digits.starts_with('0')
+        && let Ok(major) = digits.parse::<u32>()
+        && major != u32::from(crate::MAJOR_VERSION)
+    {
+        return Err((DecodeError::OtherVersion { major }, Some(found)));
+    }
+    read_candidate(&chars, &candidate, &body, end)
+}
+
+fn found(chars: &[char], start: usize, end: usize) -> Found {
+    Found { from: start + 1, to: end.max(start + 1), text: chars[start..end].iter().collect() }
+}
+
+/// The major version of a candidate's prefix: no leading zero, at most 255.
+fn read_major(chars: &[char], c: &Candidate) -> Result<u8, DecodeError> {
+    let (first, last) = c.digits;
+    if last - first > 1 && chars[first] == '0' {
+        return Err(DecodeError::Prefix {
+            position: first + 1,
+            what: "the major version has a leading zero",
+        });
+    }
+    let digits: String = chars[first..last].iter().collect();
+    digits
+        .parse::<u8>()
+        .map_err(|_| DecodeError::Prefix { position: first + 1, what: "the major version is above 255" })
+}
+
+/// Reads a candidate's prefix and these body characters (step 4: dashes read as `-`,
+/// invisible characters and quote markers dropped like white space).
+fn read_candidate(chars: &[char], c: &Candidate, body: &[(usize, Option<u8>)], end: usize) -> Reading {
+    let found = found(chars, c.start, end);
+    let major = read_major(chars, c).map_err(|e| (e, Some(found.clone())))?;
+    let mut symbols = Vec::with_capacity(body.len());
+    let mut positions = Vec::with_capacity(body.len());
+    for &(i, s) in body {
+        match s {
+            Some(s) => symbols.push(s),
+            None => {
+                return Err((DecodeError::Character { character: chars[i], position: i + 1 }, Some(found)));
+            }
+        }
+        positions.push(i + 1);
+    }
+    let read = Symbols { product: crate::PRODUCT_CODE.to_owned(), major, symbols, positions };
+    Ok((Read::Symbols(read), Some(found)))
+}
+
+/// Reads a whole text by the rules of revision 1 (white space anywhere, `-` in the body).
 fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
     let mut chars =
         text.chars().enumerate().map(|(i, c)| (i + 1, c)).filter(|(_, c)| !c.is_whitespace()).peekable();
@@ -170,6 +425,7 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
     Ok(Symbols { product, major, symbols, positions })
 }
 
+/// Turns symbols into a key: length, padding, checksum, payload, prefix agreement.
 fn decode_symbols(
     product: &str,
     major: u8,
@@ -185,7 +441,15 @@ fn decode_symbols(
     if blob.len() < MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN {
         return Err(DecodeError::Length { symbols: symbols.len() });
     }
-    let (signed, crc) = blob.split_at(blob.len() - CRC_LEN);
+    decode_blob(product, major, &blob)
+}
+
+/// Checks a blob's checksum, parses its payload, and holds it to the prefix.
+fn decode_blob(product: &str, major: u8, blob: &[u8]) -> Result<DecodedKey, DecodeError> {
+    let (signed, crc) = blob.split_at(blob.len().saturating_sub(CRC_LEN));
+    if crc.len() < CRC_LEN || signed.len() < SIGNATURE_LEN {
+        return Err(DecodeError::Length { symbols: blob.len() * 8 / 5 });
+    }
     let stated = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
     if checksum(signed) != stated {
         return Err(DecodeError::Checksum);
@@ -238,7 +502,7 @@ pub enum Typo {
 /// makes the checksum match and the payload parse, if there is exactly one. Only a hint for
 /// a person: the key stays malformed, and nothing is corrected silently.
 pub fn locate_typo(text: &str) -> Option<Typo> {
-    let read = read_symbols(text).ok()?;
+    let (Read::Symbols(read), _) = find(text).ok()? else { return None };
     let judge = |symbols: &[u8]| decode_symbols(&read.product, read.major, symbols, &read.positions);
     if !matches!(judge(&read.symbols), Err(DecodeError::Checksum)) {
         return None;

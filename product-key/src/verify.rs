@@ -1,6 +1,7 @@
 //! Verification: the statuses of the format, in the order they are checked.
 
 use crate::day::Day;
+use crate::error::DecodeError;
 use crate::payload::{Expiry, Payload};
 use crate::revocation::RevocationList;
 use crate::status::{Finding, Status};
@@ -37,6 +38,9 @@ pub struct Verdict {
     pub key: Option<DecodedKey>,
     /// Whether the signature verified with a trusted key (only then are the fields trusted).
     pub trusted: bool,
+    /// Where the key was found in the text given; `None` when the text had no prefix of
+    /// this product and was read whole.
+    pub found: Option<text::Found>,
 }
 
 impl Verdict {
@@ -60,11 +64,18 @@ pub fn signed_message(payload: &[u8]) -> Vec<u8> {
 }
 
 /// Verifies a key's text for this product ([`crate::PRODUCT_CODE`] [`crate::MAJOR_VERSION`]).
+/// `text` may be pasted text: the key is read out of it (key-format.md, revision 2).
 pub fn verify(text: &str, trusted: &TrustedKeys, check: &Check<'_>) -> Verdict {
-    match text::decode(text) {
+    let (decoded, found) = text::decode_found(text);
+    let mut verdict = match decoded {
         Ok(key) => verify_decoded(key, trusted, check),
-        Err(e) => Verdict { finding: Finding::Malformed(e), key: None, trusted: false },
-    }
+        Err(DecodeError::OtherVersion { major }) => {
+            Verdict { finding: Finding::KeyOfVersion(major), key: None, trusted: false, found: None }
+        }
+        Err(e) => Verdict { finding: Finding::Malformed(e), key: None, trusted: false, found: None },
+    };
+    verdict.found = found;
+    verdict
 }
 
 /// Verifies a decoded key, checking its signature strictly.
@@ -81,13 +92,13 @@ fn judge(key: DecodedKey, signature: Result<(), SignatureFailure>, check: &Check
     match signature {
         Ok(()) => {
             let finding = judge_fields(&key.payload, check);
-            Verdict { finding, key: Some(key), trusted: true }
+            Verdict { finding, key: Some(key), trusted: true, found: None }
         }
         Err(SignatureFailure::UnknownSigner) => {
-            Verdict { finding: Finding::UnknownSigner(id), key: Some(key), trusted: false }
+            Verdict { finding: Finding::UnknownSigner(id), key: Some(key), trusted: false, found: None }
         }
         Err(SignatureFailure::BadSignature) => {
-            Verdict { finding: Finding::BadSignature(id), key: Some(key), trusted: false }
+            Verdict { finding: Finding::BadSignature(id), key: Some(key), trusted: false, found: None }
         }
     }
 }
@@ -117,11 +128,12 @@ fn judge_fields(payload: &Payload, check: &Check<'_>) -> Finding {
         return Finding::Expired { last_day };
     }
     if let Some(entered) = check.organization
-        && !payload.organization.matches(entered)
+        && let Some(difference) = payload.organization.difference(entered)
     {
         return Finding::OrgMismatch {
             issued_to: payload.organization.to_string(),
             entered: entered.to_owned(),
+            difference,
         };
     }
     Finding::Valid

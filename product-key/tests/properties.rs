@@ -29,7 +29,8 @@ fn payload() -> impl Strategy<Value = Payload> {
         1u16..,
         any::<u64>(),
         "\\PC{1,60}",
-        proptest::collection::btree_map(1u8.., proptest::collection::vec(any::<u8>(), 0..20), 0..4),
+        // Tag 1 (supersedes) has rules of its own; it is tested with its vectors.
+        proptest::collection::btree_map(2u8.., proptest::collection::vec(any::<u8>(), 0..20), 0..4),
     )
         .prop_filter_map(
             "organization has a canonical form",
@@ -97,6 +98,24 @@ proptest! {
     #[test]
     fn decoding_keylike_text_never_panics(s in "AST8-[0-9A-Za-z\\- ]{0,260}") {
         let _ = verify(&s, &trusted(), &Check::on(Day::from_days(20_000)));
+    }
+
+    #[test]
+    fn a_key_is_found_in_any_surrounding_text(
+        before in "[a-zA-Z0-9 äöü.,:;!?\n\t>\"'()<-]{0,80}",
+        open in "[ \n:\"<(\u{200b}\u{feff}]",
+        close in "[.\n \"!)>,;:]",
+        after in "[a-zA-Z0-9 äöü.,:;!?\n\t>\"'()<-]{0,80}",
+    ) {
+        // No candidate in the surrounding text (it would be read first if sound, and it is
+        // not); anything else may surround the key.
+        prop_assume!(!before.to_ascii_uppercase().contains("AST") && !after.to_ascii_uppercase().contains("AST"));
+        let key = example_key();
+        let text = format!("{before}{open}{key}{close}{after}");
+        let verdict = verify(&text, &trusted(), &Check::on(Day::from_days(20_000)));
+        prop_assert_eq!(verdict.status(), Status::Valid, "{:?}", text);
+        let found = verdict.found.expect("found");
+        prop_assert_eq!(found.text, key);
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
             );
         }
         Finding::BadSignature(_) => "; do not accept it".into(),
-        Finding::OtherVersion { .. } => " (ask sales for one)".into(),
+        Finding::OtherVersion { .. } | Finding::KeyOfVersion(_) => " (ask sales for one)".into(),
         Finding::OtherProduct { .. } => String::new(),
         Finding::CriticalExtension(_) => format!("; update the {product} server"),
         Finding::Revoked { .. } => "; the customer must contact sales".into(),
@@ -62,9 +62,7 @@ pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
             " ({} ago); the customer needs a renewal key",
             days(i64::from(at.days()) - i64::from(last_day.days()))
         ),
-        Finding::OrgMismatch { .. } => {
-            "; enter the organization as on the key (case and spacing do not matter)".into()
-        }
+        Finding::OrgMismatch { .. } => "; enter the organization as on the key".into(),
     };
     format!("NOT VALID: {finding}{advice}")
 }
@@ -76,7 +74,12 @@ fn days(n: i64) -> String {
 /// The key's contents as aligned lines, marked untrusted when the signature did not verify.
 pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> String {
     let Some(key) = &verdict.key else {
-        return String::from("  (nothing can be shown: the text is not a readable key)\n");
+        return String::from(match verdict.finding {
+            Finding::KeyOfVersion(_) => {
+                "  (nothing can be shown: keys of other versions are of another design)\n"
+            }
+            _ => "  (nothing can be shown: the text is not a readable key)\n",
+        });
     };
     let p = &key.payload;
     let mut out = String::new();
@@ -117,7 +120,10 @@ pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> 
     );
     row("Serial", p.serial.to_string());
     row("Signed by", format!("{} ({})", p.key_id, if verdict.trusted { "trusted" } else { "not verified" }));
-    for e in &p.extensions {
+    if let Some(replaced) = p.supersedes() {
+        row("Replaces", format!("key {replaced}"));
+    }
+    for e in p.extensions.iter().filter(|e| e.tag.get() != product_key::SUPERSEDES) {
         row(
             "Extension",
             format!(
@@ -152,8 +158,16 @@ pub fn key_json(verdict: &Verdict) -> Value {
         "extensions": p.extensions.iter().map(|e| json!({
             "tag": e.tag.get(), "critical": e.is_critical(), "value": hex::encode(&e.value)
         })).collect::<Vec<_>>(),
+        "supersedes": p.supersedes().map(|s| s.to_string()),
         "trusted": verdict.trusted,
     })
+}
+
+/// Where the key was read in a longer text ("read the key from characters 18 to 252 of the
+/// text"), so that support sees nothing was guessed; `None` when the text was the key.
+pub fn found_line(verdict: &Verdict, text: &str) -> Option<String> {
+    let found = verdict.found.as_ref().filter(|f| f.is_part_of(text))?;
+    Some(format!("read the key from characters {} to {} of the text", found.from, found.to))
 }
 
 /// The whole JSON verdict of `check`.
@@ -163,5 +177,6 @@ pub fn verdict_json(verdict: &Verdict, text: &str, at: Day) -> Value {
         "valid": verdict.is_valid(),
         "message": headline(verdict, text, at),
         "key": key_json(verdict),
+        "found": verdict.found.as_ref().map(|f| json!({"from": f.from, "to": f.to, "text": f.text})),
     })
 }

@@ -18,6 +18,12 @@ pub fn fields_of(verdict: &product_key::Verdict) -> Option<Value> {
             "unknown_feature_bits": p.features.unknown_bits().collect::<Vec<_>>(),
             "issued": p.issued.to_string(),
             "expires": p.expires.last_day().map(|d| d.to_string()),
+            "supersedes": p.supersedes().map(|s| s.to_string()),
         })
     })
+}
+
+/// Where the key was found in the vector's text (`{"from", "to"}`), or null.
+pub fn found_of(verdict: &product_key::Verdict) -> Value {
+    verdict.found.as_ref().map_or(Value::Null, |f| json!({"from": f.from, "to": f.to}))
 }

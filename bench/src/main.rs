@@ -29,6 +29,11 @@ fn main() {
     }
     // `--library` measures the library alone (raw rates, reading, verification): seconds.
     let library_only = args.get(1).map(String::as_str) == Some("--library");
+    if args.get(1).map(String::as_str) == Some("--allocators") {
+        let rows = args.get(2).map_or(200_000, |a| a.parse().expect("ROWS is a number"));
+        compare_allocators(rows);
+        return;
+    }
     let rows: usize = if library_only {
         0
     } else {
@@ -105,6 +110,29 @@ fn main() {
         peak_kb as f64 / 1024.0,
         rate / raw.sign_all,
         rate / raw.sign_one
+    );
+
+    let templates = root.join("templates");
+    let (elapsed, peak_kb) = timed(
+        &release.join("keygen"),
+        dir,
+        &[
+            "batch",
+            "--quiet",
+            "--skip-issued",
+            "--force",
+            "--templates",
+            templates.to_str().expect("utf-8 path"),
+            "--input",
+            "orders.csv",
+            "--output",
+            "keys.csv",
+        ],
+    );
+    println!(
+        "keygen batch --skip-issued over the same, fully issued file: {:.2} s, peak memory {:.0} MB (target: 200 MB)",
+        elapsed.as_secs_f64(),
+        peak_kb as f64 / 1024.0
     );
 
     let (elapsed, _) = timed(
@@ -254,4 +282,69 @@ fn first_key(report: &Path) -> String {
     let text = std::fs::read_to_string(report).expect("keys.csv");
     let line = text.lines().nth(1).expect("a row");
     line.rsplit(',').next().expect("key column").to_owned()
+}
+
+/// keygen batch and verifier batch built with mimalloc (the default) and with the system
+/// allocator (`--no-default-features`), on the same input, in the same run.
+fn compare_allocators(rows: usize) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut bins = Vec::new();
+    for (name, extra) in [("mimalloc", None), ("system", Some("--no-default-features"))] {
+        let target = root.join("target").join(format!("bench-{name}"));
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(&root)
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "--locked",
+                "-p",
+                "keygen",
+                "-p",
+                "verifier",
+                "--target-dir",
+            ])
+            .arg(&target);
+        if let Some(flag) = extra {
+            cmd.arg(flag);
+        }
+        assert!(cmd.status().expect("cargo build").success(), "building with the {name} allocator failed");
+        bins.push((name, target.join("release")));
+    }
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let dir = scratch.path();
+    run(&bins[0].1.join("keygen"), dir, &["init", "--dir", "."]);
+    write_orders(&dir.join("orders.csv"), rows);
+    let templates = root.join("templates");
+    println!("allocators: {rows} rows; each figure the best of 3 runs");
+    for (name, bin) in &bins {
+        let mut keygen = Duration::MAX;
+        let mut verifier = Duration::MAX;
+        for i in 0..3 {
+            let ledger = format!("ledger-{name}-{i}.jsonl");
+            let args = [
+                "batch",
+                "--quiet",
+                "--force",
+                "--ledger",
+                &ledger,
+                "--templates",
+                templates.to_str().expect("utf-8 path"),
+                "--input",
+                "orders.csv",
+                "--output",
+                "keys.csv",
+            ];
+            keygen = keygen.min(timed(&bin.join("keygen"), dir, &args).0);
+            let _ = std::fs::remove_file(dir.join(&ledger));
+            let args =
+                ["batch", "--input", "keys.csv", "--public-key", "public-key.pem", "--output", "r.csv"];
+            verifier = verifier.min(timed(&bin.join("verifier"), dir, &args).0);
+        }
+        println!(
+            "{name:>8}: keygen batch {:.0} rows/s, verifier batch {:.0} keys/s",
+            rows as f64 / keygen.as_secs_f64(),
+            rows as f64 / verifier.as_secs_f64()
+        );
+    }
 }

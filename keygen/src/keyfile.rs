@@ -119,10 +119,7 @@ pub fn init(
     let public_path = dir.join(PUBLIC_KEY_FILE);
     for p in [&signing_path, &public_path] {
         if p.symlink_metadata().is_ok() {
-            return Err(Error::input(format!(
-                "{} already exists; keygen never overwrites a key file",
-                p.display()
-            )));
+            return Err(key_file_exists(p));
         }
     }
     let pass = if encrypt {
@@ -159,10 +156,14 @@ pub fn init(
     Ok(Made { signing_key: signing_path, public_key: public_path, key_id: KeyId::of_public_key(&public) })
 }
 
+fn key_file_exists(path: &Path) -> Error {
+    Error::input(format!("{} already exists; keygen never overwrites a key file", path.display()))
+}
+
 /// Writes a file that must not exist: to a temporary file in the same folder, synced, then
 /// hard-linked into place (which fails rather than replace a file that appeared meanwhile).
 fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), Error> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = cli_support::parent_dir(path);
     let tmp = tempfile::Builder::new()
         .prefix(".keygen-")
         .permissions(std::fs::Permissions::from_mode(mode))
@@ -173,7 +174,7 @@ fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), Error> {
     file.sync_all().map_err(Error::io(format!("cannot sync {}", path.display())))?;
     std::fs::hard_link(tmp.path(), path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::input(format!("{} already exists; keygen never overwrites a key file", path.display()))
+            key_file_exists(path)
         } else {
             Error::Io { what: format!("cannot create {}", path.display()), source: e }
         }

@@ -22,6 +22,7 @@ pub const FILE_NAME: &str = "ledger.jsonl";
 pub fn path_for(explicit: Option<&Path>, key: &Path) -> PathBuf {
     match explicit {
         Some(p) => p.to_owned(),
+        // A bare file name keeps the ledger bare too (`ledger.jsonl`, not `./ledger.jsonl`).
         None => key.parent().unwrap_or(Path::new("")).join(FILE_NAME),
     }
 }

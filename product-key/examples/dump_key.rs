@@ -11,7 +11,7 @@ fn main() {
         }
     };
     let p = &key.payload_bytes;
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = hex::encode::<&[u8]>;
     let n = usize::from(p[5]);
     let m = usize::from(p[29 + n]);
     let fields = [

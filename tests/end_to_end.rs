@@ -37,6 +37,7 @@ fn verifier(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin("verifier"))
         .current_dir(dir)
         .env_remove("VERIFIER_PUBLIC_KEYS")
+        .env_remove("VERIFIER_REVOCATIONS")
         .args(args)
         .output()
         .expect("verifier runs")

@@ -43,6 +43,11 @@ pub enum Command {
     /// Read or check the ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Renew a key: the same terms for another term, in a new key that replaces it.
+    Renew(Box<RenewArgs>),
+    /// Amend a key: a new key with changed terms (an upgrade, a downgrade, a corrected
+    /// organization) that replaces it.
+    Amend(Box<AmendArgs>),
     /// Revoke keys: record it in the ledger and write the next signed revocation list.
     Revoke(RevokeArgs),
     /// Write shell completions and man pages for keygen into DIR.
@@ -176,8 +181,10 @@ pub struct BatchArgs {
 pub enum LedgerCommand {
     /// Check the hash chain and that every recorded key verifies with the public key.
     Verify(LedgerVerifyArgs),
-    /// Print the records that match, as JSON Lines.
+    /// Print the records that match, each with its story, as JSON Lines.
     Find(LedgerFindArgs),
+    /// The renewal pipeline: current keys that expire soon, or that lapsed unrenewed.
+    Report(LedgerReportArgs),
     /// Remove an incomplete last line left by a crash (its key was never shown).
     Repair(LedgerRepairArgs),
 }
@@ -240,15 +247,122 @@ pub struct LedgerFindArgs {
     pub at: LedgerArgs,
 }
 
+/// Which key a renewal or amendment replaces, and how the new key is issued.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("old").required(true).args(["serial", "for_order"]))]
+pub struct ReplaceArgs {
+    /// The key to replace.
+    #[arg(long, value_name = "S")]
+    pub serial: Option<String>,
+    /// The current key of this order (the last key that replaced the order's key).
+    #[arg(long, value_name = "O")]
+    pub for_order: Option<String>,
+    /// The order of the new key (it must not be in the ledger).
+    #[arg(long, value_name = "NEW")]
+    pub order_id: Option<String>,
+    /// Day of issue of the new key (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub issued: Option<String>,
+    /// Print a JSON object (the fields of `issue --json` and "supersedes") instead of the key.
+    #[arg(long)]
+    pub json: bool,
+    /// The ledger (default: ledger.jsonl beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub key: KeyArgs,
+}
+
+/// `keygen renew`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("term").args(["valid_days", "expires"]))]
+pub struct RenewArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: ReplaceArgs,
+    /// Days added to the old key's last day (or to today, if that has passed). Default: the
+    /// old key's own term (its last day minus its day of issue).
+    #[arg(long, value_name = "N")]
+    pub valid_days: Option<u32>,
+    /// The new key's last day instead.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+}
+
+/// `keygen amend`.
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: ReplaceArgs,
+    /// The organization, renamed or corrected.
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Client seats: 1 to 65534, or "unlimited".
+    #[arg(long, value_name = "N|unlimited")]
+    pub seats: Option<String>,
+    /// A feature to add (repeatable).
+    #[arg(long = "add-feature", value_name = "F")]
+    pub add_features: Vec<String>,
+    /// A feature to remove (repeatable).
+    #[arg(long = "remove-feature", value_name = "F")]
+    pub remove_features: Vec<String>,
+    /// The whole feature set, comma separated, or "all" (before adds and removes).
+    #[arg(long, value_name = "a,b,...")]
+    pub features: Option<String>,
+    /// The last valid day, or "never" (default: the old key's).
+    #[arg(long, value_name = "YYYY-MM-DD|never")]
+    pub expires: Option<String>,
+}
+
+/// `keygen ledger report`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("window").required(true).args(["expiring_within", "expired_within"]))]
+pub struct LedgerReportArgs {
+    /// Current keys whose last day is within DAYS from the date (both days included).
+    #[arg(long, value_name = "DAYS")]
+    pub expiring_within: Option<u32>,
+    /// Keys that lapsed in the DAYS before the date and were not renewed (the follow-up list).
+    #[arg(long, value_name = "DAYS")]
+    pub expired_within: Option<u32>,
+    /// The date (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub at: Option<String>,
+    /// table (for people), csv (opens in Excel: UTF-8 with BOM) or json (JSON Lines).
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: String,
+    /// CSV delimiter: ",", ";" or "tab" (the locale's list separator in Excel).
+    #[arg(long, value_name = "C", default_value = ",")]
+    pub delimiter: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub at_ledger: LedgerArgs,
+}
+
 /// `keygen revoke`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).multiple(true).args(["serials", "order_ids", "superseded"]))]
 pub struct RevokeArgs {
     /// A serial to revoke (repeatable).
-    #[arg(long = "serial", value_name = "S", required = true)]
+    #[arg(long = "serial", value_name = "S")]
     pub serials: Vec<String>,
+    /// The current key of this order (repeatable).
+    #[arg(long = "order-id", value_name = "O")]
+    pub order_ids: Vec<String>,
+    /// Every key that another replaced (renewed, amended) and that is not revoked yet.
+    #[arg(long)]
+    pub superseded: bool,
+    /// With --superseded: only those whose successor was issued on or before this day (the
+    /// customers' grace period to switch).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "superseded")]
+    pub before: Option<String>,
+    /// Print what would be revoked, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Where to write the signed revocation list.
-    #[arg(long, value_name = "PATH")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "PATH", required_unless_present = "dry_run")]
+    pub out: Option<PathBuf>,
     /// Why (kept in the ledger).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,

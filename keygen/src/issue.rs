@@ -62,18 +62,28 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let mut record = KeyRecord::new(key, &payload, &terms.template, order_id, contact);
     let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
     record.issued_at = Some(now_rfc3339());
+    record.via = Some("issue".into());
     ledger.append([&record])?;
     drop(ledger);
 
-    let text = if args.json { format!("{shown}\n") } else { format!("{}\n", record.key) };
+    show_recorded(&record, args.json.then_some(shown.as_str()), &ledger_path)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a key that is recorded already: the key alone, or its JSON. If stdout fails, the
+/// error says that the key is recorded and how to print it again (exit 1, never 3).
+pub fn show_recorded(record: &KeyRecord, json: Option<&str>, ledger: &std::path::Path) -> Result<(), Error> {
+    let text = match json {
+        Some(json) => format!("{json}\n"),
+        None => format!("{}\n", record.key),
+    };
     cli_support::print(&text).map_err(|e| {
         Error::stdout(e).after_recording(format!(
             "key {serial} is recorded in {} but was not shown; print it with: keygen ledger find --serial {serial}",
-            ledger_path.display(),
+            ledger.display(),
             serial = record.serial,
         ))
-    })?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// A random serial that the ledger does not hold.

@@ -1,13 +1,14 @@
 //! `keygen ledger verify` and `keygen ledger find`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use product_key::{Check, Day, TrustedKeys};
 
 use crate::cli::{LedgerFindArgs, LedgerRepairArgs, LedgerVerifyArgs};
 use crate::error::Error;
-use crate::ledger;
 use crate::record::KeyRecord;
+use crate::{history, ledger};
 use cli_support::warn;
 
 /// Checks the chain and that every key verifies with the public key.
@@ -28,6 +29,7 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
     let path = args.at.path();
     let mut keys = 0usize;
     let mut issued = std::collections::HashSet::new();
+    let mut replaced = std::collections::HashSet::new();
     let mut sequence = 0u32;
     let walked = ledger::walk(&path, |_, line| {
         let value: serde_json::Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
@@ -60,6 +62,20 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
         }
         if p.serial.to_string() != record.serial || p.organization.as_str() != record.organization {
             return Err(format!("the record's serial or organization differs from its key {}", p.serial));
+        }
+        if p.supersedes().map(|s| s.to_string()) != record.supersedes {
+            return Err(format!("the record's supersedes differs from its key {}", p.serial));
+        }
+        if let Some(old) = &record.supersedes {
+            if !issued.contains(old.as_str()) {
+                return Err(format!(
+                    "key {} replaces key {old}, which no earlier record issued",
+                    record.serial
+                ));
+            }
+            if !replaced.insert(old.clone()) {
+                return Err(format!("key {old} is replaced a second time, by key {}", record.serial));
+            }
         }
         if !issued.insert(record.serial.clone()) {
             return Err(format!("serial {} was already issued on an earlier line", record.serial));
@@ -101,34 +117,32 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
         },
         None => None,
     };
-    let file = std::fs::File::open(&path)
-        .map_err(|e| Error::input(format!("cannot open the ledger {}: {e}", path.display())))?;
-    // Streamed: one record in memory at a time, whatever the ledger's size.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = std::io::BufRead::read_until(&mut reader, b'\n', &mut line)
-            .map_err(Error::io(format!("cannot read {}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        let Ok(record) = serde_json::from_slice::<KeyRecord>(line.trim_ascii_end()) else { continue };
-        let hit = serial.is_none_or(|s| record.serial() == Some(s))
+    // One pass; only the matching keys are kept, each with what later records say of it.
+    let found = history::scan(&path, |record, _| {
+        serial.is_none_or(|s| record.serial() == Some(s))
             && args.order_id.as_ref().is_none_or(|o| record.order_id.as_ref() == Some(o))
-            && org
-                .as_ref()
-                .is_none_or(|o| product_key::match_form(&record.organization).contains(o.as_str()));
-        if hit {
-            let written = std::io::Write::write_all(&mut out, line.trim_ascii_end())
-                .and_then(|()| std::io::Write::write_all(&mut out, b"\n"));
-            if let Err(e) = written {
-                return closed_pipe_is_success(e);
-            }
+            && org.as_ref().is_none_or(|o| product_key::match_form(&record.organization).contains(o.as_str()))
+    })?;
+    if found.is_empty() {
+        cli_support::warn(&format!("keygen: no key in {} matches", path.display()));
+        return Ok(ExitCode::from(1));
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for key in &found {
+        // The record as the ledger holds it, with its story as one more field.
+        let story = serde_json::json!({
+            "line": key.line,
+            "issued_by": key.record.via,
+            "replaces": key.record.supersedes,
+            "replaced_by": key.replaced_by,
+            "revoked": key.revoked,
+        });
+        let record = key.raw.strip_suffix('}').unwrap_or(&key.raw);
+        if let Err(e) = writeln!(out, "{record},\"story\":{story}}}") {
+            return closed_pipe_is_success(e);
         }
     }
-    if let Err(e) = std::io::Write::flush(&mut out) {
+    if let Err(e) = out.flush() {
         return closed_pipe_is_success(e);
     }
     Ok(ExitCode::SUCCESS)

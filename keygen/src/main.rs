@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod error;
 mod failpoint;
+mod history;
 mod issue;
 mod keyfile;
 mod ledger;
@@ -13,6 +14,8 @@ mod ledger_cmd;
 mod order;
 mod passphrase;
 mod record;
+mod replace;
+mod report;
 mod revoke;
 mod template;
 
@@ -54,6 +57,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Ledger(LedgerCommand::Verify(args)) => ledger_cmd::verify(&args),
         Command::Ledger(LedgerCommand::Find(args)) => ledger_cmd::find(&args),
         Command::Ledger(LedgerCommand::Repair(args)) => ledger_cmd::repair(&args),
+        Command::Ledger(LedgerCommand::Report(args)) => report::run(&args),
+        Command::Renew(args) => replace::renew(&args),
+        Command::Amend(args) => replace::amend(&args),
         Command::Revoke(args) => revoke::run(&args),
         Command::GenerateDocs { dir } => commands::generate_docs(&dir),
     }

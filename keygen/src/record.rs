@@ -32,6 +32,15 @@ pub struct KeyRecord {
     pub order_id: Option<String>,
     /// The contact, if given.
     pub contact: Option<String>,
+    /// The serial of the key this one replaces (renew, amend); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// Why it replaces that key: `renewal` or `amendment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Ledger only: the command that issued it (`issue`, `batch`, `renew`, `amend`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Ledger only: when it was recorded (RFC 3339 UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
@@ -63,6 +72,9 @@ impl KeyRecord {
             template: Some(template.to_owned()),
             order_id,
             contact,
+            supersedes: payload.supersedes().map(|s| s.to_string()),
+            reason: None,
+            via: None,
             issued_at: None,
             prev: None,
         }

@@ -27,9 +27,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     } else {
         let headline = report::headline(&verdict, &text, setup.at);
         let headline = if colour() { paint(&headline, verdict.is_valid()) } else { headline };
-        let sequence = setup.revocations.as_ref().map(|l| l.sequence);
+        let list = setup.revocations.as_ref();
         let found = report::found_line(&verdict, &text).map(|l| format!("{l}\n")).unwrap_or_default();
-        format!("{headline}\n{found}\n{}", report::details(&verdict, setup.at, sequence))
+        format!("{headline}\n{found}\n{}", report::details(&verdict, setup.at, list))
     };
     cli_support::print(&out).map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))?;
     Ok(ExitCode::from(verdict.status().exit_code()))

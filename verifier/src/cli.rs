@@ -42,7 +42,7 @@ pub struct Trust {
     /// Default: the paths in $VERIFIER_PUBLIC_KEYS, separated by ':'.
     #[arg(long = "public-key", value_name = "PATH")]
     pub public_keys: Vec<PathBuf>,
-    /// A signed revocation list to apply.
+    /// A signed revocation list to apply. Default: the file $VERIFIER_REVOCATIONS names.
     #[arg(long, value_name = "FILE")]
     pub revocations: Option<PathBuf>,
     /// The checking date (default: today, UTC).

@@ -72,7 +72,7 @@ fn days(n: i64) -> String {
 }
 
 /// The key's contents as aligned lines, marked untrusted when the signature did not verify.
-pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> String {
+pub fn details(verdict: &Verdict, at: Day, revocations: Option<&product_key::RevocationList>) -> String {
     let Some(key) = &verdict.key else {
         return String::from(match verdict.finding {
             Finding::KeyOfVersion(_) => {
@@ -134,9 +134,15 @@ pub fn details(verdict: &Verdict, at: Day, revocation_sequence: Option<u32>) -> 
             ),
         );
     }
-    if let Some(seq) = revocation_sequence {
-        row("Revocations", format!("checked against list {seq}"));
-    }
+    row(
+        "Revocations",
+        match revocations {
+            Some(list) => format!("checked against list {} of {}", list.sequence, list.issued),
+            None => "no list given: a revoked key would show as valid (give --revocations FILE or set \
+                     VERIFIER_REVOCATIONS)"
+                .into(),
+        },
+    );
     out
 }
 

@@ -10,6 +10,8 @@ use crate::error::Error;
 
 /// The environment variable listing trusted public key files.
 pub const ENV: &str = "VERIFIER_PUBLIC_KEYS";
+/// The environment variable naming the revocation list applied by default.
+pub const REVOCATIONS_ENV: &str = "VERIFIER_REVOCATIONS";
 
 /// What a key is checked against.
 pub struct Setup {
@@ -42,7 +44,11 @@ pub fn load(trust: &Trust) -> Result<Setup, Error> {
         None => Day::today()
             .ok_or_else(|| Error::Usage("today is outside the days a key can hold; give --at".into()))?,
     };
-    let revocations = match &trust.revocations {
+    let list_path = trust
+        .revocations
+        .clone()
+        .or_else(|| std::env::var_os(REVOCATIONS_ENV).filter(|v| !v.is_empty()).map(PathBuf::from));
+    let revocations = match &list_path {
         None => None,
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| {

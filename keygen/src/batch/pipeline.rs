@@ -203,6 +203,7 @@ fn sign(
     let key = signer.issue(&mut payload).map_err(|e| e.to_string())?;
     let mut record = KeyRecord::new(key, &payload, &plan.terms.template, plan.order_id, plan.contact);
     record.issued_at = Some(issued_at.to_owned());
+    record.via = Some("batch".into());
     let json = serde_json::to_vec(&record).map_err(|e| e.to_string())?;
     Ok((record, json))
 }

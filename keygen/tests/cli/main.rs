@@ -4,5 +4,6 @@ mod batch;
 mod issue;
 mod keys;
 mod ledger;
+mod lifecycle;
 mod templates;
 mod util;

@@ -14,7 +14,11 @@ use product_key::{Expiry, FeatureSet, KeyId, Organization, Payload, Product, Sea
 /// A verifier command run in `dir`, with no VERIFIER_PUBLIC_KEYS or NO_COLOR from the caller.
 pub fn verifier(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_verifier"));
-    cmd.current_dir(dir).env_remove("VERIFIER_PUBLIC_KEYS").env_remove("NO_COLOR").stdin(Stdio::null());
+    cmd.current_dir(dir)
+        .env_remove("VERIFIER_PUBLIC_KEYS")
+        .env_remove("VERIFIER_REVOCATIONS")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null());
     cmd
 }
 

@@ -1,0 +1,233 @@
+//! `keygen renew` and `keygen amend`: a new key that replaces an old one (its `supersedes`
+//! extension names the old serial), with the old key's terms carried over, renewed or
+//! changed. The ledger is locked before the old key's story is read, so two desks cannot
+//! replace the same key twice.
+
+use std::process::ExitCode;
+
+use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats};
+
+use crate::cli::{AmendArgs, RenewArgs, ReplaceArgs};
+use crate::error::Error;
+use crate::history::{self, History};
+use crate::issue::fresh_serial;
+use crate::keyfile;
+use crate::ledger::{self, Ledger};
+use crate::record::{KeyRecord, now_rfc3339};
+
+/// Runs `keygen renew`: the same terms for another term.
+pub fn renew(args: &RenewArgs) -> Result<ExitCode, Error> {
+    if args.valid_days == Some(0) {
+        return Err(Error::input("--valid-days: a renewal is at least 1 day"));
+    }
+    let expires = match &args.expires {
+        Some(text) => Some(text.parse::<Day>().map_err(|e| Error::input(format!("--expires: {e}")))?),
+        None => None,
+    };
+    replace(&args.common, "renewal", |old, issued| {
+        let Expiry::LastDay(last) = old.expires else {
+            return Err(Error::input(format!(
+                "key {} is perpetual: there is nothing to renew; to change its terms, use keygen amend",
+                old.serial
+            )));
+        };
+        let last_day = match expires {
+            Some(day) => day,
+            None => {
+                let term =
+                    args.valid_days.unwrap_or(u32::from(last.days() - old.issued.days().min(last.days())));
+                let from = last.max(issued);
+                from.checked_add(term).ok_or_else(|| {
+                    Error::input(format!(
+                        "{term} days from {from} is past 2149-06-06, the last day a key can hold"
+                    ))
+                })?
+            }
+        };
+        let mut new = old.clone();
+        new.expires = Expiry::LastDay(last_day);
+        Ok(new)
+    })
+}
+
+/// Runs `keygen amend`: the old key's terms with these changes.
+pub fn amend(args: &AmendArgs) -> Result<ExitCode, Error> {
+    let mut problems = Vec::new();
+    let org = args
+        .org
+        .as_deref()
+        .map(Organization::canonicalize)
+        .transpose()
+        .map_err(|e| problems.push(format!("--org: {e}")))
+        .ok()
+        .flatten();
+    let seats = args
+        .seats
+        .as_deref()
+        .map(str::parse::<Seats>)
+        .transpose()
+        .map_err(|e| problems.push(format!("--seats: {e}")))
+        .ok()
+        .flatten();
+    let features = args
+        .features
+        .as_deref()
+        .map(|f| FeatureSet::from_names(f.split(',')))
+        .transpose()
+        .map_err(|e| problems.push(format!("--features: {e}")))
+        .ok()
+        .flatten();
+    let feature = |name: &String, flag: &str, problems: &mut Vec<String>| {
+        Feature::from_name(name).map_err(|e| problems.push(format!("{flag} {name}: {e}"))).ok()
+    };
+    let add: Vec<Feature> =
+        args.add_features.iter().filter_map(|n| feature(n, "--add-feature", &mut problems)).collect();
+    let remove: Vec<Feature> =
+        args.remove_features.iter().filter_map(|n| feature(n, "--remove-feature", &mut problems)).collect();
+    let expires = match args.expires.as_deref() {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("never") => Some(Expiry::Perpetual),
+        Some(t) => {
+            t.parse::<Day>().map(Expiry::LastDay).map_err(|e| problems.push(format!("--expires: {e}"))).ok()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(Error::Inputs(problems));
+    }
+    if org.is_none()
+        && seats.is_none()
+        && features.is_none()
+        && add.is_empty()
+        && remove.is_empty()
+        && expires.is_none()
+    {
+        return Err(Error::input(
+            "nothing to change: give --org, --seats, --features, --add-feature, --remove-feature or --expires",
+        ));
+    }
+    replace(&args.common, "amendment", |old, _| {
+        let mut new = old.clone();
+        if let Some(o) = &org {
+            new.organization = o.clone();
+        }
+        if let Some(s) = seats {
+            new.seats = s;
+        }
+        if let Some(f) = features {
+            new.features = f;
+        }
+        let mut bits = new.features.bits();
+        for f in &add {
+            bits |= 1 << f.bit();
+        }
+        for f in &remove {
+            bits &= !(1 << f.bit());
+        }
+        new.features = FeatureSet::from_bits(bits);
+        if new.features.is_empty() {
+            return Err(Error::input("the key would grant no feature; a key must grant at least one"));
+        }
+        if let Some(e) = expires {
+            new.expires = e;
+        }
+        if new.organization == old.organization
+            && new.seats == old.seats
+            && new.features == old.features
+            && new.expires == old.expires
+        {
+            return Err(Error::input(format!(
+                "these changes leave key {}'s terms as they are: nothing to amend",
+                old.serial
+            )));
+        }
+        Ok(new)
+    })
+}
+
+/// The common part: find the old key, refuse one that was revoked or replaced, let `terms`
+/// make the new payload's terms, sign, record and print.
+fn replace(
+    args: &ReplaceArgs,
+    reason: &str,
+    terms: impl FnOnce(&Payload, Day) -> Result<Payload, Error>,
+) -> Result<ExitCode, Error> {
+    let issued = match &args.issued {
+        Some(text) => crate::order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
+        None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
+    };
+    let order_id = match args.order_id.as_deref().map(str::trim) {
+        Some("") => return Err(Error::input("--order-id is empty")),
+        o => o.map(str::to_owned),
+    };
+    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
+    // Locked first: the story read below cannot change until the new key is recorded.
+    let mut ledger = Ledger::open(&path, false)?.ok_or_else(|| {
+        Error::input(format!("no ledger at {}: it has issued no key to replace", path.display()))
+    })?;
+    let old = history::target(&path, args.serial.as_deref(), args.for_order.as_deref())?;
+    refuse_replaced(&old)?;
+    if let Some(o) = &order_id
+        && let Some(at) = ledger.order_ids.get(o)
+    {
+        return Err(Error::input(format!(
+            "order '{o}' was already issued a key ({}:{})",
+            path.display(),
+            at.line
+        )));
+    }
+    let old_payload = product_key::text::decode(&old.record.key)
+        .map_err(|e| {
+            Error::input(format!("{}:{}: the recorded key cannot be read: {e}", path.display(), old.line))
+        })?
+        .payload;
+    let mut payload = terms(&old_payload, issued)?;
+    if let Expiry::LastDay(day) = payload.expires
+        && day < issued
+    {
+        return Err(Error::input(format!("--expires: {day} is before the day of issue {issued}")));
+    }
+    payload.serial = fresh_serial(&ledger.serials)?;
+    payload.issued = issued;
+    payload.extensions.clear();
+    payload.set_supersedes(old_payload.serial);
+    let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
+    let template = old.record.template.clone().unwrap_or_default();
+    let mut record = KeyRecord::new(key, &payload, &template, order_id, old.record.contact.clone());
+    record.template = old.record.template.clone();
+    let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
+    record.reason = Some(reason.to_owned());
+    record.via = Some(if reason == "renewal" { "renew" } else { "amend" }.to_owned());
+    record.issued_at = Some(now_rfc3339());
+    ledger.append([&record])?;
+    drop(ledger);
+    crate::issue::show_recorded(&record, args.json.then_some(shown.as_str()), &path)?;
+    cli_support::warn(&format!(
+        "Key {} replaces key {} ({}, {}); the old key stays valid until it is revoked (keygen revoke --superseded).",
+        record.serial,
+        old.record.serial,
+        old.record.organization,
+        old.record.order_id.as_deref().map_or("no order".to_owned(), |o| format!("order {o}"))
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A revoked key, or one already replaced, is not replaced (again).
+fn refuse_replaced(old: &History) -> Result<(), Error> {
+    if let Some(r) = &old.revoked {
+        return Err(Error::input(format!(
+            "key {} was revoked (revocation list {}, {}): it cannot be renewed or amended; issue a new key",
+            old.record.serial, r.sequence, r.revoked_at
+        )));
+    }
+    if let Some(by) = &old.replaced_by {
+        return Err(Error::input(format!(
+            "key {} was already replaced by key {} ({}{}); renew or amend that one",
+            old.record.serial,
+            by.serial,
+            by.reason.as_deref().unwrap_or("replacement"),
+            by.issued_at.as_deref().map(|t| format!(", {t}")).unwrap_or_default()
+        )));
+    }
+    Ok(())
+}

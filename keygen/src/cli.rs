@@ -89,9 +89,21 @@ pub struct KeyArgs {
 /// Where the templates are.
 #[derive(Debug, Args, Clone)]
 pub struct TemplatesArgs {
-    /// Folder of edition templates (*.toml).
-    #[arg(long, value_name = "DIR", env = "KEYGEN_TEMPLATES", default_value = "templates")]
-    pub templates: PathBuf,
+    /// A folder of edition templates (*.toml) that add to the built-in editions (trial,
+    /// standard, professional, enterprise) or override one of the same name. Default:
+    /// ./templates if it exists.
+    #[arg(long, value_name = "DIR", env = "KEYGEN_TEMPLATES")]
+    pub templates: Option<PathBuf>,
+}
+
+impl TemplatesArgs {
+    /// The folder, and whether it was named (a named folder must exist).
+    pub fn folder(&self) -> crate::template::Folder {
+        match &self.templates {
+            Some(dir) => crate::template::Folder { dir: dir.clone(), named: true },
+            None => crate::template::Folder { dir: PathBuf::from("templates"), named: false },
+        }
+    }
 }
 
 /// `keygen issue`.
@@ -153,6 +165,12 @@ pub struct BatchArgs {
     /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,
+    /// The input's text encoding: utf-8, utf-16le, utf-16be or windows-1252 (a German or
+    /// French Excel's "CSV"). Default: the one its byte order mark names, else UTF-8. The
+    /// output is written in the input's encoding, with its BOM if it had one, so it goes back
+    /// into the same tools.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
     /// Day of issue for every row (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub issued: Option<String>,

@@ -41,10 +41,10 @@ pub fn public_key(args: &KeyArgs) -> Result<ExitCode, Error> {
 
 /// `keygen templates`: every good template, then the bad ones (exit 3 if any).
 pub fn templates(args: &TemplatesArgs) -> Result<ExitCode, Error> {
-    let all = template::load_all(&args.templates)?;
+    let all = template::load_all(&args.folder())?;
     let mut out = String::new();
     let mut bad = 0;
-    for (_, parsed) in &all {
+    for (source, parsed) in &all {
         match parsed {
             Ok(t) => {
                 let features: Vec<&str> = t.features.features().map(Feature::name).collect();
@@ -64,15 +64,13 @@ pub fn templates(args: &TemplatesArgs) -> Result<ExitCode, Error> {
                 if let Some(d) = &t.description {
                     out.push_str(&format!("{:<14} {d}\n", ""));
                 }
+                out.push_str(&format!("{:<14} from: {source}\n", ""));
             }
             Err(e) => {
                 bad += 1;
                 warn(&format!("keygen: {e}"));
             }
         }
-    }
-    if all.is_empty() {
-        warn(&format!("keygen: no templates (*.toml) in {}", args.templates.display()));
     }
     cli_support::print(&out).map_err(Error::stdout)?;
     Ok(if bad > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })

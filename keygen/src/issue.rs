@@ -18,7 +18,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
         Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
         None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
     };
-    let template = template::load(&args.template, &args.templates.templates)?;
+    let template = template::load(&args.template, &args.templates.folder())?;
     let overrides = Overrides {
         organization: &args.org,
         seats: args.seats.as_deref(),

@@ -100,7 +100,7 @@ fn clamp(day: i64) -> u16 {
 
 /// CSV that Excel opens as it is: UTF-8 with a BOM, CRLF, the delimiter asked for.
 fn csv_text(lines: &[Line], delimiter: u8) -> Result<String, Error> {
-    let format = tabular::Format { delimiter, bom: true, crlf: true };
+    let format = tabular::Format { delimiter, bom: true, encoding: tabular::TextEncoding::Utf8, crlf: true };
     let mut out = tabular::writer(Vec::new(), format).map_err(Error::io("cannot write the report"))?;
     let fail = |e: csv::Error| Error::Io {
         what: "cannot write the report".into(),
@@ -123,7 +123,7 @@ fn csv_text(lines: &[Line], delimiter: u8) -> Result<String, Error> {
     let bytes = out
         .into_inner()
         .map_err(|e| Error::Io { what: "cannot write the report".into(), source: e.into_error() })?;
-    String::from_utf8(bytes).map_err(|e| Error::input(e.to_string()))
+    String::from_utf8(bytes.into_inner()).map_err(|e| Error::input(e.to_string()))
 }
 
 /// Aligned columns for a person.

@@ -43,27 +43,101 @@ enum RawSeats {
     Word(String),
 }
 
-/// How a template is named on the command line: a path when it holds `/` or ends in
-/// `.toml`, else a name in the templates folder.
-pub fn resolve(arg: &str, dir: &Path) -> PathBuf {
-    if arg.contains('/') || arg.ends_with(".toml") {
-        PathBuf::from(arg)
-    } else {
-        dir.join(format!("{arg}.toml"))
+/// The editions shipped inside keygen, so that it works from any folder.
+const BUILT_IN: [(&str, &str); 4] = [
+    ("enterprise", include_str!("../../templates/enterprise.toml")),
+    ("professional", include_str!("../../templates/professional.toml")),
+    ("standard", include_str!("../../templates/standard.toml")),
+    ("trial", include_str!("../../templates/trial.toml")),
+];
+
+/// The folder of templates that add to or override the built-in editions.
+#[derive(Clone, Debug)]
+pub struct Folder {
+    /// Its path.
+    pub dir: PathBuf,
+    /// Whether it was named (`--templates`, `$KEYGEN_TEMPLATES`): then it must exist.
+    pub named: bool,
+}
+
+impl Folder {
+    /// The `*.toml` files in the folder, sorted; none when an unnamed folder is missing.
+    fn files(&self) -> Result<Vec<PathBuf>, Error> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.named => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(Error::input(format!(
+                    "cannot read the templates folder {}: {e} (see --templates or KEYGEN_TEMPLATES; the \
+                     built-in editions need no folder)",
+                    self.dir.display()
+                )));
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        Ok(paths)
     }
 }
 
-/// Reads the template named by `arg`.
-pub fn load(arg: &str, dir: &Path) -> Result<Template, Error> {
-    let path = resolve(arg, dir);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+/// Where a template comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Shipped inside keygen.
+    BuiltIn,
+    /// A file (in the templates folder, or named by its path).
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::BuiltIn => f.write_str("built in"),
+            Source::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// Reads the template named by `arg`: a path when it holds `/` or ends in `.toml`; else a
+/// name, matched without regard to case, in the folder first, then among the built-in ones.
+pub fn load(arg: &str, folder: &Folder) -> Result<Template, Error> {
+    if arg.contains('/') || arg.ends_with(".toml") {
+        let path = PathBuf::from(arg);
+        return read(&path, arg);
+    }
+    if let Some(path) = folder
+        .files()?
+        .into_iter()
+        .find(|p| p.file_stem().is_some_and(|stem| stem.to_string_lossy().eq_ignore_ascii_case(arg)))
+    {
+        return read(&path, arg);
+    }
+    if let Some((name, text)) = BUILT_IN.iter().find(|(name, _)| name.eq_ignore_ascii_case(arg)) {
+        return parse(&built_in_path(name), text);
+    }
+    let mut known: Vec<String> =
+        load_all(folder)?.into_iter().filter_map(|(_, t)| t.ok().map(|t| t.id)).collect();
+    known.sort();
+    known.dedup();
+    Err(Error::input(format!("template '{arg}' not found (known: {})", known.join(", "))))
+}
+
+fn built_in_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("built-in:{name}.toml"))
+}
+
+fn read(path: &Path, arg: &str) -> Result<Template, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::input(format!("template '{arg}' not found: no file {}", path.display()))
         } else {
             Error::input(format!("cannot read template {}: {e}", path.display()))
         }
     })?;
-    parse(&path, &text)
+    parse(path, &text)
 }
 
 /// Parses a template's text; `path` names it in errors and gives its id.
@@ -110,31 +184,34 @@ pub fn parse(path: &Path, text: &str) -> Result<Template, Error> {
             })?)
         }
     };
-    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().trim_start_matches("built-in:").to_owned())
+        .unwrap_or_default();
     Ok(Template { id, name: raw.name, description: raw.description, seats, features, valid_days })
 }
 
-/// A template file and what reading it gave.
-pub type Loaded = (PathBuf, Result<Template, Error>);
+/// A template's source and what reading it gave.
+pub type Loaded = (Source, Result<Template, Error>);
 
-/// Every `*.toml` in `dir`, sorted by file name, each parsed or with its error.
-pub fn load_all(dir: &Path) -> Result<Vec<Loaded>, Error> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::input(format!("cannot read the templates folder {}: {e}", dir.display())))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+/// Every edition: the built-in ones, then the folder's files, a file overriding the
+/// built-in edition of the same name (case aside); sorted by name.
+pub fn load_all(folder: &Folder) -> Result<Vec<Loaded>, Error> {
+    let files = folder.files()?;
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let mut all: Vec<(String, Loaded)> = BUILT_IN
+        .iter()
+        .filter(|(name, _)| !files.iter().any(|f| stem(f) == *name))
+        .map(|(name, text)| ((*name).to_owned(), (Source::BuiltIn, parse(&built_in_path(name), text))))
         .collect();
-    paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|p| {
-            let parsed = std::fs::read_to_string(&p)
-                .map_err(|e| Error::input(format!("cannot read {}: {e}", p.display())))
-                .and_then(|text| parse(&p, &text));
-            (p, parsed)
-        })
-        .collect())
+    for p in files {
+        let parsed = std::fs::read_to_string(&p)
+            .map_err(|e| Error::input(format!("cannot read {}: {e}", p.display())))
+            .and_then(|text| parse(&p, &text));
+        all.push((stem(&p), (Source::File(p), parsed)));
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(all.into_iter().map(|(_, loaded)| loaded).collect())
 }
 
 #[cfg(test)]

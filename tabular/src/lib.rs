@@ -5,6 +5,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod encoding;
+
+pub use encoding::{Encoder, TextEncoding};
+
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -25,6 +29,14 @@ pub enum RowError {
         /// Fields in the header.
         expected: usize,
     },
+    /// Bytes that are not UTF-8 in a file read as UTF-8: probably saved in another encoding.
+    #[error(
+        "the text is not valid UTF-8: saved by Excel as 'CSV'? use --encoding windows-1252, or save as 'CSV UTF-8'"
+    )]
+    NotUtf8 {
+        /// The line.
+        line: u64,
+    },
     /// The CSV itself cannot be read from here on (an I/O failure, bad quoting).
     #[error("{what}")]
     Unreadable {
@@ -39,13 +51,15 @@ impl RowError {
     /// The physical line of the record, from 1.
     pub fn line(&self) -> u64 {
         match self {
-            RowError::Width { line, .. } | RowError::Unreadable { line, .. } => *line,
+            RowError::Width { line, .. } | RowError::NotUtf8 { line } | RowError::Unreadable { line, .. } => {
+                *line
+            }
         }
     }
 
     /// Whether reading cannot go on after this error.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, RowError::Unreadable { .. })
+        matches!(self, RowError::Unreadable { .. } | RowError::NotUtf8 { .. })
     }
 }
 
@@ -71,6 +85,9 @@ pub enum TableError {
         /// Why.
         what: String,
     },
+    /// An unknown `--encoding` value.
+    #[error("unknown encoding '{0}': use {names}", names = TextEncoding::NAMES)]
+    Encoding(String),
     /// An unknown `--delimiter` value.
     #[error("unknown delimiter '{0}': use ',', ';' or 'tab'")]
     Delimiter(String),
@@ -84,6 +101,11 @@ pub fn parse_delimiter(text: &str) -> Result<u8, TableError> {
         "tab" | "\t" | "TAB" | "\\t" => Ok(b'\t'),
         other => Err(TableError::Delimiter(other.to_owned())),
     }
+}
+
+/// Reads an `--encoding` value.
+pub fn parse_encoding(text: &str) -> Result<TextEncoding, TableError> {
+    TextEncoding::parse(text).ok_or_else(|| TableError::Encoding(text.to_owned()))
 }
 
 /// The delimiter of a header line: the one of `,` `;` tab that occurs most often outside
@@ -152,8 +174,10 @@ fn lock(lines: &Mutex<Lines>) -> MutexGuard<'_, Lines> {
 pub struct Format {
     /// `,` `;` or tab.
     pub delimiter: u8,
-    /// Whether the file starts with a UTF-8 BOM.
+    /// Whether the file starts with a byte order mark.
     pub bom: bool,
+    /// The file's text encoding.
+    pub encoding: TextEncoding,
     /// Whether the header line ends with CRLF.
     pub crlf: bool,
 }
@@ -185,22 +209,44 @@ impl Table {
     /// Opens `path`, reads its header, and detects its delimiter unless one is given.
     pub fn open(path: &Path, delimiter: Option<u8>) -> Result<Table, TableError> {
         let file = File::open(path).map_err(|source| TableError::Io { path: path.to_owned(), source })?;
-        Table::from_reader(path, Box::new(file), delimiter)
+        Table::from_reader(path, Box::new(file), delimiter, None)
     }
 
-    /// Reads a table from `source`; `path` names it in messages.
-    pub fn from_reader(path: &Path, source: Source, delimiter: Option<u8>) -> Result<Table, TableError> {
+    /// Reads a table from `source`; `path` names it in messages. The encoding is `encoding`
+    /// if given, else the one a byte order mark names, else UTF-8.
+    pub fn from_reader(
+        path: &Path,
+        source: Source,
+        delimiter: Option<u8>,
+        encoding: Option<TextEncoding>,
+    ) -> Result<Table, TableError> {
         let io = |source| TableError::Io { path: path.to_owned(), source };
-        let mut buffered = BufReader::with_capacity(1 << 16, source);
-        let head = buffered.fill_buf().map_err(io)?;
-        let bom = head.starts_with(b"\xEF\xBB\xBF");
-        let body = if bom { &head[3..] } else { head };
+        let mut raw = BufReader::with_capacity(1 << 16, source);
+        let sniffed = TextEncoding::sniff(raw.fill_buf().map_err(io)?);
+        let encoding = encoding.or(sniffed.map(|(e, _)| e)).unwrap_or(TextEncoding::Utf8);
+        raw.consume(sniffed.map_or(0, |(_, len)| len));
+        let bom = sniffed.is_some();
+        // The start of the text, to find the delimiter and line ends: read until a line end
+        // (or 64 KiB, or the end), since a decoder may hand out its text in small pieces.
+        let mut decoder = encoding.decoder(raw);
+        let mut head = Vec::with_capacity(1 << 16);
+        let mut chunk = [0u8; 8192];
+        while head.len() < 1 << 16 && !head.contains(&b'\n') {
+            let n = decoder.read(&mut chunk).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&chunk[..n]);
+        }
+        let body = head.as_slice();
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(TableError::Empty(path.to_owned()));
         }
         let header_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
         let crlf = header_line.ends_with(b"\r");
         let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(body));
+        let buffered: Source = Box::new(std::io::Cursor::new(head).chain(decoder));
+        let buffered = BufReader::with_capacity(1 << 16, buffered);
         let lines = Arc::new(Mutex::new(Lines::default()));
         let counting =
             CountingReader { inner: buffered, offset: 0, last_was_cr: false, lines: Arc::clone(&lines) };
@@ -212,7 +258,13 @@ impl Table {
             .from_reader(counting);
         let headers = reader
             .headers()
-            .map_err(|e| TableError::Header { path: path.to_owned(), what: e.to_string() })?
+            .map_err(|e| TableError::Header {
+                path: path.to_owned(),
+                what: match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => RowError::NotUtf8 { line: 1 }.to_string(),
+                    _ => e.to_string(),
+                },
+            })?
             .iter()
             .map(str::to_owned)
             .collect();
@@ -221,7 +273,7 @@ impl Table {
             reader,
             lines,
             line: 1,
-            format: Format { delimiter, bom, crlf },
+            format: Format { delimiter, bom, encoding, crlf },
             headers,
         })
     }
@@ -240,23 +292,34 @@ impl Table {
     /// header's is an error of its own line, and reading may go on after it.
     pub fn next_row(&mut self) -> Option<Result<Row, RowError>> {
         let mut record = csv::ByteRecord::new();
-        match self.reader.read_byte_record(&mut record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let start = record.position().map_or(0, csv::Position::byte);
-                let line = self.line_at(start);
-                if record.len() != self.headers.len() {
-                    return Some(Err(RowError::Width {
-                        line,
-                        found: record.len(),
-                        expected: self.headers.len(),
-                    }));
+        loop {
+            match self.reader.read_byte_record(&mut record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    let start = record.position().map_or(0, csv::Position::byte);
+                    let line = self.line_at(start);
+                    // A row of only delimiters (`;;;;`, which Excel leaves below the data)
+                    // is skipped like a blank line.
+                    if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+                        continue;
+                    }
+                    if std::str::from_utf8(record.as_slice()).is_err() {
+                        return Some(Err(RowError::NotUtf8 { line }));
+                    }
+                    if record.len() != self.headers.len() {
+                        return Some(Err(RowError::Width {
+                            line,
+                            found: record.len(),
+                            expected: self.headers.len(),
+                        }));
+                    }
+                    return Some(Ok(Row { line, record }));
                 }
-                Some(Ok(Row { line, record }))
-            }
-            Err(e) => {
-                let start = e.position().map_or(0, csv::Position::byte);
-                Some(Err(RowError::Unreadable { line: self.line_at(start), what: e.to_string() }))
+                Err(e) => {
+                    let start = e.position().map_or(0, csv::Position::byte);
+                    let line = self.line_at(start);
+                    return Some(Err(RowError::Unreadable { line, what: e.to_string() }));
+                }
             }
         }
     }
@@ -287,15 +350,23 @@ pub fn cell(record: &csv::ByteRecord, index: usize) -> Result<&str, &'static str
     std::str::from_utf8(raw).map(str::trim).map_err(|_| "not valid UTF-8")
 }
 
-/// A CSV writer in the input's format (delimiter, line ends, BOM written now).
-pub fn writer<W: std::io::Write>(mut out: W, format: Format) -> std::io::Result<csv::Writer<W>> {
-    if format.bom {
-        out.write_all(b"\xEF\xBB\xBF")?;
-    }
+/// A CSV writer in the input's format (delimiter, line ends, encoding, and its BOM written
+/// now if the input had one).
+pub fn writer<W: std::io::Write>(out: W, format: Format) -> std::io::Result<csv::Writer<Encoder<W>>> {
+    let out = encoded(out, format)?;
     Ok(csv::WriterBuilder::new()
         .delimiter(format.delimiter)
         .terminator(if format.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
         .from_writer(out))
+}
+
+/// `out` encoded as the input was, its BOM written now if the input had one: what UTF-8 is
+/// written to it comes out in the input's encoding.
+pub fn encoded<W: std::io::Write>(mut out: W, format: Format) -> std::io::Result<Encoder<W>> {
+    if format.bom {
+        out.write_all(format.encoding.bom())?;
+    }
+    Ok(Encoder::new(out, format.encoding))
 }
 
 #[cfg(test)]
@@ -333,6 +404,63 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_only_delimiters_are_skipped_like_blank_lines() {
+        let (_, r) = rows(b"a;b;c\r\n1;2;3\r\n;;\r\n ; ;\r\n4;5;6\r\n;;\r\n");
+        assert_eq!(r.iter().map(|x| x.0).collect::<Vec<_>>(), [2, 5]);
+    }
+
+    #[test]
+    fn excel_encodings_are_read_and_text_that_is_not_utf8_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let read = |bytes: &[u8], encoding: Option<TextEncoding>| {
+            let path = dir.path().join("in.csv");
+            std::fs::write(&path, bytes).expect("write");
+            let mut t = Table::from_reader(&path, Box::new(File::open(&path).expect("open")), None, encoding)
+                .expect("table");
+            let rows: Vec<Result<Vec<String>, RowError>> = std::iter::from_fn(|| t.next_row())
+                .map(|r| {
+                    r.map(|row| row.record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect())
+                })
+                .collect();
+            (t.format, t.headers.clone(), rows)
+        };
+        // Windows-1252 (a German Excel's "CSV"): refused as UTF-8, read when named.
+        let cp1252 = b"Kunde;Stadt\r\nM\xfcller GmbH;K\xf6ln\r\n";
+        let (_, _, rows) = read(cp1252, None);
+        assert_eq!(rows, [Err(RowError::NotUtf8 { line: 2 })]);
+        let (format, _, rows) = read(cp1252, Some(TextEncoding::Windows1252));
+        assert_eq!(rows, [Ok(vec!["Müller GmbH".to_owned(), "Köln".to_owned()])]);
+        assert_eq!((format.encoding, format.bom, format.delimiter), (TextEncoding::Windows1252, false, b';'));
+        // UTF-16 with a BOM (Excel's "Unicode Text", tab-separated), both byte orders.
+        let text = "Kunde\tStadt\r\nMüller GmbH\tKöln\r\n";
+        for (bom, order) in
+            [(&b"\xFF\xFE"[..], TextEncoding::Utf16Le), (&b"\xFE\xFF"[..], TextEncoding::Utf16Be)]
+        {
+            let mut bytes = bom.to_vec();
+            for unit in text.encode_utf16() {
+                bytes.extend(if order == TextEncoding::Utf16Le {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+            let (format, headers, rows) = read(&bytes, None);
+            assert_eq!(headers, ["Kunde", "Stadt"]);
+            assert_eq!(rows, [Ok(vec!["Müller GmbH".to_owned(), "Köln".to_owned()])]);
+            assert_eq!((format.encoding, format.bom, format.delimiter), (order, true, b'\t'));
+        }
+        // A header that is not UTF-8 says so, with the hint.
+        let path = dir.path().join("h.csv");
+        std::fs::write(&path, b"K\xfcnde;x\n1;2\n").expect("write");
+        let err = Table::open(&path, None).err().expect("refused").to_string();
+        assert!(
+            err.contains(":1: -: the header row cannot be read: the text is not valid UTF-8")
+                && err.contains("--encoding windows-1252"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn detects_the_delimiter_outside_quotes() {
         assert_eq!(detect_delimiter(b"a,b;c;d\n"), b';');
         assert_eq!(detect_delimiter(b"\"a,b,c\";d\n1,2,3,4,5"), b';');
@@ -344,7 +472,7 @@ mod tests {
     #[test]
     fn physical_lines_after_quoted_breaks_blank_lines_and_crlf() {
         let (t, r) = rows(b"\xEF\xBB\xBForg;n\r\n\"A\r\nB\";1\r\n\r\nC;2\r\n");
-        assert_eq!(t.format, Format { delimiter: b';', bom: true, crlf: true });
+        assert_eq!(t.format, Format { delimiter: b';', bom: true, encoding: TextEncoding::Utf8, crlf: true });
         assert_eq!(t.headers, ["org", "n"]);
         assert_eq!(
             r,

@@ -23,7 +23,14 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         Some(d) => Some(tabular::parse_delimiter(d).map_err(|e| Error::Usage(format!("--delimiter: {e}")))?),
         None => None,
     };
-    let mut table = Table::open(&args.input, delimiter).map_err(|e| Error::Usage(e.to_string()))?;
+    let encoding = match &args.encoding {
+        Some(e) => Some(tabular::parse_encoding(e).map_err(|e| Error::Usage(format!("--encoding: {e}")))?),
+        None => None,
+    };
+    let file = std::fs::File::open(&args.input)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", args.input.display())))?;
+    let mut table = Table::from_reader(&args.input, Box::new(file), delimiter, encoding)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let key_col = table.column(&args.key_column).ok_or_else(|| {
         Error::Usage(format!(
             "{}: no column named '{}' (see --key-column)",
@@ -56,7 +63,16 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         Some(p) => Box::new(p),
         None => Box::new(std::io::stdout().lock()),
     };
-    let mut sink = BufWriter::with_capacity(1 << 20, sink);
+    let sink = BufWriter::with_capacity(1 << 20, sink);
+    // JSON Lines are UTF-8; the CSV report is in the input's encoding, with its BOM.
+    let mut sink = if args.json {
+        tabular::Encoder::new(sink, tabular::TextEncoding::Utf8)
+    } else {
+        tabular::encoded(sink, table.format).map_err(io_error).or_else(|e| match e {
+            Error::ClosedPipe => Err(Error::ClosedPipe),
+            e => Err(e),
+        })?
+    };
     if !args.json {
         let mut header = csv::StringRecord::from(table.headers.clone());
         header.push_field("status");
@@ -64,8 +80,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         let mut w = tabular::row_writer(table.format);
         w.write_record(&header).map_err(csv_error)?;
         let bytes = w.into_inner().map_err(|e| io_error(e.into_error()))?;
-        let bom: &[u8] = if table.format.bom { b"\xEF\xBB\xBF" } else { b"" };
-        if let Err(e) = sink.write_all(bom).and_then(|()| sink.write_all(&bytes)).map_err(io_error) {
+        if let Err(e) = sink.write_all(&bytes).map_err(io_error) {
             return closed_pipe_ends(e);
         }
     }

@@ -83,6 +83,10 @@ pub struct BatchArgs {
     /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,
+    /// The input's text encoding: utf-8, utf-16le, utf-16be or windows-1252. Default: the one
+    /// its byte order mark names, else UTF-8. The CSV report is written in the same encoding.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
     /// Write the report here (default: stdout).
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,

@@ -62,7 +62,7 @@ pub fn check(
             .map_err(Error::io(format!("cannot make a private copy of {file}")))?,
     );
     let tee = Tee { input, copy: Arc::clone(&copy) };
-    let mut table = Table::from_reader(&args.input, Box::new(tee), plan.delimiter)
+    let mut table = Table::from_reader(&args.input, Box::new(tee), plan.delimiter, plan.encoding)
         .map_err(|e| Error::input(e.to_string()))?;
     let columns = Columns::find(&table, args.template.is_some()).map_err(|problems| {
         Error::Rows(

@@ -35,7 +35,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
     }
     let plan = Plan::new(args)?;
-    let mut templates = Templates::new(&args.templates.templates, args.template.as_deref());
+    let mut templates = Templates::new(args.templates.folder(), args.template.as_deref());
     if let Some(t) = &args.template {
         templates.load(t);
         templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
@@ -58,8 +58,13 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     drop(checked.orders);
     let reuse = if args.skip_issued { Some(std::mem::take(&mut ledger.order_ids)) } else { None };
 
-    let table = Table::from_reader(&args.input, Box::new(checked.copy), Some(checked.format.delimiter))
-        .map_err(|e| Error::input(e.to_string()))?;
+    let table = Table::from_reader(
+        &args.input,
+        Box::new(checked.copy),
+        Some(checked.format.delimiter),
+        Some(checked.format.encoding),
+    )
+    .map_err(|e| Error::input(e.to_string()))?;
     let counts = Counts::default();
     let progress = progress_bar(checked.rows, args.quiet);
     let signing = Signing {
@@ -151,7 +156,7 @@ fn write_output(
     out: &mut Pending,
     format: &tabular::Format,
     headers: &[String],
-    body: impl FnOnce(&mut csv::Writer<&mut Pending>) -> Result<(), Error>,
+    body: impl FnOnce(&mut csv::Writer<tabular::Encoder<&mut Pending>>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let io = |e: std::io::Error| Error::Io { what: "cannot write the output".into(), source: e };
     let mut csv_out = tabular::writer(out, *format).map_err(io)?;

@@ -54,7 +54,7 @@ pub fn sign_all(
     mut table: Table,
     signing: &Signing<'_>,
     ledger: &mut Ledger,
-    out: &mut csv::Writer<&mut Pending>,
+    out: &mut csv::Writer<tabular::Encoder<&mut Pending>>,
     progress: &indicatif::ProgressBar,
     stop: &AtomicBool,
     counts: &Counts,

@@ -2,7 +2,7 @@
 //! input's columns found, and each row's terms built from its template and cells.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use product_key::Day;
 use tabular::{Row, Table};
@@ -23,6 +23,8 @@ pub struct Plan {
     pub file: String,
     /// The delimiter given, or `None` to detect it.
     pub delimiter: Option<u8>,
+    /// The encoding given, or `None` for the BOM's, else UTF-8.
+    pub encoding: Option<tabular::TextEncoding>,
     /// The day of issue of every key.
     pub issued: Day,
     /// The ledger's path.
@@ -38,6 +40,12 @@ impl Plan {
             }
             None => None,
         };
+        let encoding = match &args.encoding {
+            Some(e) => {
+                Some(tabular::parse_encoding(e).map_err(|e| Error::input(format!("--encoding: {e}")))?)
+            }
+            None => None,
+        };
         let issued = match &args.issued {
             Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
             None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
@@ -48,6 +56,7 @@ impl Plan {
         Ok(Plan {
             file: args.input.display().to_string(),
             delimiter,
+            encoding,
             issued,
             ledger: crate::ledger::path_for(args.ledger.as_deref(), &args.key.key),
         })
@@ -134,15 +143,15 @@ pub struct RowPlan {
 
 /// Templates by the name a row gives, each read once.
 pub struct Templates<'a> {
-    dir: &'a Path,
+    folder: template::Folder,
     default: Option<&'a str>,
     loaded: HashMap<String, Result<Template, String>>,
 }
 
 impl<'a> Templates<'a> {
     /// Templates from `dir`; `default` serves rows with no template cell.
-    pub fn new(dir: &'a Path, default: Option<&'a str>) -> Templates<'a> {
-        Templates { dir, default, loaded: HashMap::new() }
+    pub fn new(folder: template::Folder, default: Option<&'a str>) -> Templates<'a> {
+        Templates { folder, default, loaded: HashMap::new() }
     }
 
     fn name<'c>(&'c self, cell: &'c str) -> Result<&'c str, Bad> {
@@ -155,17 +164,18 @@ impl<'a> Templates<'a> {
 
     /// Reads the template a cell names, once; its problem is reported by [`Templates::get`].
     pub fn load(&mut self, cell: &str) {
+        // Names are matched without regard to case: `Standard` is `standard`.
         let Ok(name) = self.name(cell).map(str::to_owned) else { return };
-        let dir = self.dir;
+        let folder = &self.folder;
         self.loaded
-            .entry(name.clone())
-            .or_insert_with(|| template::load(&name, dir).map_err(|e| e.to_string()));
+            .entry(name.to_ascii_lowercase())
+            .or_insert_with(|| template::load(&name, folder).map_err(|e| e.to_string()));
     }
 
     /// The template a cell names, read by [`Templates::load`] before.
     pub fn get(&self, cell: &str) -> Result<&Template, Bad> {
         let name = self.name(cell)?;
-        match self.loaded.get(name) {
+        match self.loaded.get(&name.to_ascii_lowercase()) {
             Some(Ok(t)) => Ok(t),
             Some(Err(e)) => Err(Bad::new("template", e.clone())),
             None => Err(Bad::new("template", format!("template '{name}' was not read"))),

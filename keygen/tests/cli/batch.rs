@@ -110,7 +110,13 @@ fn every_problem_is_reported_and_nothing_is_done() {
     std::fs::write(t.path().join("utf.csv"), b"organization\n\xff\xfeAcme\n").expect("write");
     let o = batch(t.path(), &["--input", "utf.csv", "--output", "out.csv", "--template", "trial"]);
     assert_exit(&o, 3);
-    assert!(stderr(&o).contains("utf.csv:2: organization: not valid UTF-8"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "utf.csv:2: -: the text is not valid UTF-8: saved by Excel as 'CSV'? use --encoding windows-1252"
+        ),
+        "{}",
+        stderr(&o)
+    );
     std::fs::write(t.path().join("empty.csv"), "").expect("write");
     assert_exit(&batch(t.path(), &["--input", "empty.csv", "--output", "out.csv", "--template", "trial"]), 3);
     assert_exit(&batch(t.path(), &["--input", "none.csv", "--output", "out.csv", "--template", "trial"]), 3);

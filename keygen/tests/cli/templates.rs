@@ -29,7 +29,10 @@ fn bad_templates_are_reported_with_file_and_line() {
         .expect("write");
     let o = run(keygen(t.path()).args(["templates", "--templates", "tpl"]));
     assert_exit(&o, 3);
-    assert!(stdout(&o).starts_with("good"), "{}", stdout(&o));
+    // The built-in editions and the folder's good one, sorted by name, each with its source.
+    let listed = stdout(&o);
+    assert!(listed.contains("good           Good") && listed.contains("from: tpl/good.toml"), "{listed}");
+    assert!(listed.starts_with("enterprise") && listed.contains("from: built in"), "{listed}");
     let err = stderr(&o);
     assert!(err.contains("tpl/typo.toml:4: unknown feature 'dataflw'"), "{err}");
     assert!(err.contains("tpl/extra.toml:4: unknown field `price`"), "{err}");
@@ -84,4 +87,53 @@ fn every_help_states_the_exit_codes_and_every_man_page_named_exists() {
         }
     }
     assert!(pages.contains(&"keygen-ledger-find.1".to_owned()), "{pages:?}");
+}
+
+#[test]
+fn built_in_editions_work_from_any_folder_and_a_file_of_the_same_name_wins() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // No templates folder, no KEYGEN_TEMPLATES: the built-in editions, found in any case.
+    let bare = |args: &[&str]| {
+        let mut cmd = keygen(t.path());
+        cmd.env_remove("KEYGEN_TEMPLATES").args(args);
+        run(&mut cmd)
+    };
+    let o = bare(&["templates"]);
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o).matches("from: built in").count(), 4, "{}", stdout(&o));
+    let o = bare(&["issue", "--template", "Standard", "--org", "Acme", "--json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!((v["template"].as_str(), v["seats"].as_u64()), (Some("standard"), Some(10)));
+    // A folder's file overrides the edition of the same name.
+    std::fs::create_dir(t.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        t.path().join("templates/standard.toml"),
+        "name = \"Standard\"\nseats = 12\nfeatures = [\"edi\"]\n",
+    )
+    .expect("write");
+    let o = bare(&["templates"]);
+    assert!(stdout(&o).contains("from: templates/standard.toml"), "{}", stdout(&o));
+    let o = bare(&["issue", "--template", "STANDARD", "--org", "Beta", "--json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!(v["seats"], 12);
+    // A named folder must exist; an unknown edition lists the known ones.
+    let o = bare(&["templates", "--templates", "nowhere"]);
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o).contains("cannot read the templates folder nowhere")
+            && stderr(&o).contains("KEYGEN_TEMPLATES"),
+        "{}",
+        stderr(&o)
+    );
+    let o = bare(&["issue", "--template", "premium", "--org", "Beta"]);
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o)
+            .contains("template 'premium' not found (known: enterprise, professional, standard, trial)"),
+        "{}",
+        stderr(&o)
+    );
 }

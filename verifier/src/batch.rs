@@ -68,10 +68,10 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let mut sink = if args.json {
         tabular::Encoder::new(sink, tabular::TextEncoding::Utf8)
     } else {
-        tabular::encoded(sink, table.format).map_err(io_error).or_else(|e| match e {
-            Error::ClosedPipe => Err(Error::ClosedPipe),
-            e => Err(e),
-        })?
+        match tabular::encoded(sink, table.format) {
+            Ok(sink) => sink,
+            Err(e) => return closed_pipe_ends(io_error(e)),
+        }
     };
     if !args.json {
         let mut header = csv::StringRecord::from(table.headers.clone());

@@ -8,12 +8,14 @@ cargo build --quiet --release --locked -p keygen -p verifier
 bin="$repo/target/release"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+# From a folder with no templates: the editions are built into keygen.
+cd "$scratch"
 
 echo "== keygen init: a new signing key in $scratch"
 "$bin/keygen" init --dir "$scratch"
 
-echo "== keygen issue: a Standard edition key for 'Acme Analytics GmbH'"
-key="$("$bin/keygen" issue --key "$scratch/signing-key.pem" --templates "$repo/templates" \
+echo "== keygen issue: a key of the built-in Standard edition for 'Acme Analytics GmbH'"
+key="$("$bin/keygen" issue --key "$scratch/signing-key.pem" \
   --template standard --org "Acme Analytics GmbH" --order-id DEMO-1)"
 echo "$key"
 

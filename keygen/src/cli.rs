@@ -11,6 +11,22 @@ pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 any other failure (I/O; n
 keys already recorded are said); 2 usage (unknown or missing flags); 3 invalid input, nothing was \
 done; 4 signing key problem.";
 
+/// The columns `keygen batch` knows, with what each takes, then the exit codes.
+fn batch_help() -> String {
+    format!(
+        "Columns (header names in any case and order; map others with --column NAME=HEADER):\n  \
+         organization  required: the customer's organization, as they will type it\n  \
+         template      an edition (trial, standard, professional, enterprise, or a --templates file);\n                \
+         required unless --template, which fills the empty cells\n  \
+         seats         1 to 65534, or unlimited (default: the template's)\n  \
+         features      feature names separated by ; | or , , or all (default: the template's)\n  \
+         expires       YYYY-MM-DD or never (default: the template's validity from the day of issue)\n  \
+         order_id      the order: an order gets one key (--skip-issued reuses it on a rerun)\n  \
+         contact       who asked for the key (kept in the ledger)\n\
+         Any other column is carried through. The output adds serial, issued, valid_until and key.\n\n{EXIT_CODES}"
+    )
+}
+
 /// The command line, with the exit codes after every subcommand's help.
 pub fn command() -> clap::Command {
     cli_support::after_help_everywhere(<Cli as clap::CommandFactory>::command(), EXIT_CODES)
@@ -31,7 +47,7 @@ pub enum Command {
     /// Make a new signing key: DIR/signing-key.pem (mode 0600) and DIR/public-key.pem.
     Init(InitArgs),
     /// Print the public key (SPKI PEM) and key_id of a signing key.
-    PublicKey(KeyArgs),
+    PublicKey(PublicKeyArgs),
     /// List the edition templates with their seats, features and validity.
     Templates(TemplatesArgs),
     /// Print the feature catalog.
@@ -39,6 +55,7 @@ pub enum Command {
     /// Issue one key and record it in the ledger.
     Issue(Box<IssueArgs>),
     /// Issue keys for every row of a CSV export, all or nothing.
+    #[command(after_help = batch_help())]
     Batch(Box<BatchArgs>),
     /// Read or check the ledger.
     #[command(subcommand)]
@@ -84,6 +101,18 @@ pub struct KeyArgs {
     /// Read the passphrase of an encrypted key from the first line of this file.
     #[arg(long, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
+}
+
+/// `keygen public-key`.
+#[derive(Debug, Args)]
+pub struct PublicKeyArgs {
+    /// pem (SPKI, then the key_id) or hex (64 hex digits, as `verifier --public-key` and the
+    /// product take it; the key_id goes to stderr).
+    #[arg(long, value_name = "FORMAT", default_value = "pem")]
+    pub format: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub key: KeyArgs,
 }
 
 /// Where the templates are.
@@ -142,6 +171,10 @@ pub struct IssueArgs {
     /// Print a JSON object instead of the key alone.
     #[arg(long)]
     pub json: bool,
+    /// key (the key alone), json (as --json), or text: a block to paste into the e-mail to
+    /// the customer (edition, seats, modules, validity, the key, how to enter it).
+    #[arg(long, value_name = "FORMAT", default_value = "key")]
+    pub format: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub key: KeyArgs,
@@ -159,9 +192,14 @@ pub struct BatchArgs {
     /// Where to write the input rows with their keys.
     #[arg(long, value_name = "PATH")]
     pub output: PathBuf,
-    /// Template for every row (otherwise the `template` column).
+    /// Template for the rows whose `template` cell is empty (a row that names a template
+    /// keeps it); with no `template` column, for every row.
     #[arg(long, value_name = "T")]
     pub template: Option<String>,
+    /// Read a known column from a header of another name, e.g. `--column organization=Kunde`
+    /// (repeatable; the known columns are listed below).
+    #[arg(long = "column", value_name = "NAME=HEADER")]
+    pub columns: Vec<String>,
     /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use product_key::Feature;
 
-use crate::cli::{InitArgs, KeyArgs, TemplatesArgs};
+use crate::cli::{InitArgs, PublicKeyArgs, TemplatesArgs};
 use crate::error::Error;
 use crate::{keyfile, template};
 use cli_support::warn;
@@ -32,10 +32,31 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
 }
 
 /// `keygen public-key`.
-pub fn public_key(args: &KeyArgs) -> Result<ExitCode, Error> {
-    let signer = keyfile::load(&args.key, args.passphrase_file.as_deref())?;
-    let pem = keyfile::public_pem(&signer.public_key())?;
-    cli_support::print(&format!("{pem}key_id: {}\n", signer.key_id())).map_err(Error::stdout)?;
+/// The public half needs no passphrase: `public-key.pem` beside the signing key is read when
+/// it exists (`init` writes it); otherwise the signing key is opened.
+pub fn public_key(args: &PublicKeyArgs) -> Result<ExitCode, Error> {
+    let hex = match args.format.to_ascii_lowercase().as_str() {
+        "pem" => false,
+        "hex" => true,
+        other => return Err(Error::input(format!("--format: '{other}' is not pem or hex"))),
+    };
+    let beside = cli_support::parent_dir(&args.key.key).join(keyfile::PUBLIC_KEY_FILE);
+    let public = match std::fs::read_to_string(&beside) {
+        Ok(text) => {
+            let mut trusted = product_key::TrustedKeys::new();
+            trusted.add_text(&text).map_err(|e| Error::input(format!("{}: {e}", beside.display())))?;
+            keyfile::public_from_pem(&text).map_err(|e| Error::input(format!("{}: {e}", beside.display())))?
+        }
+        Err(_) => keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?.public_key(),
+    };
+    let key_id = product_key::KeyId::of_public_key(&public);
+    if hex {
+        cli_support::print(&format!("{}\n", hex::encode(public))).map_err(Error::stdout)?;
+        warn(&format!("key_id: {key_id}"));
+    } else {
+        let pem = keyfile::public_pem(&public)?;
+        cli_support::print(&format!("{pem}key_id: {key_id}\n")).map_err(Error::stdout)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -16,6 +16,70 @@ pub struct Problem {
     pub column: String,
     /// What is wrong.
     pub what: String,
+    /// Problems of one group are always told as one summary line with this text (an order
+    /// already issued, on a rerun of the whole file).
+    pub group: Option<String>,
+}
+
+/// How many problem lines are printed one by one before the rest is summarized.
+pub const MAX_PROBLEM_LINES: usize = 50;
+
+/// The problems of a checked input, as a person can act on them: at most
+/// [`MAX_PROBLEM_LINES`] lines of single problems, then one line per kind of problem with
+/// its count and first lines, then a closing line.
+pub fn summarize(file: &str, rows: u64, problems: &[Problem]) -> String {
+    let (grouped, single): (Vec<&Problem>, Vec<&Problem>) = problems.iter().partition(|p| p.group.is_some());
+    let mut out: Vec<String> = single.iter().take(MAX_PROBLEM_LINES).map(ToString::to_string).collect();
+    // Kinds in order of first appearance, each counted whole: every single problem when
+    // there are more than the limit, and the groups.
+    let mut kinds: Vec<(String, Vec<u64>)> = Vec::new();
+    let over = single.len() > MAX_PROBLEM_LINES;
+    let rest = single.iter().filter(|_| over).map(|p| (format!("{}: {}", p.column, p.what), p.line));
+    let groups =
+        grouped.iter().map(|p| (format!("{}: {}", p.column, p.group.clone().unwrap_or_default()), p.line));
+    for (kind, line) in rest.chain(groups) {
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, lines)) => lines.push(line),
+            None => kinds.push((kind, vec![line])),
+        }
+    }
+    if single.len() > MAX_PROBLEM_LINES {
+        out.push(format!(
+            "{file}: {} more problems; every problem by kind:",
+            thousands((single.len() - MAX_PROBLEM_LINES) as u64)
+        ));
+    }
+    for (kind, lines) in &kinds {
+        let first: Vec<String> = lines.iter().take(3).map(u64::to_string).collect();
+        out.push(format!(
+            "{file}: {} {}: {kind}; first at line{} {}",
+            thousands(lines.len() as u64),
+            if lines.len() == 1 { "row" } else { "rows" },
+            if first.len() == 1 { "" } else { "s" },
+            first.join(", ")
+        ));
+    }
+    let rows_with: std::collections::BTreeSet<u64> = problems.iter().map(|p| p.line).collect();
+    out.push(format!(
+        "{file}: {} rows checked, {} problems in {} rows; nothing was issued",
+        thousands(rows),
+        thousands(problems.len() as u64),
+        thousands(rows_with.len() as u64)
+    ));
+    out.join("\n")
+}
+
+/// 1667 as "1,667".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A failure of a keygen command.
@@ -27,6 +91,16 @@ pub enum Error {
     /// Many invalid inputs found at once, each on its own line (exit 3).
     #[error("{}", .0.join("\n"))]
     Inputs(Vec<String>),
+    /// A checked input with problems: summarized for a person (exit 3).
+    #[error("{}", summarize(file, *rows, problems))]
+    Checked {
+        /// The input as named.
+        file: String,
+        /// Rows read.
+        rows: u64,
+        /// Every problem of every row.
+        problems: Vec<Problem>,
+    },
     /// Rows of an input file that are wrong, each on its own line (exit 3).
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rows(Vec<Problem>),
@@ -59,7 +133,7 @@ impl Error {
     /// The process exit code of the spec.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Error::Input(_) | Error::Inputs(_) | Error::Rows(_) => 3,
+            Error::Input(_) | Error::Inputs(_) | Error::Rows(_) | Error::Checked { .. } => 3,
             Error::Key(_) => 4,
             Error::Io { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,
         })

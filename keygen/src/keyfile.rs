@@ -91,6 +91,12 @@ pub fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, Private> {
     Ok(bytes)
 }
 
+/// The raw public key of an SPKI PEM.
+pub fn public_from_pem(text: &str) -> Result<[u8; 32], String> {
+    use ed25519_dalek::pkcs8::DecodePublicKey;
+    VerifyingKey::from_public_key_pem(text.trim()).map(|k| k.to_bytes()).map_err(|e| e.to_string())
+}
+
 /// The SPKI PEM of a public key.
 pub fn public_pem(public: &[u8; 32]) -> Result<String, KeyError> {
     let key = VerifyingKey::from_bytes(public).map_err(|e| KeyError::Encode(e.to_string()))?;

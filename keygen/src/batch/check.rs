@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use tabular::{Row, Table};
 
-use super::plan::{Columns, Plan, Templates, plan_row};
+use super::plan::{Columns, Plan, RowPlan, Templates, plan_row};
 use crate::error::{Error, Problem};
 use crate::ledger::Ledger;
 use crate::record::KeyRecord;
@@ -64,11 +64,11 @@ pub fn check(
     let tee = Tee { input, copy: Arc::clone(&copy) };
     let mut table = Table::from_reader(&args.input, Box::new(tee), plan.delimiter, plan.encoding)
         .map_err(|e| Error::input(e.to_string()))?;
-    let columns = Columns::find(&table, args.template.is_some()).map_err(|problems| {
+    let columns = Columns::find(&table, args.template.is_some(), &plan.mapping).map_err(|problems| {
         Error::Rows(
             problems
                 .into_iter()
-                .map(|(column, what)| Problem { file: file.to_owned(), line: 1, column, what })
+                .map(|(column, what)| Problem { file: file.to_owned(), line: 1, column, what, group: None })
                 .collect(),
         )
     })?;
@@ -77,6 +77,7 @@ pub fn check(
         line,
         column: column.to_owned(),
         what,
+        group: None,
     };
     let mut problems = Vec::new();
     let mut orders: HashMap<String, u64> = HashMap::new();
@@ -113,32 +114,33 @@ pub fn check(
         }
         rows += chunk.len() as u64;
         // Rows are checked in parallel; order ids are then matched in file order.
-        let planned: Vec<_> = chunk
-            .par_iter()
-            .map(|row| plan_row(row, &columns, templates, plan.issued).map(|p| p.order_id))
-            .collect();
+        let planned: Vec<_> =
+            chunk.par_iter().map(|row| plan_row(row, &columns, templates, plan.issued)).collect();
         for (row, planned) in chunk.iter().zip(planned) {
             let line = row.line;
-            match planned {
-                Err(bad) => problems.extend(bad.into_iter().map(|b| problem(line, b.column, b.what))),
-                Ok(None) => {}
-                Ok(Some(o)) => {
-                    if let Some(first) = orders.get(&o) {
-                        problems.push(problem(line, "order_id", format!("'{o}' is also on line {first}")));
-                        continue;
-                    }
-                    if let Some(l) = ledger
-                        && let Some(what) = issued_before(l, &o, args.skip_issued)?
-                    {
-                        problems.push(problem(line, "order_id", what));
-                    }
-                    orders.insert(o, line);
+            let (order, row_plan) = match planned {
+                Err((order, bad)) => {
+                    problems.extend(bad.into_iter().map(|b| problem(line, b.column, b.what)));
+                    (order, None)
                 }
+                Ok(p) => (p.order_id.clone(), Some(p)),
+            };
+            let Some(o) = order else { continue };
+            if let Some(first) = orders.get(&o) {
+                problems.push(problem(line, "order_id", format!("'{o}' is also on line {first}")));
+                continue;
             }
+            if let Some(l) = ledger {
+                problems.extend(
+                    issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?
+                        .map(|(what, group)| Problem { group, ..problem(line, "order_id", what) }),
+                );
+            }
+            orders.insert(o, line);
         }
     }
     if !problems.is_empty() {
-        return Err(Error::Rows(problems));
+        return Err(Error::Checked { file: file.to_owned(), rows, problems });
     }
     let (format, headers) = (table.format, std::mem::take(&mut table.headers));
     drop(table);
@@ -148,25 +150,77 @@ pub fn check(
     Ok((Checked { copy, format, headers, rows, orders }, columns))
 }
 
-/// Why an order that the ledger already holds cannot be issued or reused, if it cannot.
-fn issued_before(ledger: &Ledger, order: &str, skip_issued: bool) -> Result<Option<String>, Error> {
+/// Why an order that the ledger already holds cannot be issued or reused, if it cannot,
+/// and the group it is summarized in. With `--skip-issued`, a row whose terms differ from the
+/// recorded key's cannot take that key: changing an issued key is `keygen amend`'s job.
+fn issued_before(
+    ledger: &Ledger,
+    order: &str,
+    row: Option<&RowPlan>,
+    skip_issued: bool,
+) -> Result<Option<(String, Option<String>)>, Error> {
     let Some(at) = ledger.order_ids.get(order) else { return Ok(None) };
     let path = ledger.path().display();
     if !skip_issued {
-        return Ok(Some(format!(
-            "'{order}' was already issued a key ({path}:{}); use --skip-issued to reuse it",
-            at.line
+        return Ok(Some((
+            format!("'{order}' was already issued a key ({path}:{}); use --skip-issued to reuse it", at.line),
+            Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
         )));
     }
     let line = ledger.line_at(at.offset)?;
     let Ok(record) = serde_json::from_slice::<KeyRecord>(&line) else {
-        return Ok(Some(format!("the ledger's record of '{order}' ({path}:{}) cannot be read", at.line)));
+        return Ok(Some((
+            format!("the ledger's record of '{order}' ({path}:{}) cannot be read", at.line),
+            None,
+        )));
     };
     if record.serial().is_some_and(|s| ledger.revoked.contains(&s.get())) {
-        return Ok(Some(format!(
-            "the key of '{order}' (serial {}) was revoked; issue a new order instead",
-            record.serial
+        return Ok(Some((
+            format!("the key of '{order}' (serial {}) was revoked; issue a new order instead", record.serial),
+            None,
         )));
     }
-    Ok(None)
+    let Some(row) = row else { return Ok(None) };
+    let differs = differences(&record, row);
+    if differs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((
+        format!(
+            "'{order}' was issued key {} with other terms ({}); to change an issued key, use: keygen amend --for-order {order}",
+            record.serial,
+            differs.join("; ")
+        ),
+        None,
+    )))
+}
+
+/// What a row asks for that the recorded key does not have: organization, template, seats,
+/// features, and the last day when the row states one (otherwise it follows from the day of
+/// issue, which differs on a rerun).
+fn differences(record: &KeyRecord, row: &RowPlan) -> Vec<String> {
+    let t = &row.terms;
+    let mut out = Vec::new();
+    if t.organization.as_str() != record.organization {
+        out.push(format!("organization '{}', not '{}'", t.organization, record.organization));
+    }
+    if record.template.as_deref().is_some_and(|r| !r.eq_ignore_ascii_case(&t.template)) {
+        out.push(format!("template {}, not {}", t.template, record.template.as_deref().unwrap_or("-")));
+    }
+    if t.seats.limit() != record.seats {
+        let shown = |s: Option<u16>| s.map_or("unlimited".to_owned(), |n| n.to_string());
+        out.push(format!("seats {}, not {}", shown(t.seats.limit()), shown(record.seats)));
+    }
+    let features: Vec<&str> = t.features.features().map(product_key::Feature::name).collect();
+    if features != record.features {
+        out.push(format!("features {}, not {}", features.join(","), record.features.join(",")));
+    }
+    if row.expires_stated {
+        let asked = t.expires.last_day().map(|d| d.to_string());
+        if asked != record.expires {
+            let shown = |e: &Option<String>| e.clone().unwrap_or_else(|| "never".into());
+            out.push(format!("expires {}, not {}", shown(&asked), shown(&record.expires)));
+        }
+    }
+    out
 }

@@ -141,6 +141,7 @@ fn created_ledger(plan: &Plan, orders: &std::collections::HashMap<String, u64>) 
                     plan.ledger.display(),
                     at.line
                 ),
+                group: None,
             })
         })
         .collect();

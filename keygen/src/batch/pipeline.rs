@@ -61,10 +61,11 @@ pub fn sign_all(
 ) -> Result<(), Error> {
     let fail = failpoint::from_env();
     let sign_row = |row: &Row, rng: &mut rand::rngs::ThreadRng| -> Result<Made, String> {
-        let plan = plan_row(row, signing.columns, signing.templates, signing.issued).map_err(|bad| {
-            let what: Vec<String> = bad.iter().map(|b| format!("{}: {}", b.column, b.what)).collect();
-            format!("{}:{}: {}", signing.file, row.line, what.join("; "))
-        })?;
+        let plan =
+            plan_row(row, signing.columns, signing.templates, signing.issued).map_err(|(_, bad)| {
+                let what: Vec<String> = bad.iter().map(|b| format!("{}: {}", b.column, b.what)).collect();
+                format!("{}:{}: {}", signing.file, row.line, what.join("; "))
+            })?;
         if let Some(at) = plan.order_id.as_ref().and_then(|o| signing.reuse.and_then(|r| r.get(o))) {
             return Ok(Made::Reused(*at));
         }

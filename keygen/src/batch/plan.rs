@@ -12,10 +12,15 @@ use crate::error::Error;
 use crate::order::{self, Field, Overrides, Terms};
 use crate::template::{self, Template};
 
+/// The columns a row may have.
+pub const KNOWN: [&str; 7] =
+    ["organization", "template", "seats", "features", "expires", "order_id", "contact"];
 /// Columns the output adds; an input holding one is refused.
 pub const RESERVED: [&str; 4] = ["serial", "issued", "valid_until", "key"];
 /// Separators of feature names in a cell.
-const FEATURE_SEPARATORS: [char; 2] = [';', '|'];
+/// Separators of feature names in a cell: `;` `|` or `,` (a `,` that is the delimiter is
+/// inside a quoted cell anyway).
+const FEATURE_SEPARATORS: [char; 3] = [';', '|', ','];
 
 /// The flags of `keygen batch`, checked.
 pub struct Plan {
@@ -29,6 +34,8 @@ pub struct Plan {
     pub issued: Day,
     /// The ledger's path.
     pub ledger: PathBuf,
+    /// Known column → the header it is read from (`--column NAME=HEADER`).
+    pub mapping: HashMap<String, String>,
 }
 
 impl Plan {
@@ -50,6 +57,25 @@ impl Plan {
             Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
             None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
         };
+        let mut mapping = HashMap::new();
+        for spec in &args.columns {
+            let Some((name, header)) =
+                spec.split_once('=').map(|(n, h)| (n.trim().to_ascii_lowercase(), h.trim()))
+            else {
+                return Err(Error::input(format!(
+                    "--column {spec}: use NAME=HEADER, e.g. organization=Kunde"
+                )));
+            };
+            if !KNOWN.contains(&name.as_str()) {
+                return Err(Error::input(format!(
+                    "--column {spec}: '{name}' is not a known column ({})",
+                    KNOWN.join(", ")
+                )));
+            }
+            if header.is_empty() || mapping.insert(name.clone(), header.to_owned()).is_some() {
+                return Err(Error::input(format!("--column {spec}: give one non-empty header for '{name}'")));
+            }
+        }
         if !args.force && args.output.symlink_metadata().is_ok() {
             return Err(cli_support::PublishError::Exists(args.output.clone()).into());
         }
@@ -59,6 +85,7 @@ impl Plan {
             encoding,
             issued,
             ledger: crate::ledger::path_for(args.ledger.as_deref(), &args.key.key),
+            mapping,
         })
     }
 }
@@ -90,8 +117,18 @@ pub struct Columns {
 
 impl Columns {
     /// Finds the columns in the header; every problem of the header is reported.
-    pub fn find(table: &Table, have_template: bool) -> Result<Columns, Vec<(String, String)>> {
+    pub fn find(
+        table: &Table,
+        have_template: bool,
+        mapping: &HashMap<String, String>,
+    ) -> Result<Columns, Vec<(String, String)>> {
         let mut problems = Vec::new();
+        for (name, header) in mapping {
+            if table.column(header).is_none() {
+                problems.push((header.clone(), format!("no such column (from --column {name}={header})")));
+            }
+        }
+        let column = |name: &str| table.column(mapping.get(name).map_or(name, String::as_str));
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, h) in table.headers.iter().enumerate() {
             let name = h.trim().to_ascii_lowercase();
@@ -103,11 +140,15 @@ impl Columns {
                 problems.push((h.clone(), "the column appears twice".into()));
             }
         }
-        let organization = table.column("organization");
+        let organization = column("organization");
         if organization.is_none() {
-            problems.push(("organization".into(), "the required column is missing".into()));
+            problems.push((
+                "organization".into(),
+                "the required column is missing (name it here, or map it: --column organization=HEADER)"
+                    .into(),
+            ));
         }
-        let template = table.column("template");
+        let template = column("template");
         if template.is_none() && !have_template {
             problems.push(("template".into(), "the column is missing and no --template was given".into()));
         }
@@ -115,11 +156,11 @@ impl Columns {
             Some(organization) if problems.is_empty() => Ok(Columns {
                 organization,
                 template,
-                seats: table.column("seats"),
-                features: table.column("features"),
-                expires: table.column("expires"),
-                order_id: table.column("order_id"),
-                contact: table.column("contact"),
+                seats: column("seats"),
+                features: column("features"),
+                expires: column("expires"),
+                order_id: column("order_id"),
+                contact: column("contact"),
             }),
             _ => Err(problems),
         }
@@ -135,6 +176,8 @@ impl Columns {
 pub struct RowPlan {
     /// The key's terms.
     pub terms: Terms,
+    /// Whether the row states its last day (else it follows from the day of issue).
+    pub expires_stated: bool,
     /// The order, if the row names one.
     pub order_id: Option<String>,
     /// The contact, if any.
@@ -183,13 +226,14 @@ impl<'a> Templates<'a> {
     }
 }
 
-/// Builds one row's terms; every problem of the row is reported.
+/// Builds one row's terms. Every problem of the row is reported (with its order id, so
+/// that duplicates are still found), not only the first.
 pub fn plan_row(
     row: &Row,
     columns: &Columns,
     templates: &Templates<'_>,
     issued: Day,
-) -> Result<RowPlan, Vec<Bad>> {
+) -> Result<RowPlan, (Option<String>, Vec<Bad>)> {
     let mut problems = Vec::new();
     let mut text = |index: Option<usize>, name: &'static str| -> Option<&str> {
         let i = index?;
@@ -209,13 +253,38 @@ pub fn plan_row(
     let expires = text(columns.expires, "expires");
     let order_id = text(columns.order_id, "order_id").map(str::to_owned);
     let contact = text(columns.contact, "contact").map(str::to_owned);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let template = templates.get(template_cell).map_err(|e| vec![e])?;
     let overrides = Overrides { organization, seats, features, expires };
-    let terms = order::build(template, &overrides, issued, &FEATURE_SEPARATORS).map_err(|errors| {
-        errors.into_iter().map(|(f, e)| Bad::new(Field::column(f), e)).collect::<Vec<_>>()
-    })?;
-    Ok(RowPlan { terms, order_id, contact })
+    let template = match templates.get(template_cell) {
+        Ok(t) => Some(t),
+        Err(bad) => {
+            problems.push(bad);
+            None
+        }
+    };
+    // Without a template the cells are still checked, against a stand-in that adds no
+    // problem of its own (perpetual, so no last day can overflow).
+    let stand_in;
+    let base = match template {
+        Some(t) => t,
+        None => {
+            stand_in = template::Template {
+                id: String::new(),
+                name: String::new(),
+                description: None,
+                seats: product_key::Seats::Unlimited,
+                features: product_key::FeatureSet::all(),
+                valid_days: None,
+            };
+            &stand_in
+        }
+    };
+    let terms = order::build(base, &overrides, issued, &FEATURE_SEPARATORS)
+        .map_err(|errors| problems.extend(errors.into_iter().map(|(f, e)| Bad::new(Field::column(f), e))))
+        .ok();
+    match terms {
+        Some(terms) if problems.is_empty() => {
+            Ok(RowPlan { terms, expires_stated: expires.is_some(), order_id, contact })
+        }
+        _ => Err((order_id, problems)),
+    }
 }

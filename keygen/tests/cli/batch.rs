@@ -142,7 +142,12 @@ fn outputs_are_never_overwritten_without_force_and_orders_never_issue_twice() {
     assert!(stderr(&o).contains("out.tsv already exists"), "{}", stderr(&o));
     let o = batch(t.path(), &[&args[..], &["--force"]].concat());
     assert_exit(&o, 3);
-    assert!(stderr(&o).contains("in.tsv:2: order_id: '1' was already issued a key"), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("in.tsv: 2 rows: order_id: already issued a key in ledger.jsonl; use --skip-issued"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(ledger_lines(t.path()), 3);
     // --skip-issued: the recorded keys come back; only the row without an order is new.
     let o = batch(t.path(), &[&args[..], &["--force", "--skip-issued"]].concat());

@@ -54,26 +54,33 @@ fn encrypted_key_round_trips_with_openssl() {
         openssl(t.path(), &["pkey", "-in", "signing-key.pem", "-passin", "file:pass.txt", "-pubout"]);
     assert_eq!(stdout(&opened), std::fs::read_to_string(t.path().join("public-key.pem")).expect("pub"));
 
+    // Commands that sign need the passphrase (public-key reads public-key.pem instead).
+    let signs = |extra: &[&str]| {
+        run(keygen(t.path())
+            .args(["issue", "--template", "trial", "--org", "Acme", "--ledger", "l.jsonl"])
+            .args(extra))
+    };
     // A CRLF line end is not part of the passphrase.
     private_file(&t.path().join("crlf.txt"), "correct horse battery staple\r\nsecond line\r\n");
-    assert_exit(&run(keygen(t.path()).args(["public-key", "--passphrase-file", "crlf.txt"])), 0);
+    assert_exit(&signs(&["--passphrase-file", "crlf.txt"]), 0);
     // Passphrase from the environment works too.
-    let env =
-        run(keygen(t.path()).args(["public-key"]).env("KEYGEN_PASSPHRASE", "correct horse battery staple"));
+    let env = run(keygen(t.path())
+        .args(["issue", "--template", "trial", "--org", "Acme"])
+        .env("KEYGEN_PASSPHRASE", "correct horse battery staple"));
     assert_exit(&env, 0);
 
     private_file(&t.path().join("wrong.txt"), "tr0ub4dor\n");
-    let wrong = run(keygen(t.path()).args(["public-key", "--passphrase-file", "wrong.txt"]));
+    let wrong = signs(&["--passphrase-file", "wrong.txt"]);
     assert_exit(&wrong, 4);
     assert!(stderr(&wrong).contains("wrong passphrase"), "{}", stderr(&wrong));
     assert!(!stderr(&wrong).contains("tr0ub4dor"), "the passphrase leaked: {}", stderr(&wrong));
 
-    let none = run(keygen(t.path()).args(["public-key"]));
+    let none = signs(&[]);
     assert_exit(&none, 4);
     assert!(stderr(&none).contains("encrypted: give --passphrase-file"), "{}", stderr(&none));
 
     private_file(&t.path().join("empty.txt"), "\n");
-    let empty = run(keygen(t.path()).args(["public-key", "--passphrase-file", "empty.txt"]));
+    let empty = signs(&["--passphrase-file", "empty.txt"]);
     assert_exit(&empty, 4);
     assert!(stderr(&empty).contains("empty passphrase is refused"), "{}", stderr(&empty));
 
@@ -85,7 +92,7 @@ fn encrypted_key_round_trips_with_openssl() {
     // A passphrase file that others can read is refused like the key file.
     std::fs::set_permissions(t.path().join("pass.txt"), std::fs::Permissions::from_mode(0o644))
         .expect("chmod");
-    let exposed = run(keygen(t.path()).args(["public-key", "--passphrase-file", "pass.txt"]));
+    let exposed = signs(&["--passphrase-file", "pass.txt"]);
     assert_exit(&exposed, 4);
     assert!(stderr(&exposed).contains("chmod 600 pass.txt"), "{}", stderr(&exposed));
 }
@@ -300,11 +307,11 @@ fn passphrases_are_asked_on_a_terminal() {
     assert!(!screen.contains("sesame"), "the passphrase was echoed: {screen}");
     let o = on_terminal(
         t.path(),
-        "public-key --key v/signing-key.pem",
+        "issue --key v/signing-key.pem --template trial --org Acme",
         &[("Passphrase for v/signing-key.pem:", "sesame street 42")],
     );
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("-----END PUBLIC KEY-----"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("AST8-"), "{}", stdout(&o));
     let o = on_terminal(
         t.path(),
         "init --dir w --encrypt",

@@ -5,5 +5,6 @@ mod issue;
 mod keys;
 mod ledger;
 mod lifecycle;
+mod spreadsheets;
 mod templates;
 mod util;

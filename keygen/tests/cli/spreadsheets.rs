@@ -1,0 +1,222 @@
+//! Sales operations' real exports: Excel's encodings, rows of only delimiters, ERP headers,
+//! template names as people type them, and errors summarized so the real problem shows.
+
+use std::path::Path;
+
+use crate::util::*;
+
+fn batch(dir: &Path, args: &[&str]) -> std::process::Output {
+    run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
+}
+
+#[test]
+fn a_german_excel_csv_in_windows_1252_goes_back_out_in_windows_1252() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // Excel's "CSV (Trennzeichen-getrennt)": Windows-1252, ';', CRLF, and empty rows below.
+    let input = b"Organization;Template;Features;Order_ID\r\nM\xfcller Logistik GmbH;Standard;\"dataflow,edi\";SO-1\r\nK\xf6ln Daten AG;trial;dataflow|workflow;SO-2\r\n;;;\r\n;;;\r\n";
+    std::fs::write(t.path().join("export.csv"), input).expect("write");
+    let o = batch(t.path(), &["--input", "export.csv", "--output", "keys.csv"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("export.csv:2: -: the text is not valid UTF-8: saved by Excel as 'CSV'? use --encoding windows-1252, or save as 'CSV UTF-8'"), "{err}");
+    let o = batch(t.path(), &["--input", "export.csv", "--output", "keys.csv", "--encoding", "windows-1252"]);
+    assert_exit(&o, 0);
+    let out = std::fs::read(t.path().join("keys.csv")).expect("out");
+    assert!(out.starts_with(b"Organization;Template;Features;Order_ID;serial;issued;valid_until;key\r\nM\xfcller Logistik GmbH;Standard;dataflow,edi;SO-1;"), "{}", String::from_utf8_lossy(&out));
+    assert_eq!(out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count(), 3, "the empty rows are skipped");
+    let ledger = std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger");
+    assert!(
+        ledger.contains("\"organization\":\"Müller Logistik GmbH\"")
+            && ledger.contains("\"features\":[\"dataflow\",\"edi\"]"),
+        "{ledger}"
+    );
+}
+
+#[test]
+fn excel_unicode_text_in_utf16_with_a_bom_is_read_and_written_back_alike() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let text = "organization\ttemplate\torder_id\r\nYıldız Bilişim A.Ş.\ttrial\tSO-7\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(t.path().join("unicode.txt"), bytes).expect("write");
+    let o = batch(t.path(), &["--input", "unicode.txt", "--output", "keys.txt"]);
+    assert_exit(&o, 0);
+    let out = std::fs::read(t.path().join("keys.txt")).expect("out");
+    assert!(out.starts_with(&[0xFF, 0xFE]), "the BOM is kept");
+    let units: Vec<u16> = out[2..].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let decoded = String::from_utf16(&units).expect("UTF-16");
+    assert!(decoded.starts_with("organization\ttemplate\torder_id\tserial\tissued\tvalid_until\tkey\r\nYıldız Bilişim A.Ş.\ttrial\tSO-7\t"), "{decoded}");
+}
+
+#[test]
+fn an_erp_export_maps_its_headers_and_template_names_match_in_any_case() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("erp.csv"), "Kunde;Edition;Lizenzen;Auftrag\nAcme GmbH;Standard;12;A-1\nBeta AG;;;A-2\nGamma SA;ENTERPRISE;;A-3\n")
+        .expect("write");
+    let o = batch(t.path(), &["--input", "erp.csv", "--output", "keys.csv", "--template", "trial"]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("erp.csv:1: organization: the required column is missing (name it here, or map it: --column organization=HEADER)"), "{}", stderr(&o));
+    let mapped = [
+        "--input",
+        "erp.csv",
+        "--output",
+        "keys.csv",
+        "--template",
+        "trial",
+        "--column",
+        "organization=Kunde",
+        "--column",
+        "template=edition",
+        "--column",
+        "seats=Lizenzen",
+        "--column",
+        "order_id=Auftrag",
+    ];
+    let o = batch(t.path(), &mapped);
+    assert_exit(&o, 0);
+    let ledger: Vec<serde_json::Value> = std::fs::read_to_string(t.path().join("ledger.jsonl"))
+        .expect("ledger")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    // --template fills the empty template cell; a row that names a template keeps it.
+    let got: Vec<(&str, &str, serde_json::Value)> = ledger
+        .iter()
+        .map(|r| (r["order_id"].as_str().expect("o"), r["template"].as_str().expect("t"), r["seats"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("A-1", "standard", 12.into()),
+            ("A-2", "trial", 3.into()),
+            ("A-3", "enterprise", serde_json::Value::Null)
+        ]
+    );
+    let o = batch(t.path(), &["--input", "erp.csv", "--output", "x.csv", "--column", "customer=Kunde"]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("'customer' is not a known column"), "{}", stderr(&o));
+    let help = stdout(&run(keygen(t.path()).args(["batch", "--help"])));
+    for column in ["organization", "template", "seats", "features", "expires", "order_id", "contact"] {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(column)), "{column} not in:\n{help}");
+    }
+}
+
+#[test]
+fn thousands_of_the_same_problem_are_summarized_and_every_problem_of_a_row_is_told() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let mut input = String::from("organization,template,seats,features,order_id\n");
+    for i in 0..5_000 {
+        match i {
+            1 => input.push_str("Two Problems,trial,0,teleport,O-1\n"),
+            2 => input.push_str(",trial,,,O-2\n"),
+            _ => input.push_str(&format!("Customer {i},Premium,,,O-{i}\n")),
+        }
+    }
+    std::fs::write(t.path().join("in.csv"), input).expect("write");
+    let o = batch(t.path(), &["--input", "in.csv", "--output", "out.csv"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.lines().count() < 60, "{} lines", err.lines().count());
+    assert!(
+        err.contains("in.csv:3: seats: '0' is not a seat count")
+            && err.contains("in.csv:3: features: unknown feature 'teleport'"),
+        "{err}"
+    );
+    assert!(err.contains("in.csv:4: organization: the organization is empty"), "{err}");
+    assert!(err.contains("in.csv: 4,998 rows: template: template 'Premium' not found (known: enterprise, professional, standard, trial); first at lines 2, 5, 6"), "{err}");
+    assert!(
+        err.contains("in.csv: 5,000 rows checked, 5,001 problems in 5,000 rows; nothing was issued"),
+        "{err}"
+    );
+    assert!(!t.path().join("ledger.jsonl").exists());
+
+    // A rerun of a file already issued: one summary line, not one per row.
+    let mut input = String::from("organization,order_id\n");
+    for i in 0..3_000 {
+        input.push_str(&format!("Customer {i},R-{i}\n"));
+    }
+    std::fs::write(t.path().join("rerun.csv"), input).expect("write");
+    assert_exit(
+        &batch(t.path(), &["--input", "rerun.csv", "--output", "keys.csv", "--template", "trial"]),
+        0,
+    );
+    let o =
+        batch(t.path(), &["--input", "rerun.csv", "--output", "keys.csv", "--template", "trial", "--force"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("3,000 rows: order_id: already issued a key in ledger.jsonl; use --skip-issued to reuse those keys; first at lines 2, 3, 4"), "{err}");
+}
+
+#[test]
+fn skip_issued_refuses_a_row_whose_terms_changed_and_points_at_amend() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(
+        t.path().join("in.csv"),
+        "organization;template;seats;order_id\nAcme;trial;;SO-1\nBeta;trial;;SO-2\n",
+    )
+    .expect("write");
+    assert_exit(&batch(t.path(), &["--input", "in.csv", "--output", "out.csv"]), 0);
+    std::fs::write(
+        t.path().join("in.csv"),
+        "organization;template;seats;order_id\nAcme;enterprise;999;SO-1\nBeta;Trial;;SO-2\n",
+    )
+    .expect("write");
+    let o = batch(t.path(), &["--input", "in.csv", "--output", "out.csv", "--force", "--skip-issued"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("in.csv:2: order_id: 'SO-1' was issued key")
+            && err.contains("template enterprise, not trial")
+            && err.contains("seats 999, not 3"),
+        "{err}"
+    );
+    assert!(err.contains("use: keygen amend --for-order SO-1"), "{err}");
+    assert!(!err.contains("in.csv:3"), "an unchanged row (template named in another case) is fine: {err}");
+}
+
+#[test]
+fn a_sales_desk_gets_a_block_for_the_customer_and_the_public_key_without_a_passphrase() {
+    let t = tempfile::tempdir().expect("tempdir");
+    private_file(&t.path().join("pass.txt"), "correct horse battery staple\n");
+    assert_exit(&run(keygen(t.path()).args(["init", "--encrypt", "--passphrase-file", "pass.txt"])), 0);
+    let o = run(keygen(t.path()).args([
+        "issue",
+        "--template",
+        "standard",
+        "--org",
+        "Acme GmbH",
+        "--order-id",
+        "SO-1",
+        "--format",
+        "text",
+        "--passphrase-file",
+        "pass.txt",
+    ]));
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    for part in [
+        "Organization:  Acme GmbH",
+        "Edition:       Standard",
+        "Client seats:  10",
+        "Tools > Manage License",
+        "Product Key:",
+        "AST8-",
+    ] {
+        assert!(text.contains(part), "{part} missing from:\n{text}");
+    }
+    // No passphrase: public-key.pem beside the key is read.
+    let o = run(keygen(t.path()).args(["public-key", "--format", "hex"]));
+    assert_exit(&o, 0);
+    let hex = stdout(&o);
+    assert_eq!(hex.trim().len(), 64, "{hex}");
+    assert!(stderr(&o).contains("key_id: "), "{}", stderr(&o));
+    let o = run(keygen(t.path()).args(["public-key"]));
+    assert_exit(&o, 0);
+    assert!(stdout(&o).starts_with("-----BEGIN PUBLIC KEY-----"), "{}", stdout(&o));
+}

@@ -37,6 +37,7 @@
 mod catalog;
 mod day;
 pub mod error;
+mod exact;
 mod ids;
 mod org;
 mod payload;
@@ -82,7 +83,7 @@ pub use sign::Signer;
 pub use status::{Finding, Status};
 pub use textform::DecodedKey;
 pub use trusted::{SignatureFailure, TrustedKeys};
-pub use verify::{Check, Verdict, verify, verify_decoded};
+pub use verify::{Check, Verdict, verify, verify_decoded, verify_each};
 
 /// The product code this release issues and checks keys for.
 pub const PRODUCT_CODE: &str = "AST";

@@ -90,7 +90,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let json = args.json;
     // Rows are judged 64 at a time: the library checks their signatures together, each with
     // exactly the verdict `verify` (and so `verifier check`) gives it.
-    let judge = |rows: &[Row]| -> Vec<Result<(Status, Vec<u8>), Error>> {
+    let judge = |rows: &[Row]| -> Result<(Vec<Status>, Vec<u8>), Error> {
         let cell =
             |row: &Row, i: usize| String::from_utf8_lossy(row.record.get(i).unwrap_or_default()).into_owned();
         let keys: Vec<String> = rows.iter().map(|row| cell(row, key_col)).collect();
@@ -109,29 +109,34 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             })
             .collect();
         let verdicts = product_key::verify_each(&items, &setup.trusted);
-        rows.iter()
-            .zip(verdicts)
-            .zip(&keys)
-            .map(|((row, verdict), key)| {
-                let status = verdict.status();
-                let message = report::headline(&verdict, key, at);
-                // Each row is formatted here, in parallel; the writer only copies bytes.
-                let bytes = if json {
+        // The rows are formatted here, in parallel, into one buffer; the writer only copies.
+        let mut statuses = Vec::with_capacity(rows.len());
+        let mut csv_out = (!json).then(|| tabular::row_writer(format));
+        let mut bytes = Vec::with_capacity(rows.len() * 400);
+        for ((row, verdict), key) in rows.iter().zip(verdicts).zip(&keys) {
+            let status = verdict.status();
+            let message = report::headline(&verdict, key, at);
+            match &mut csv_out {
+                None => {
                     let line = serde_json::json!({
                         "line": row.line, "status": status.name(), "message": message, "key": report::key_json(&verdict),
                     });
-                    format!("{line}\n").into_bytes()
-                } else {
+                    bytes.extend_from_slice(line.to_string().as_bytes());
+                    bytes.push(b'\n');
+                }
+                Some(w) => {
                     let mut record = row.record.clone();
                     record.push_field(status.name().as_bytes());
                     record.push_field(message.as_bytes());
-                    let mut w = tabular::row_writer(format);
                     w.write_byte_record(&record).map_err(csv_error)?;
-                    w.into_inner().map_err(|e| io_error(e.into_error()))?
-                };
-                Ok((status, bytes))
-            })
-            .collect()
+                }
+            }
+            statuses.push(status);
+        }
+        if let Some(w) = csv_out {
+            bytes = w.into_inner().map_err(|e| io_error(e.into_error()))?;
+        }
+        Ok((statuses, bytes))
     };
     // Reading, judging and writing overlap: a reader thread parses the next chunk while the
     // pool judges this one and the main thread writes the one before.
@@ -155,11 +160,12 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             }
         });
         for rows in chunks {
-            let judged: Vec<Result<(Status, Vec<u8>), Error>> =
-                rows.par_chunks(64).flat_map_iter(judge).collect();
+            let judged: Vec<Result<(Vec<Status>, Vec<u8>), Error>> = rows.par_chunks(64).map(judge).collect();
             for result in judged {
-                let (status, bytes) = result?;
-                *counts.entry(status.name()).or_default() += 1;
+                let (statuses, bytes) = result?;
+                for status in statuses {
+                    *counts.entry(status.name()).or_default() += 1;
+                }
                 sink.write_all(&bytes).map_err(io_error)?;
             }
         }

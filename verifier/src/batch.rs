@@ -16,6 +16,9 @@ use crate::{report, trust};
 
 const CHUNK: usize = 4096;
 
+/// The statuses of a group of rows, and their report lines.
+type Judged = (Vec<Status>, Vec<u8>);
+
 /// Runs `verifier batch`: exit 0 when every key is valid, 1 when any is not.
 pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let setup = trust::load(&args.trust)?;
@@ -90,7 +93,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let json = args.json;
     // Rows are judged 64 at a time: the library checks their signatures together, each with
     // exactly the verdict `verify` (and so `verifier check`) gives it.
-    let judge = |rows: &[Row]| -> Result<(Vec<Status>, Vec<u8>), Error> {
+    let judge = |rows: &[Row]| -> Result<Judged, Error> {
         let cell =
             |row: &Row, i: usize| String::from_utf8_lossy(row.record.get(i).unwrap_or_default()).into_owned();
         let keys: Vec<String> = rows.iter().map(|row| cell(row, key_col)).collect();
@@ -160,7 +163,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             }
         });
         for rows in chunks {
-            let judged: Vec<Result<(Vec<Status>, Vec<u8>), Error>> = rows.par_chunks(64).map(judge).collect();
+            let judged: Vec<Result<Judged, Error>> = rows.par_chunks(64).map(judge).collect();
             for result in judged {
                 let (statuses, bytes) = result?;
                 for status in statuses {

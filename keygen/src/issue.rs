@@ -6,6 +6,7 @@ use product_key::{Day, Serial};
 
 use crate::cli::IssueArgs;
 use crate::error::Error;
+use crate::index::Kind;
 use crate::ledger::{self, Ledger};
 use crate::order::{self, Overrides};
 use crate::record::{KeyRecord, now_rfc3339};
@@ -40,25 +41,30 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
 
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
     let ledger_path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
-    let mut ledger = Ledger::open(&ledger_path, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
+    // With its index: the cost of these checks does not grow with the ledger.
+    let (mut ledger, mut index) = Ledger::open_indexed(&ledger_path)?;
     if let Some(o) = &order_id
-        && let Some(line) = ledger.order_ids.get(o).map(|l| l.line)
+        && ledger.find(&index, Kind::Order, o)?.is_some()
     {
         return Err(Error::input(format!(
-            "order '{o}' was already issued a key ({}:{line}); see: keygen ledger find --order-id '{o}'",
+            "order '{o}' was already issued a key ({}); see: keygen ledger find --order-id '{o}'",
             ledger_path.display()
         )));
     }
     let serial = match serial {
-        Some(s) if ledger.serials.contains(&s.get()) => {
+        Some(s) if ledger.find(&index, Kind::Serial, &s.to_string())?.is_some() => {
             return Err(Error::input(format!(
                 "serial {s} is already in the ledger {}",
                 ledger_path.display()
             )));
         }
         Some(s) => s,
-        None => fresh_serial(&ledger.serials)?,
+        None => loop {
+            let s = fresh_serial(&std::collections::HashSet::new())?;
+            if ledger.find(&index, Kind::Serial, &s.to_string())?.is_none() {
+                break s;
+            }
+        },
     };
     let mut payload = terms.payload(serial);
     let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
@@ -66,7 +72,10 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
     record.issued_at = Some(now_rfc3339());
     record.via = Some("issue".into());
-    ledger.append([&record])?;
+    let offset = index.ledger_len();
+    let line = ledger.append_one(&record)?;
+    // The index is derived: if it cannot be updated now, the next open brings it up to date.
+    let _ = index.appended(ledger.file(), offset, &line);
     drop(ledger);
 
     let format = if args.json { "json" } else { args.format.as_str() };

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::index::{Index, Kind};
 
 /// `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -189,6 +190,83 @@ impl Ledger {
     /// Flushes what was written to disk.
     pub fn sync(&mut self) -> Result<(), Error> {
         self.file.sync_data().map_err(Error::io(format!("cannot sync the ledger {}", self.path.display())))
+    }
+
+    /// Opens and locks the ledger at `path` (creating it, mode 0600) with its index, reading
+    /// no record: what `issue` needs, at a cost that does not grow with the ledger. The sets
+    /// of this struct stay empty; ask the index (`Ledger::find`).
+    pub fn open_indexed(path: &Path) -> Result<(Ledger, Index), Error> {
+        let file =
+            OpenOptions::new().read(true).append(true).create(true).mode(0o600).open(path).map_err(|e| {
+                Error::Io { what: format!("cannot open the ledger {}", path.display()), source: e }
+            })?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::input(format!("the ledger {} is not a regular file", path.display())));
+        }
+        file.lock().map_err(Error::io(format!("cannot lock the ledger {}", path.display())))?;
+        let len = file.metadata().map_err(Error::io(format!("cannot read {}", path.display())))?.len();
+        let mut last = [0u8; 1];
+        if len > 0 {
+            file.read_exact_at(&mut last, len - 1)
+                .map_err(Error::io(format!("cannot read {}", path.display())))?;
+            if last[0] != b'\n' {
+                // Rare: the full reading says which line, as every command does.
+                drop(file);
+                Ledger::open(path, false)?;
+                return Err(Error::input(format!("{}: the last line is incomplete", path.display())));
+            }
+        }
+        let index = Index::open(path, &file)?;
+        let ledger = Ledger {
+            file,
+            path: path.to_owned(),
+            last_hash: index.last_hash_hex(),
+            serials: HashSet::new(),
+            order_ids: HashMap::new(),
+            revoked: BTreeSet::new(),
+            last_sequence: 0,
+            lines: 0,
+        };
+        Ok((ledger, index))
+    }
+
+    /// The offset of the record that `index` points at for `kind` and `text`, read back from
+    /// the ledger and compared in full (the index only narrows the search).
+    pub fn find(&self, index: &Index, kind: Kind, text: &str) -> Result<Option<u64>, Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            serial: Option<String>,
+            order_id: Option<String>,
+        }
+        for offset in index.candidates(kind, text)? {
+            let line = self.line_at(offset)?;
+            let Ok(f) = serde_json::from_slice::<Fields>(&line) else { continue };
+            let hit = match kind {
+                Kind::Serial => f.serial.as_deref() == Some(text),
+                Kind::Order => f.order_id.as_deref() == Some(text),
+                Kind::Replaced | Kind::Revoked => true,
+            };
+            if hit {
+                return Ok(Some(offset));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Appends one record (chained, synced) and returns its line without the line end.
+    pub fn append_one<T: serde::Serialize>(&mut self, record: &T) -> Result<Vec<u8>, Error> {
+        let json = serde_json::to_vec(record).map_err(|e| Error::input(format!("cannot record: {e}")))?;
+        let mut buf = Vec::new();
+        self.chain(&json, &mut buf);
+        self.write(&buf)?;
+        self.sync()?;
+        buf.pop();
+        Ok(buf)
+    }
+
+    /// The open ledger file.
+    pub fn file(&self) -> &File {
+        &self.file
     }
 
     /// Whether nothing is recorded yet.

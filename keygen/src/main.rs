@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod failpoint;
 mod history;
+mod index;
 mod issue;
 mod keyfile;
 mod ledger;

@@ -146,3 +146,59 @@ fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+#[test]
+fn the_index_beside_the_ledger_is_derived_checked_and_rebuilt() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let ledger = t.path().join("ledger.jsonl");
+    let index = t.path().join("ledger.jsonl.idx");
+    let issue_order = |org: &str, order: &str| {
+        run(keygen(t.path()).args(["issue", "--template", "trial", "--org", org, "--order-id", order]))
+    };
+    assert_exit(&issue_order("A", "SO-1"), 0);
+    assert!(index.exists(), "issue keeps an index beside the ledger");
+    let grown = std::fs::metadata(&index).expect("index").len();
+    assert_exit(&issue_order("B", "SO-2"), 0);
+    assert!(std::fs::metadata(&index).expect("index").len() > grown, "appended, not rewritten");
+    let refused = |order: &str| {
+        let o = issue_order("Z", order);
+        assert_exit(&o, 3);
+        assert!(stderr(&o).contains(&format!("order '{order}' was already issued")), "{}", stderr(&o));
+    };
+    refused("SO-1");
+    // Gone, damaged, or from another state of the ledger: rebuilt, and nothing slips through.
+    std::fs::remove_file(&index).expect("rm");
+    refused("SO-2");
+    let mut bytes = std::fs::read(&index).expect("index");
+    let n = bytes.len();
+    bytes[n - 3] ^= 0x40;
+    std::fs::write(&index, &bytes).expect("write");
+    refused("SO-1");
+    let old = std::fs::read(&index).expect("index");
+    assert_exit(&issue_order("C", "SO-3"), 0);
+    std::fs::write(&index, &old).expect("an older index");
+    refused("SO-3");
+    // Keys that other commands recorded (batch) are found: the index catches up.
+    std::fs::write(t.path().join("in.csv"), "organization,order_id\nD,SO-4\nE,SO-5\n").expect("write");
+    let o = run(keygen(t.path()).args([
+        "batch",
+        "--template",
+        "trial",
+        "--input",
+        "in.csv",
+        "--output",
+        "out.csv",
+    ]));
+    assert_exit(&o, 0);
+    refused("SO-5");
+    // A ledger repaired after a crash (shorter than the index says): rebuilt.
+    assert_exit(&issue_order("F", "SO-6"), 0);
+    let text = std::fs::read_to_string(&ledger).expect("ledger");
+    std::fs::write(&ledger, format!("{text}{{\"key\":\"AST8-")).expect("torn line");
+    assert_exit(&run(keygen(t.path()).args(["ledger", "repair"])), 0);
+    refused("SO-6");
+    let v = run(keygen(t.path()).args(["ledger", "verify"]));
+    assert_exit(&v, 0);
+    assert!(stdout(&v).contains("6 records"), "{}", stdout(&v));
+}

@@ -165,3 +165,45 @@ pub fn replacements(path: &Path) -> Result<HashMap<String, (String, String)>, Er
     }
     Ok(out)
 }
+
+/// One key and its story through the ledger's index (see `index.rs`): the record of `kind`
+/// and `text` (a serial or an order), the key that replaced it and its revocation, each read
+/// back from the ledger and compared in full.
+pub fn indexed(path: &Path, kind: crate::index::Kind, text: &str) -> Result<Option<History>, Error> {
+    use crate::index::Kind;
+    let (ledger, index) = crate::ledger::Ledger::open_indexed(path)?;
+    let Some(at) = ledger.find(&index, kind, text)? else { return Ok(None) };
+    let raw_bytes = ledger.line_at(at.offset)?;
+    let record: KeyRecord = serde_json::from_slice(&raw_bytes)
+        .map_err(|e| Error::input(format!("{}:{}: not a key record: {e}", path.display(), at.line)))?;
+    let serial = record.serial.clone();
+    let mut replaced_by = None;
+    for c in index.candidates(Kind::Replaced, &serial)? {
+        if let Ok(next) = serde_json::from_slice::<KeyRecord>(&ledger.line_at(c.offset)?)
+            && next.supersedes.as_deref() == Some(serial.as_str())
+        {
+            replaced_by =
+                Some(ReplacedBy { serial: next.serial, issued_at: next.issued_at, reason: next.reason });
+            break;
+        }
+    }
+    // The first list that named it.
+    let mut revocations = index.candidates(Kind::Revoked, &serial)?;
+    revocations.sort_by_key(|c| c.offset);
+    let mut revoked = None;
+    for c in revocations {
+        if let Ok(r) = serde_json::from_slice::<RevocationRecord>(&ledger.line_at(c.offset)?)
+            && r.revoked.contains(&serial)
+        {
+            revoked = Some(Revoked { sequence: r.sequence, revoked_at: r.revoked_at, reason: r.reason });
+            break;
+        }
+    }
+    Ok(Some(History {
+        raw: String::from_utf8_lossy(&raw_bytes).into_owned(),
+        record,
+        line: usize::try_from(at.line).unwrap_or(usize::MAX),
+        replaced_by,
+        revoked,
+    }))
+}

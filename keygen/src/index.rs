@@ -20,9 +20,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 
-const MAGIC: &[u8; 8] = b"ASTLIDX1";
+const MAGIC: &[u8; 8] = b"ASTLIDX2";
 const HEADER: u64 = 8 + 8 + 8 + 32 + 8 + 8 + 4;
-const ENTRY: u64 = 17;
+const ENTRY: u64 = 25;
 /// Entries kept unsorted before the base is rewritten.
 const MAX_TAIL: u64 = 4096;
 
@@ -40,33 +40,45 @@ pub enum Kind {
     Revoked = 4,
 }
 
-/// One entry: a kind, the hash of its text, the offset of the ledger line.
+/// One entry: the hash of its text, its kind, where the ledger line starts and its number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
     hash: u64,
     kind: u8,
     offset: u64,
+    line: u64,
+}
+
+/// Where a record is: its byte offset and line number (from 1) in the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct At {
+    /// Byte offset of the line.
+    pub offset: u64,
+    /// Line number, from 1.
+    pub line: u64,
 }
 
 impl Entry {
-    fn new(kind: Kind, text: &str, offset: u64) -> Entry {
-        Entry { hash: key_hash(kind, text), kind: kind as u8, offset }
+    fn new(kind: Kind, text: &str, at: At) -> Entry {
+        Entry { hash: key_hash(kind, text), kind: kind as u8, offset: at.offset, line: at.line }
     }
 
     fn to_bytes(self) -> [u8; ENTRY as usize] {
         let mut out = [0u8; ENTRY as usize];
         out[..8].copy_from_slice(&self.hash.to_be_bytes());
         out[8] = self.kind;
-        out[9..].copy_from_slice(&self.offset.to_be_bytes());
+        out[9..17].copy_from_slice(&self.offset.to_be_bytes());
+        out[17..].copy_from_slice(&self.line.to_be_bytes());
         out
     }
 
     fn from_bytes(b: &[u8]) -> Entry {
-        let mut h = [0u8; 8];
-        h.copy_from_slice(&b[..8]);
-        let mut o = [0u8; 8];
-        o.copy_from_slice(&b[9..17]);
-        Entry { hash: u64::from_be_bytes(h), kind: b[8], offset: u64::from_be_bytes(o) }
+        let u = |at: usize| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[at..at + 8]);
+            u64::from_be_bytes(x)
+        };
+        Entry { hash: u(0), kind: b[8], offset: u(9), line: u(17) }
     }
 }
 
@@ -163,7 +175,7 @@ impl Index {
 
     /// Reads the whole ledger and writes a new index (to a temporary file, then renamed).
     fn rebuild(path: &Path, ledger: &File, ledger_len: u64) -> Result<Index, Error> {
-        let (mut entries, lines, last_hash) = scan(ledger, 0, ledger_len)?;
+        let (mut entries, lines, last_hash) = scan(ledger, 0, 0, ledger_len)?;
         entries.sort_unstable();
         let mut crc = crc32fast::Hasher::new();
         for e in &entries {
@@ -203,7 +215,8 @@ impl Index {
 
     /// Indexes the lines the ledger gained since the index was written.
     fn catch_up(&mut self, ledger: &File, ledger_len: u64) -> Result<(), Error> {
-        let (entries, lines, last_hash) = scan(ledger, self.header.ledger_len, ledger_len)?;
+        let (entries, lines, last_hash) =
+            scan(ledger, self.header.ledger_len, self.header.lines, ledger_len)?;
         let last_hash = if lines == 0 { self.header.last_hash } else { last_hash };
         self.add(&entries, ledger_len, self.header.lines + lines, last_hash, ledger)
     }
@@ -243,7 +256,7 @@ impl Index {
 
     /// After the caller appended `line` (without its line end) at `offset`: records it.
     pub fn appended(&mut self, ledger: &File, offset: u64, line: &[u8]) -> Result<(), Error> {
-        let entries = entries_of(line, offset);
+        let entries = entries_of(line, At { offset, line: self.header.lines + 1 });
         let len = offset + line.len() as u64 + 1;
         self.add(&entries, len, self.header.lines + 1, Sha256::digest(line).into(), ledger)
     }
@@ -264,7 +277,7 @@ impl Index {
 
     /// The offsets of the ledger lines that may be of `kind` for `text` (hash hits): the
     /// caller reads each back from the ledger and compares.
-    pub fn candidates(&self, kind: Kind, text: &str) -> Result<Vec<u64>, Error> {
+    pub fn candidates(&self, kind: Kind, text: &str) -> Result<Vec<At>, Error> {
         let want = key_hash(kind, text);
         let io = || Error::io(format!("cannot read the ledger index {}", self.path.display()));
         let read = |i: u64| -> Result<Entry, Error> {
@@ -286,7 +299,7 @@ impl Index {
                 break;
             }
             if e.kind == kind as u8 {
-                out.push(e.offset);
+                out.push(At { offset: e.offset, line: e.line });
             }
             i += 1;
         }
@@ -296,7 +309,7 @@ impl Index {
             tail.chunks_exact(ENTRY as usize)
                 .map(Entry::from_bytes)
                 .filter(|e| e.hash == want && e.kind == kind as u8)
-                .map(|e| e.offset),
+                .map(|e| At { offset: e.offset, line: e.line }),
         );
         Ok(out)
     }
@@ -311,27 +324,27 @@ struct Fields {
     revoked: Option<Vec<String>>,
 }
 
-fn entries_of(line: &[u8], offset: u64) -> Vec<Entry> {
+fn entries_of(line: &[u8], at: At) -> Vec<Entry> {
     let Ok(f) = serde_json::from_slice::<Fields>(line) else { return Vec::new() };
     let mut out = Vec::new();
     if let Some(s) = &f.serial {
-        out.push(Entry::new(Kind::Serial, s, offset));
+        out.push(Entry::new(Kind::Serial, s, at));
     }
     if let Some(o) = &f.order_id {
-        out.push(Entry::new(Kind::Order, o, offset));
+        out.push(Entry::new(Kind::Order, o, at));
     }
     if let Some(s) = &f.supersedes {
-        out.push(Entry::new(Kind::Replaced, s, offset));
+        out.push(Entry::new(Kind::Replaced, s, at));
     }
     for s in f.revoked.iter().flatten() {
-        out.push(Entry::new(Kind::Revoked, s, offset));
+        out.push(Entry::new(Kind::Revoked, s, at));
     }
     out
 }
 
-/// The entries of the ledger's lines from byte `from` to `to`, their count, and the hash of
-/// the last one.
-fn scan(ledger: &File, from: u64, to: u64) -> Result<(Vec<Entry>, u64, [u8; 32]), Error> {
+/// The entries of the ledger's lines from byte `from` (after `lines_before` lines) to `to`,
+/// their count, and the hash of the last one.
+fn scan(ledger: &File, from: u64, lines_before: u64, to: u64) -> Result<(Vec<Entry>, u64, [u8; 32]), Error> {
     let mut file = ledger.try_clone().map_err(Error::io("cannot read the ledger"))?;
     file.seek(SeekFrom::Start(from)).map_err(Error::io("cannot read the ledger"))?;
     let mut reader = BufReader::with_capacity(1 << 20, std::io::Read::take(file, to - from));
@@ -345,7 +358,7 @@ fn scan(ledger: &File, from: u64, to: u64) -> Result<(Vec<Entry>, u64, [u8; 32])
             break;
         }
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        entries.extend(entries_of(text, offset));
+        entries.extend(entries_of(text, At { offset, line: lines_before + lines + 1 }));
         last = Sha256::digest(text).into();
         lines += 1;
         offset += n as u64;

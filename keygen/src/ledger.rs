@@ -11,7 +11,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::index::{Index, Kind};
+use crate::index::{At, Index, Kind};
 
 /// `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -232,14 +232,14 @@ impl Ledger {
 
     /// The offset of the record that `index` points at for `kind` and `text`, read back from
     /// the ledger and compared in full (the index only narrows the search).
-    pub fn find(&self, index: &Index, kind: Kind, text: &str) -> Result<Option<u64>, Error> {
+    pub fn find(&self, index: &Index, kind: Kind, text: &str) -> Result<Option<At>, Error> {
         #[derive(Deserialize)]
         struct Fields {
             serial: Option<String>,
             order_id: Option<String>,
         }
-        for offset in index.candidates(kind, text)? {
-            let line = self.line_at(offset)?;
+        for at in index.candidates(kind, text)? {
+            let line = self.line_at(at.offset)?;
             let Ok(f) = serde_json::from_slice::<Fields>(&line) else { continue };
             let hit = match kind {
                 Kind::Serial => f.serial.as_deref() == Some(text),
@@ -247,7 +247,7 @@ impl Ledger {
                 Kind::Replaced | Kind::Revoked => true,
             };
             if hit {
-                return Ok(Some(offset));
+                return Ok(Some(at));
             }
         }
         Ok(None)

@@ -7,6 +7,7 @@ use product_key::{Check, Day, TrustedKeys};
 
 use crate::cli::{LedgerFindArgs, LedgerRepairArgs, LedgerVerifyArgs};
 use crate::error::Error;
+use crate::index::Kind;
 use crate::record::KeyRecord;
 use crate::{history, ledger};
 use cli_support::warn;
@@ -117,12 +118,25 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
         },
         None => None,
     };
-    // One pass; only the matching keys are kept, each with what later records say of it.
-    let found = history::scan(&path, |record, _| {
+    let wanted = |record: &KeyRecord| {
         serial.is_none_or(|s| record.serial() == Some(s))
             && args.order_id.as_ref().is_none_or(|o| record.order_id.as_ref() == Some(o))
             && org.as_ref().is_none_or(|o| product_key::match_form(&record.organization).contains(o.as_str()))
-    })?;
+    };
+    let found = if org.is_none() && (serial.is_some() || args.order_id.is_some()) {
+        // By serial or order: through the index, at a cost that does not grow with the ledger.
+        std::fs::metadata(&path)
+            .map_err(|e| Error::input(format!("cannot open the ledger {}: {e}", path.display())))?;
+        let key = match (serial, &args.order_id) {
+            (Some(s), _) => history::indexed(&path, Kind::Serial, &s.to_string())?,
+            (None, Some(o)) => history::indexed(&path, Kind::Order, o)?,
+            (None, None) => None,
+        };
+        key.into_iter().filter(|k| wanted(&k.record)).collect()
+    } else {
+        // One pass; only the matching keys are kept, each with what later records say of it.
+        history::scan(&path, |record, _| wanted(record))?
+    };
     if found.is_empty() {
         cli_support::warn(&format!("keygen: no key in {} matches", path.display()));
         return Ok(ExitCode::from(1));

@@ -228,6 +228,17 @@ fn replaced_keys_are_retired_after_a_grace_period() {
         }
     }
     assert_exit(&run(keygen(d).args(["ledger", "verify"])), 0);
+    // The story through the index (by serial, by order) is the story of a full read (by org).
+    let by_org = stdout(&run(keygen(d).args(["ledger", "find", "--org", "acme"])));
+    for k in [&k0, &k1, &k2] {
+        let by_serial = stdout(&run(keygen(d).args(["ledger", "find", "--serial", &serial(k)])));
+        assert!(by_org.lines().any(|l| l == by_serial.trim_end()), "{by_serial}\nnot in\n{by_org}");
+    }
+    let story: Value =
+        serde_json::from_str(stdout(&run(keygen(d).args(["ledger", "find", "--order-id", "SO-1"]))).trim())
+            .expect("json");
+    assert_eq!(story["story"]["replaced_by"]["serial"], k1["serial"]);
+    assert_eq!(story["story"]["revoked"]["sequence"], 1);
 }
 
 /// The verifier binary, built beside keygen by `cargo test --workspace`.

@@ -170,9 +170,20 @@ pub fn replacements(path: &Path) -> Result<HashMap<String, (String, String)>, Er
 /// and `text` (a serial or an order), the key that replaced it and its revocation, each read
 /// back from the ledger and compared in full.
 pub fn indexed(path: &Path, kind: crate::index::Kind, text: &str) -> Result<Option<History>, Error> {
-    use crate::index::Kind;
     let (ledger, index) = crate::ledger::Ledger::open_indexed(path)?;
-    let Some(at) = ledger.find(&index, kind, text)? else { return Ok(None) };
+    indexed_in(&ledger, &index, kind, text)
+}
+
+/// [`indexed`] in a ledger already open (and locked) with its index.
+pub fn indexed_in(
+    ledger: &crate::ledger::Ledger,
+    index: &crate::index::Index,
+    kind: crate::index::Kind,
+    text: &str,
+) -> Result<Option<History>, Error> {
+    use crate::index::Kind;
+    let path = ledger.path();
+    let Some(at) = ledger.find(index, kind, text)? else { return Ok(None) };
     let raw_bytes = ledger.line_at(at.offset)?;
     let record: KeyRecord = serde_json::from_slice(&raw_bytes)
         .map_err(|e| Error::input(format!("{}:{}: not a key record: {e}", path.display(), at.line)))?;
@@ -206,4 +217,37 @@ pub fn indexed(path: &Path, kind: crate::index::Kind, text: &str) -> Result<Opti
         replaced_by,
         revoked,
     }))
+}
+
+/// The key a command acts on, through the index: given by serial, or the current key of an
+/// order (the end of the chain of keys that replaced the order's key).
+pub fn current(
+    ledger: &crate::ledger::Ledger,
+    index: &crate::index::Index,
+    serial: Option<&str>,
+    order: Option<&str>,
+) -> Result<History, Error> {
+    use crate::index::Kind;
+    let path = ledger.path().display();
+    let mut key = match (serial, order) {
+        (Some(s), _) => {
+            let s = s
+                .parse::<product_key::Serial>()
+                .map_err(|e| Error::input(format!("--serial: {e}")))?
+                .to_string();
+            return indexed_in(ledger, index, Kind::Serial, &s)?
+                .ok_or_else(|| Error::input(format!("serial {s} is not in the ledger {path}")));
+        }
+        (None, Some(o)) => indexed_in(ledger, index, Kind::Order, o)?
+            .ok_or_else(|| Error::input(format!("order '{o}' is not in the ledger {path}")))?,
+        (None, None) => return Err(Error::input("give --serial S or --for-order O")),
+    };
+    // Follow the replacements to the last one (a chain cannot loop: each key is newer).
+    while let Some(next) = key.replaced_by.clone() {
+        match indexed_in(ledger, index, Kind::Serial, &next.serial)? {
+            Some(k) => key = k,
+            None => break,
+        }
+    }
+    Ok(key)
 }

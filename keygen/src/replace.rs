@@ -10,6 +10,7 @@ use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats
 use crate::cli::{AmendArgs, RenewArgs, ReplaceArgs};
 use crate::error::Error;
 use crate::history::{self, History};
+use crate::index::Kind;
 use crate::issue::fresh_serial;
 use crate::keyfile;
 use crate::ledger::{self, Ledger};
@@ -161,14 +162,19 @@ fn replace(
     };
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
     let path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
-    // Locked first: the story read below cannot change until the new key is recorded.
-    let mut ledger = Ledger::open(&path, false)?.ok_or_else(|| {
-        Error::input(format!("no ledger at {}: it has issued no key to replace", path.display()))
-    })?;
-    let old = history::target(&path, args.serial.as_deref(), args.for_order.as_deref())?;
+    if std::fs::metadata(&path).is_err() {
+        return Err(Error::input(format!(
+            "no ledger at {}: it has issued no key to replace",
+            path.display()
+        )));
+    }
+    // Locked first, with its index: the story read below cannot change until the new key is
+    // recorded, and no step reads the whole ledger.
+    let (mut ledger, mut index) = Ledger::open_indexed(&path)?;
+    let old = history::current(&ledger, &index, args.serial.as_deref(), args.for_order.as_deref())?;
     refuse_replaced(&old)?;
     if let Some(o) = &order_id
-        && let Some(at) = ledger.order_ids.get(o)
+        && let Some(at) = ledger.find(&index, Kind::Order, o)?
     {
         return Err(Error::input(format!(
             "order '{o}' was already issued a key ({}:{})",
@@ -187,7 +193,12 @@ fn replace(
     {
         return Err(Error::input(format!("--expires: {day} is before the day of issue {issued}")));
     }
-    payload.serial = fresh_serial(&ledger.serials)?;
+    payload.serial = loop {
+        let s = fresh_serial(&std::collections::HashSet::new())?;
+        if ledger.find(&index, Kind::Serial, &s.to_string())?.is_none() {
+            break s;
+        }
+    };
     payload.issued = issued;
     payload.extensions.clear();
     payload.set_supersedes(old_payload.serial);
@@ -199,7 +210,10 @@ fn replace(
     record.reason = Some(reason.to_owned());
     record.via = Some(if reason == "renewal" { "renew" } else { "amend" }.to_owned());
     record.issued_at = Some(now_rfc3339());
-    ledger.append([&record])?;
+    let offset = index.ledger_len();
+    let line = ledger.append_one(&record)?;
+    // The index is derived: if it cannot be updated now, the next open brings it up to date.
+    let _ = index.appended(ledger.file(), offset, &line);
     drop(ledger);
     crate::issue::show_recorded(&record, args.json.then_some(shown.as_str()), &path)?;
     cli_support::warn(&format!(

@@ -6,7 +6,7 @@ use product_key::{Day, Serial};
 
 use crate::cli::IssueArgs;
 use crate::error::Error;
-use crate::index::Kind;
+use crate::index::{Index, Kind};
 use crate::ledger::{self, Ledger};
 use crate::order::{self, Overrides};
 use crate::record::{KeyRecord, now_rfc3339};
@@ -59,12 +59,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
             )));
         }
         Some(s) => s,
-        None => loop {
-            let s = fresh_serial(&std::collections::HashSet::new())?;
-            if ledger.find(&index, Kind::Serial, &s.to_string())?.is_none() {
-                break s;
-            }
-        },
+        None => fresh_serial(&ledger, &index)?,
     };
     let mut payload = terms.payload(serial);
     let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
@@ -134,13 +129,15 @@ pub fn show_recorded(record: &KeyRecord, json: Option<&str>, ledger: &std::path:
     })
 }
 
-/// A random serial that the ledger does not hold.
-pub fn fresh_serial(taken: &std::collections::HashSet<u64>) -> Result<Serial, Error> {
+/// A random serial that the ledger does not hold (asked through its index).
+pub fn fresh_serial(ledger: &Ledger, index: &Index) -> Result<Serial, Error> {
     use rand::TryRng;
     loop {
         let value =
             rand::rngs::SysRng.try_next_u64().map_err(|e| crate::error::KeyError::Random(e.to_string()))?;
-        if let Some(s) = Serial::new(value).filter(|s| !taken.contains(&s.get())) {
+        if let Some(s) = Serial::new(value)
+            && ledger.find(index, Kind::Serial, &s.to_string())?.is_none()
+        {
             return Ok(s);
         }
     }

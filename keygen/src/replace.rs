@@ -193,12 +193,7 @@ fn replace(
     {
         return Err(Error::input(format!("--expires: {day} is before the day of issue {issued}")));
     }
-    payload.serial = loop {
-        let s = fresh_serial(&std::collections::HashSet::new())?;
-        if ledger.find(&index, Kind::Serial, &s.to_string())?.is_none() {
-            break s;
-        }
-    };
+    payload.serial = fresh_serial(&ledger, &index)?;
     payload.issued = issued;
     payload.extensions.clear();
     payload.set_supersedes(old_payload.serial);

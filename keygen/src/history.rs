@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::lines::Lines;
 use crate::record::{KeyRecord, RevocationRecord};
 
 /// The key that replaced another.
@@ -62,22 +63,13 @@ pub fn scan(
 ) -> Result<Vec<History>, Error> {
     let file = std::fs::File::open(path)
         .map_err(|e| Error::input(format!("cannot open the ledger {}: {e}", path.display())))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let read = Error::io(format!("cannot read {}", path.display()));
+    let mut lines = Lines::new(&file, 0, 0, None).map_err(read)?;
     let mut kept: Vec<History> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut serials: HashSet<String> = HashSet::new();
-    let mut line = Vec::new();
-    let mut number = 0;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(Error::io(format!("cannot read {}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        let text = line.trim_ascii_end();
+    while let Some(line) = lines.next_line().map_err(Error::io(format!("cannot read {}", path.display())))? {
+        let (number, text) = (usize::try_from(line.number).unwrap_or(usize::MAX), line.text);
         if text.windows(10).any(|w| w == b"\"revoked\":") {
             if let Ok(r) = serde_json::from_slice::<RevocationRecord>(text) {
                 for s in &r.revoked {

@@ -12,13 +12,14 @@
 //! `(hash, offset)` pairs searched with a few reads, and an unsorted tail of recent entries.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::lines::Lines;
 
 const MAGIC: &[u8; 8] = b"ASTLIDX2";
 const HEADER: u64 = 8 + 8 + 8 + 32 + 8 + 8 + 4;
@@ -345,23 +346,14 @@ fn entries_of(line: &[u8], at: At) -> Vec<Entry> {
 /// The entries of the ledger's lines from byte `from` (after `lines_before` lines) to `to`,
 /// their count, and the hash of the last one.
 fn scan(ledger: &File, from: u64, lines_before: u64, to: u64) -> Result<(Vec<Entry>, u64, [u8; 32]), Error> {
-    let mut file = ledger.try_clone().map_err(Error::io("cannot read the ledger"))?;
-    file.seek(SeekFrom::Start(from)).map_err(Error::io("cannot read the ledger"))?;
-    let mut reader = BufReader::with_capacity(1 << 20, std::io::Read::take(file, to - from));
+    let mut reader =
+        Lines::new(ledger, from, lines_before, Some(to)).map_err(Error::io("cannot read the ledger"))?;
     let mut entries = Vec::new();
-    let (mut lines, mut offset, mut last) = (0u64, from, [0u8; 32]);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(Error::io("cannot read the ledger"))?;
-        if n == 0 {
-            break;
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        entries.extend(entries_of(text, At { offset, line: lines_before + lines + 1 }));
-        last = Sha256::digest(text).into();
+    let (mut lines, mut last) = (0u64, [0u8; 32]);
+    while let Some(line) = reader.next_line().map_err(Error::io("cannot read the ledger"))? {
+        entries.extend(entries_of(line.text, At { offset: line.offset, line: line.number }));
+        last = Sha256::digest(line.text).into();
         lines += 1;
-        offset += n as u64;
     }
     Ok((entries, lines, last))
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::index::{At, Index, Kind};
+use crate::lines::Lines;
 
 /// `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -103,25 +104,13 @@ impl Ledger {
     }
 
     fn index(&mut self) -> Result<(), Error> {
-        let file = self.file.try_clone().map_err(Error::io("cannot read the ledger"))?;
-        let mut reader = BufReader::with_capacity(1 << 20, file);
-        reader
-            .seek(SeekFrom::Start(0))
-            .map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?;
-        let mut line = Vec::new();
-        let mut offset = 0u64;
-        loop {
-            line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?;
-            if n == 0 {
-                break;
-            }
-            let start = offset;
-            offset += n as u64;
-            self.lines += 1;
-            if line.last() != Some(&b'\n') {
+        let read = Error::io(format!("cannot read the ledger {}", self.path.display()));
+        let mut lines = Lines::new(&self.file, 0, 0, None).map_err(read)?;
+        while let Some(line) =
+            lines.next_line().map_err(Error::io(format!("cannot read the ledger {}", self.path.display())))?
+        {
+            self.lines = usize::try_from(line.number).unwrap_or(usize::MAX);
+            if !line.complete {
                 return Err(Error::input(format!(
                     "{}:{}: the last line is incomplete (a crash while writing: its key was never shown); \
                      keygen will not append until it is repaired: run 'keygen ledger repair'",
@@ -129,15 +118,14 @@ impl Ledger {
                     self.lines
                 )));
             }
-            line.pop();
-            let rec: Indexed = serde_json::from_slice(&line).map_err(|e| {
+            let rec: Indexed = serde_json::from_slice(line.text).map_err(|e| {
                 Error::input(format!("{}:{}: not a ledger record: {e}", self.path.display(), self.lines))
             })?;
             if let Some(s) = rec.serial.as_deref().and_then(|s| u64::from_str_radix(s, 16).ok()) {
                 self.serials.insert(s);
             }
             if let Some(o) = rec.order_id {
-                self.order_ids.insert(o, Location { line: self.lines, offset: start });
+                self.order_ids.insert(o, Location { line: self.lines, offset: line.offset });
             }
             for s in rec.revoked.iter().flatten() {
                 if let Ok(s) = u64::from_str_radix(s, 16) {
@@ -147,7 +135,7 @@ impl Ledger {
             if let Some(seq) = rec.sequence {
                 self.last_sequence = self.last_sequence.max(seq);
             }
-            self.last_hash = line_hash(&line);
+            self.last_hash = line_hash(line.text);
         }
         Ok(())
     }
@@ -357,28 +345,23 @@ pub fn walk(
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(Err(Error::input(format!("the ledger {} is not a regular file", path.display()))));
     }
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let read = |e| Err(Error::io(format!("cannot read {}", path.display()))(e));
+    let mut lines = Lines::new(&file, 0, 0, None).map_err(read)?;
     let mut expected = GENESIS.to_owned();
-    let mut line = Vec::new();
     let mut number = 0;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Err(Error::io(format!("cannot read {}", path.display()))(e)))?;
-        if n == 0 {
-            return Ok(number);
-        }
-        number += 1;
+        let Some(line) = lines.next_line().map_err(read)? else { return Ok(number) };
+        number = usize::try_from(line.number).unwrap_or(usize::MAX);
         let broken = |what: String| Ok(Broken { line: number, what });
-        if line.pop() != Some(b'\n') {
+        if !line.complete {
             return Err(broken("the line is incomplete (a crash while writing?)".into()));
         }
+        let line = line.text;
         #[derive(Deserialize)]
         struct Prev {
             prev: Option<String>,
         }
-        match serde_json::from_slice::<Prev>(&line) {
+        match serde_json::from_slice::<Prev>(line) {
             Err(e) => return Err(broken(format!("not a JSON record: {e}"))),
             Ok(Prev { prev: None }) => return Err(broken("the record has no 'prev'".into())),
             Ok(Prev { prev: Some(p) }) if p != expected => {
@@ -389,7 +372,7 @@ pub fn walk(
             }
             Ok(_) => {}
         }
-        each(number, &line).map_err(|what| Ok(Broken { line: number, what }))?;
-        expected = line_hash(&line);
+        each(number, line).map_err(|what| Ok(Broken { line: number, what }))?;
+        expected = line_hash(line);
     }
 }

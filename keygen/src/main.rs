@@ -12,6 +12,7 @@ mod issue;
 mod keyfile;
 mod ledger;
 mod ledger_cmd;
+mod lines;
 mod order;
 mod passphrase;
 mod record;

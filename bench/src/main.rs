@@ -106,20 +106,13 @@ fn main() {
     let input = dir.join("orders.csv");
     write_orders(&input, rows);
 
-    let (elapsed, peak_kb) = timed(
-        &release.join("keygen"),
-        dir,
-        &[
-            "batch",
-            "--quiet",
-            "--templates",
-            root.join("templates").to_str().expect("utf-8 path"),
-            "--input",
-            "orders.csv",
-            "--output",
-            "keys.csv",
-        ],
-    );
+    // The editions are built into keygen: no templates folder is needed.
+    let keygen_batch = |extra: &[&str]| {
+        let args =
+            [&["batch", "--quiet", "--input", "orders.csv", "--output", "keys.csv"][..], extra].concat();
+        timed(&release.join("keygen"), dir, &args)
+    };
+    let (elapsed, peak_kb) = keygen_batch(&[]);
     let rate = rows as f64 / elapsed.as_secs_f64();
     println!(
         "keygen batch: {rate:.0} rows/s ({:.2} s), peak memory {:.0} MB; {:.2} x raw signing on {cores} cores \
@@ -186,23 +179,7 @@ fn main() {
         mark(by_serial.max(by_order) <= 100.0)
     );
 
-    let templates = root.join("templates");
-    let (elapsed, peak_kb) = timed(
-        &release.join("keygen"),
-        dir,
-        &[
-            "batch",
-            "--quiet",
-            "--skip-issued",
-            "--force",
-            "--templates",
-            templates.to_str().expect("utf-8 path"),
-            "--input",
-            "orders.csv",
-            "--output",
-            "keys.csv",
-        ],
-    );
+    let (elapsed, peak_kb) = keygen_batch(&["--skip-issued", "--force"]);
     println!(
         "keygen batch --skip-issued over the same, fully issued file: {:.2} s, peak memory {:.0} MB [{} target 200 MB]",
         elapsed.as_secs_f64(),
@@ -491,7 +468,6 @@ fn compare_allocators(rows: usize) {
     let dir = scratch.path();
     run(&bins[0].1.join("keygen"), dir, &["init", "--dir", "."]);
     write_orders(&dir.join("orders.csv"), rows);
-    let templates = root.join("templates");
     println!("allocators: {rows} rows; each figure the best of 3 runs");
     for (name, bin) in &bins {
         let mut keygen = Duration::MAX;
@@ -504,8 +480,6 @@ fn compare_allocators(rows: usize) {
                 "--force",
                 "--ledger",
                 &ledger,
-                "--templates",
-                templates.to_str().expect("utf-8 path"),
                 "--input",
                 "orders.csv",
                 "--output",

@@ -54,44 +54,34 @@ pub fn renew(args: &RenewArgs) -> Result<ExitCode, Error> {
 /// Runs `keygen amend`: the old key's terms with these changes.
 pub fn amend(args: &AmendArgs) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
-    let org = args
-        .org
-        .as_deref()
-        .map(Organization::canonicalize)
-        .transpose()
-        .map_err(|e| problems.push(format!("--org: {e}")))
-        .ok()
-        .flatten();
-    let seats = args
-        .seats
-        .as_deref()
-        .map(str::parse::<Seats>)
-        .transpose()
-        .map_err(|e| problems.push(format!("--seats: {e}")))
-        .ok()
-        .flatten();
-    let features = args
-        .features
-        .as_deref()
-        .map(|f| FeatureSet::from_names(f.split(',')))
-        .transpose()
-        .map_err(|e| problems.push(format!("--features: {e}")))
-        .ok()
-        .flatten();
-    let feature = |name: &String, flag: &str, problems: &mut Vec<String>| {
-        Feature::from_name(name).map_err(|e| problems.push(format!("{flag} {name}: {e}"))).ok()
+    let org = parsed("--org", args.org.as_deref(), Organization::canonicalize, &mut problems);
+    let seats = parsed("--seats", args.seats.as_deref(), str::parse::<Seats>, &mut problems);
+    let features = parsed(
+        "--features",
+        args.features.as_deref(),
+        |f| FeatureSet::from_names(f.split(',')),
+        &mut problems,
+    );
+    let mut names = |flag: &str, names: &[String]| -> Vec<Feature> {
+        names
+            .iter()
+            .filter_map(|n| parsed(&format!("{flag} {n}"), Some(n), Feature::from_name, &mut problems))
+            .collect()
     };
-    let add: Vec<Feature> =
-        args.add_features.iter().filter_map(|n| feature(n, "--add-feature", &mut problems)).collect();
-    let remove: Vec<Feature> =
-        args.remove_features.iter().filter_map(|n| feature(n, "--remove-feature", &mut problems)).collect();
-    let expires = match args.expires.as_deref() {
-        None => None,
-        Some(t) if t.eq_ignore_ascii_case("never") => Some(Expiry::Perpetual),
-        Some(t) => {
-            t.parse::<Day>().map(Expiry::LastDay).map_err(|e| problems.push(format!("--expires: {e}"))).ok()
-        }
-    };
+    let add = names("--add-feature", &args.add_features);
+    let remove = names("--remove-feature", &args.remove_features);
+    let expires = parsed(
+        "--expires",
+        args.expires.as_deref(),
+        |t| {
+            if t.eq_ignore_ascii_case("never") {
+                Ok(Expiry::Perpetual)
+            } else {
+                t.parse::<Day>().map(Expiry::LastDay)
+            }
+        },
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(Error::Inputs(problems));
     }
@@ -143,6 +133,23 @@ pub fn amend(args: &AmendArgs) -> Result<ExitCode, Error> {
         }
         Ok(new)
     })
+}
+
+/// A flag's value read by `parse`, or its problem kept in `problems` (every flag is read, so
+/// every problem is told at once).
+fn parsed<T, E: std::fmt::Display>(
+    flag: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    match value.map(parse)? {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(format!("{flag}: {e}"));
+            None
+        }
+    }
 }
 
 /// The common part: find the old key, refuse one that was revoked or replaced, let `terms`

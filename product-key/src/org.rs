@@ -179,10 +179,8 @@ fn pieces(text: &str) -> Vec<(usize, String)> {
 
 /// The white-space separated word that holds character `index`.
 fn word_at(text: &str, index: usize) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let start = chars[..index].iter().rposition(|c| c.is_whitespace()).map_or(0, |p| p + 1);
-    let end = chars[index..].iter().position(|c| c.is_whitespace()).map_or(chars.len(), |p| index + p);
-    chars[start..end].iter().collect()
+    let rest = rest_from(text, index);
+    rest.split(char::is_whitespace).next().unwrap_or_default().to_owned()
 }
 
 /// The text from the word that holds character `index`.

@@ -4,10 +4,6 @@ use std::path::Path;
 
 use crate::util::*;
 
-fn batch(dir: &Path, args: &[&str]) -> std::process::Output {
-    run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
-}
-
 /// `in.csv` with `rows` orders, each with an order_id.
 fn write_orders(dir: &Path, rows: usize) {
     let mut input = String::from("organization,order_id\n");
@@ -408,15 +404,7 @@ fn a_failure_after_keys_are_recorded_says_so_and_exits_1() {
     assert!(!t.path().join("out.csv").exists());
     assert_eq!(ledger_lines(t.path()), 11);
     // An output folder that does not exist: nothing is signed, nothing recorded.
-    let o = run(keygen(t.path()).args([
-        "batch",
-        "--template",
-        "trial",
-        "--input",
-        "in.csv",
-        "--output",
-        "missing/out.csv",
-    ]));
+    let o = batch(t.path(), &["--template", "trial", "--input", "in.csv", "--output", "missing/out.csv"]);
     assert_exit(&o, 1);
     assert_eq!(ledger_lines(t.path()), 11);
 }

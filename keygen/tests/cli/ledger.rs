@@ -181,15 +181,7 @@ fn the_index_beside_the_ledger_is_derived_checked_and_rebuilt() {
     refused("SO-3");
     // Keys that other commands recorded (batch) are found: the index catches up.
     std::fs::write(t.path().join("in.csv"), "organization,order_id\nD,SO-4\nE,SO-5\n").expect("write");
-    let o = run(keygen(t.path()).args([
-        "batch",
-        "--template",
-        "trial",
-        "--input",
-        "in.csv",
-        "--output",
-        "out.csv",
-    ]));
+    let o = batch(t.path(), &["--template", "trial", "--input", "in.csv", "--output", "out.csv"]);
     assert_exit(&o, 0);
     refused("SO-5");
     // A ledger repaired after a crash (shorter than the index says): rebuilt.

@@ -32,15 +32,26 @@ fn issue(dir: &Path, org: &str, order: &str, issued: &str, expires: &str) -> Val
     ])))
 }
 
+/// A folder with a new signing key, as a sales desk has.
+fn desk() -> tempfile::TempDir {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    t
+}
+
+/// `keygen ledger report` on 2027-01-01 with these flags.
+fn report(dir: &Path, flags: &[&str]) -> std::process::Output {
+    run(keygen(dir).args(["ledger", "report", "--at", "2027-01-01"]).args(flags))
+}
+
 fn keygen_json(dir: &Path, args: &[&str]) -> Value {
     json(&run(keygen(dir).args(args).arg("--json")))
 }
 
 #[test]
 fn a_renewal_carries_the_terms_and_the_term_over() {
-    let t = tempfile::tempdir().expect("tempdir");
+    let t = desk();
     let d = t.path();
-    init(d);
     // A one-year key: 2026-01-01 to 2026-12-31, a term of 364 days.
     let old = issue(d, "Acme GmbH", "SO-1", "2026-01-01", "2026-12-31");
     let serial = old["serial"].as_str().expect("serial");
@@ -92,9 +103,8 @@ fn a_renewal_carries_the_terms_and_the_term_over() {
 
 #[test]
 fn an_amendment_changes_each_term_and_nothing_else() {
-    let t = tempfile::tempdir().expect("tempdir");
+    let t = desk();
     let d = t.path();
-    init(d);
     let old = issue(d, "Acme GmbH", "SO-1", "2026-01-01", "2026-12-31");
     let changes: [(&[&str], &str, Value); 6] = [
         (&["--seats", "60"], "seats", 60.into()),
@@ -134,9 +144,8 @@ fn an_amendment_changes_each_term_and_nothing_else() {
 
 #[test]
 fn replacements_are_refused_when_they_would_fork_or_mean_nothing() {
-    let t = tempfile::tempdir().expect("tempdir");
+    let t = desk();
     let d = t.path();
-    init(d);
     let old = issue(d, "Acme GmbH", "SO-1", "2026-01-01", "2026-12-31");
     let serial = old["serial"].as_str().expect("serial");
     let new = keygen_json(d, &["renew", "--serial", serial]);
@@ -175,9 +184,8 @@ fn replacements_are_refused_when_they_would_fork_or_mean_nothing() {
 
 #[test]
 fn replaced_keys_are_retired_after_a_grace_period() {
-    let t = tempfile::tempdir().expect("tempdir");
+    let t = desk();
     let d = t.path();
-    init(d);
     let k0 = issue(d, "Acme GmbH", "SO-1", "2026-01-01", "2026-12-31");
     let k1 = keygen_json(d, &["renew", "--for-order", "SO-1", "--issued", "2026-12-01"]);
     let k2 = keygen_json(d, &["amend", "--for-order", "SO-1", "--issued", "2027-01-15", "--seats", "40"]);
@@ -248,9 +256,8 @@ fn verifier_bin() -> std::path::PathBuf {
 
 #[test]
 fn the_renewal_report_lists_current_keys_soonest_first() {
-    let t = tempfile::tempdir().expect("tempdir");
+    let t = desk();
     let d = t.path();
-    init(d);
     // Checked on 2027-01-01 for 30 days: last days 2027-01-01 and 2027-01-31 are in, 2027-02-01 out.
     issue(d, "Late Ltd", "SO-3", "2026-01-01", "2027-01-31");
     issue(d, "Today Inc", "SO-1", "2026-01-01", "2027-01-01");
@@ -273,16 +280,7 @@ fn the_renewal_report_lists_current_keys_soonest_first() {
     issue(d, "Came Back Oy", "SO-7", "2025-01-01", "2026-12-10");
     keygen_json(d, &["renew", "--for-order", "SO-7", "--issued", "2026-12-28"]);
 
-    let o = run(keygen(d).args([
-        "ledger",
-        "report",
-        "--expiring-within",
-        "30",
-        "--at",
-        "2027-01-01",
-        "--format",
-        "json",
-    ]));
+    let o = report(d, &["--expiring-within", "30", "--format", "json"]);
     assert_exit(&o, 0);
     let orgs: Vec<String> = stdout(&o)
         .lines()
@@ -291,31 +289,11 @@ fn the_renewal_report_lists_current_keys_soonest_first() {
         })
         .collect();
     assert_eq!(orgs, ["Today Inc", "Late Ltd"]);
-    let o = run(keygen(d).args([
-        "ledger",
-        "report",
-        "--expired-within",
-        "31",
-        "--at",
-        "2027-01-01",
-        "--format",
-        "json",
-    ]));
+    let o = report(d, &["--expired-within", "31", "--format", "json"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("Lapsed BV") && !stdout(&o).contains("Came Back"), "{}", stdout(&o));
     // CSV opens in Excel as it is: BOM, the delimiter asked for, CRLF.
-    let o = run(keygen(d).args([
-        "ledger",
-        "report",
-        "--expiring-within",
-        "30",
-        "--at",
-        "2027-01-01",
-        "--format",
-        "csv",
-        "--delimiter",
-        ";",
-    ]));
+    let o = report(d, &["--expiring-within", "30", "--format", "csv", "--delimiter", ";"]);
     assert_exit(&o, 0);
     let csv = stdout(&o);
     assert!(
@@ -323,16 +301,14 @@ fn the_renewal_report_lists_current_keys_soonest_first() {
         "{csv}"
     );
     assert!(csv.contains("Today Inc;SO-1;buyer@example.com;"), "{csv}");
-    let table =
-        stdout(&run(keygen(d).args(["ledger", "report", "--expiring-within", "30", "--at", "2027-01-01"])));
+    let table = stdout(&report(d, &["--expiring-within", "30"]));
     assert!(table.lines().nth(1).is_some_and(|l| l.starts_with("Today Inc")), "{table}");
 }
 
 #[test]
 fn ledger_find_says_when_nothing_matches_and_matches_as_the_product_does() {
-    let t = tempfile::tempdir().expect("tempdir");
+    let t = desk();
     let d = t.path();
-    init(d);
     issue(d, "Yıldız Bilişim A.Ş.", "SO-1", "2026-01-01", "2026-12-31");
     let o = run(keygen(d).args(["ledger", "find", "--org", "yildiz"]));
     assert_exit(&o, 0);

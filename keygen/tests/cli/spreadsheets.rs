@@ -1,13 +1,7 @@
 //! Sales operations' real exports: Excel's encodings, rows of only delimiters, ERP headers,
 //! template names as people type them, and errors summarized so the real problem shows.
 
-use std::path::Path;
-
 use crate::util::*;
-
-fn batch(dir: &Path, args: &[&str]) -> std::process::Output {
-    run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
-}
 
 #[test]
 fn a_german_excel_csv_in_windows_1252_goes_back_out_in_windows_1252() {

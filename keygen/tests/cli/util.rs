@@ -68,3 +68,8 @@ pub fn private_file(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 }
+
+/// `keygen batch` in `dir`, issued on 2026-11-28, with these flags.
+pub fn batch(dir: &Path, args: &[&str]) -> Output {
+    run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
+}

@@ -172,7 +172,8 @@ fn main() {
         times[2]
     };
     let by_serial = find(&["ledger", "find", "--serial", &serial]);
-    let by_order = find(&["ledger", "find", "--order-id", "PO-00500000"]);
+    let middle = format!("PO-{:08}", rows / 2);
+    let by_order = find(&["ledger", "find", "--order-id", &middle]);
     println!(
         "keygen ledger find on the {rows}-record ledger, median of 5: {by_serial:.1} ms by serial, {by_order:.1} ms by \
          order id [{} target 100 ms]",

@@ -15,6 +15,7 @@ mod ledger_cmd;
 mod lines;
 mod order;
 mod passphrase;
+mod prompt;
 mod record;
 mod replace;
 mod report;

@@ -45,13 +45,10 @@ pub fn obtain(file: Option<&Path>, key_path: &Path, purpose: Purpose) -> Result<
             Purpose::New => format!("New passphrase for {}: ", key_path.display()),
             Purpose::Open => format!("Passphrase for {}: ", key_path.display()),
         };
-        let first =
-            Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| KeyError::Prompt(e.to_string()))?);
+        let first = crate::prompt::ask(&prompt).map_err(|e| KeyError::Prompt(e.to_string()))?;
         if purpose == Purpose::New {
-            let again = Zeroizing::new(
-                rpassword::prompt_password("Repeat the passphrase: ")
-                    .map_err(|e| KeyError::Prompt(e.to_string()))?,
-            );
+            let again =
+                crate::prompt::ask("Repeat the passphrase: ").map_err(|e| KeyError::Prompt(e.to_string()))?;
             if *first != *again {
                 return Err(KeyError::PassphraseMismatch);
             }

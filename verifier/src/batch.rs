@@ -12,7 +12,8 @@ use tabular::{Row, Table};
 
 use crate::cli::BatchArgs;
 use crate::error::Error;
-use crate::{report, trust};
+use crate::trust;
+use product_key_report as report;
 
 const CHUNK: usize = 4096;
 

@@ -7,7 +7,8 @@ use product_key::{Check, verify};
 
 use crate::cli::CheckArgs;
 use crate::error::Error;
-use crate::{report, trust};
+use crate::trust;
+use product_key_report as report;
 
 /// More than any key: a longer paste is refused without reading further.
 const MAX_INPUT: u64 = 1 << 20;
@@ -29,7 +30,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
         let headline = if colour() { paint(&headline, verdict.is_valid()) } else { headline };
         let list = setup.revocations.as_ref();
         let found = report::found_line(&verdict, &text).map(|l| format!("{l}\n")).unwrap_or_default();
-        format!("{headline}\n{found}\n{}", report::details(&verdict, setup.at, list))
+        format!(
+            "{headline}\n{found}\n{}",
+            report::details(&verdict, setup.at, list, trust::HOW_TO_GIVE_A_LIST)
+        )
     };
     cli_support::print(&out).map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))?;
     Ok(ExitCode::from(verdict.status().exit_code()))

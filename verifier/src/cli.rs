@@ -22,7 +22,7 @@ input); 9 the revocation list cannot be used.";
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check one key (from the argument, or pasted on stdin).
-    #[command(after_help = crate::report::check_exit_codes())]
+    #[command(after_help = check_exit_codes())]
     Check(CheckArgs),
     /// Check every key of a CSV file.
     #[command(after_help = BATCH_EXIT_CODES)]
@@ -96,4 +96,24 @@ pub struct BatchArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub trust: Trust,
+}
+
+/// The exit codes of `verifier check`: one per status (from the library, where each is
+/// defined once), then the tool's own.
+pub fn check_exit_codes() -> String {
+    let mut codes: Vec<(u8, Vec<&str>)> = Vec::new();
+    for status in product_key::Status::ALL {
+        match codes.iter_mut().find(|(c, _)| *c == status.exit_code()) {
+            Some((_, names)) => names.push(status.name()),
+            None => codes.push((status.exit_code(), vec![status.name()])),
+        }
+    }
+    codes.sort();
+    let statuses: Vec<String> =
+        codes.iter().map(|(c, names)| format!("{c} {}", names.join(" or "))).collect();
+    format!(
+        "Exit codes: {}; 1 reading or writing failed; 2 usage (flags, trusted keys); 9 the revocation \
+         list cannot be used.",
+        statuses.join("; ")
+    )
 }

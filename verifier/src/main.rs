@@ -5,7 +5,6 @@ mod batch;
 mod check;
 mod cli;
 mod error;
-mod report;
 mod trust;
 
 use std::path::Path;

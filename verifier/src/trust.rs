@@ -12,6 +12,8 @@ use crate::error::Error;
 pub const ENV: &str = "VERIFIER_PUBLIC_KEYS";
 /// The environment variable naming the revocation list applied by default.
 pub const REVOCATIONS_ENV: &str = "VERIFIER_REVOCATIONS";
+/// Said beside "no list given" in the key's fields.
+pub const HOW_TO_GIVE_A_LIST: &str = "give --revocations FILE or set VERIFIER_REVOCATIONS";
 
 /// What a key is checked against.
 pub struct Setup {

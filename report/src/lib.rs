@@ -1,29 +1,11 @@
 //! What support reads: the verdict in one sentence with what to do, then the key's contents.
-//! Each finding's sentence is written here once; `check` and `batch` both use it.
+//! Each finding's sentence is written here once; `verifier check`, `verifier batch`, the C ABI
+//! and the support page (through the C ABI compiled to WebAssembly) all use it, so that every
+//! place a key is judged says the same words.
 
 use product_key::text::{self, Typo};
 use product_key::{Day, DecodeError, Expiry, Finding, Verdict};
 use serde_json::{Value, json};
-
-/// The exit codes of `verifier check`: one per status (from the library, where each is
-/// defined once), then the tool's own.
-pub fn check_exit_codes() -> String {
-    let mut codes: Vec<(u8, Vec<&str>)> = Vec::new();
-    for status in product_key::Status::ALL {
-        match codes.iter_mut().find(|(c, _)| *c == status.exit_code()) {
-            Some((_, names)) => names.push(status.name()),
-            None => codes.push((status.exit_code(), vec![status.name()])),
-        }
-    }
-    codes.sort();
-    let statuses: Vec<String> =
-        codes.iter().map(|(c, names)| format!("{c} {}", names.join(" or "))).collect();
-    format!(
-        "Exit codes: {}; 1 reading or writing failed; 2 usage (flags, trusted keys); 9 the revocation \
-         list cannot be used.",
-        statuses.join("; ")
-    )
-}
 
 /// The one-sentence verdict: the library's reason (worded there once), then what to do, e.g.
 /// "NOT VALID: the key was issued to 'Acme Inc', not 'Acme Corp'; enter ...".
@@ -71,40 +53,62 @@ fn days(n: i64) -> String {
     if n == 1 { "1 day".into() } else { format!("{n} days") }
 }
 
-/// The key's contents as aligned lines, marked untrusted when the signature did not verify.
-pub fn details(verdict: &Verdict, at: Day, revocations: Option<&product_key::RevocationList>) -> String {
+/// The key's contents as support reads them: a note when there is nothing to show or the
+/// fields are not trusted, then `(name, value)` rows in a fixed order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fields {
+    /// Said before the rows: why nothing can be shown, or that the fields may be false.
+    pub note: Option<&'static str>,
+    /// The rows, e.g. `("Seats", "25 clients")`.
+    pub rows: Vec<(&'static str, String)>,
+}
+
+/// The note shown when the signature did not verify.
+const UNTRUSTED: &str = "UNTRUSTED: the signature did not verify; these fields may be false.";
+
+/// What the Revocations row says when no list was given.
+const NO_LIST: &str = "no list given: a revoked key would show as valid";
+
+/// The rows of [`details`], for a host that lays them out itself. `how_to_give_a_list` is
+/// added to the Revocations row when no list was given, in the host's own terms (the
+/// verifier names its flag), or nothing when empty.
+pub fn fields(
+    verdict: &Verdict,
+    at: Day,
+    revocations: Option<&product_key::RevocationList>,
+    how_to_give_a_list: &str,
+) -> Fields {
     let Some(key) = &verdict.key else {
-        return String::from(match verdict.finding {
-            Finding::KeyOfVersion(_) => {
-                "  (nothing can be shown: keys of other versions are of another design)\n"
-            }
-            _ => "  (nothing can be shown: the text is not a readable key)\n",
-        });
+        return Fields {
+            note: Some(match verdict.finding {
+                Finding::KeyOfVersion(_) => {
+                    "(nothing can be shown: keys of other versions are of another design)"
+                }
+                _ => "(nothing can be shown: the text is not a readable key)",
+            }),
+            rows: Vec::new(),
+        };
     };
     let p = &key.payload;
-    let mut out = String::new();
-    if !verdict.trusted {
-        out.push_str("  UNTRUSTED: the signature did not verify; these fields may be false.\n");
-    }
-    let mut row = |name: &str, value: String| out.push_str(&format!("  {name:<13} {value}\n"));
-    row("Product", format!("{} {}", p.product, p.major));
-    row("Organization", p.organization.to_string());
-    row(
+    let mut rows: Vec<(&'static str, String)> = Vec::new();
+    rows.push(("Product", format!("{} {}", p.product, p.major)));
+    rows.push(("Organization", p.organization.to_string()));
+    rows.push((
         "Seats",
         match p.seats.limit() {
             Some(1) => "1 client".into(),
             Some(n) => format!("{n} clients"),
             None => "unlimited clients".into(),
         },
-    );
+    ));
     let shown: Vec<&str> = p.features.features().map(|f| f.shown()).collect();
-    row("Features", if shown.is_empty() { "none".into() } else { shown.join(", ") });
+    rows.push(("Features", if shown.is_empty() { "none".into() } else { shown.join(", ") }));
     let unknown: Vec<String> = p.features.unknown_bits().map(|b| b.to_string()).collect();
     if !unknown.is_empty() {
-        row("Unknown bits", format!("{} (features of a newer release)", unknown.join(", ")));
+        rows.push(("Unknown bits", format!("{} (features of a newer release)", unknown.join(", "))));
     }
-    row("Issued", p.issued.to_string());
-    row(
+    rows.push(("Issued", p.issued.to_string()));
+    rows.push((
         "Expires",
         match p.expires {
             Expiry::Perpetual => "never (perpetual)".into(),
@@ -117,14 +121,17 @@ pub fn details(verdict: &Verdict, at: Day, revocations: Option<&product_key::Rev
                 }
             }
         },
-    );
-    row("Serial", p.serial.to_string());
-    row("Signed by", format!("{} ({})", p.key_id, if verdict.trusted { "trusted" } else { "not verified" }));
+    ));
+    rows.push(("Serial", p.serial.to_string()));
+    rows.push((
+        "Signed by",
+        format!("{} ({})", p.key_id, if verdict.trusted { "trusted" } else { "not verified" }),
+    ));
     if let Some(replaced) = p.supersedes() {
-        row("Replaces", format!("key {replaced}"));
+        rows.push(("Replaces", format!("key {replaced}")));
     }
     for e in p.extensions.iter().filter(|e| e.tag.get() != product_key::SUPERSEDES) {
-        row(
+        rows.push((
             "Extension",
             format!(
                 "{} ({}): {}",
@@ -132,18 +139,57 @@ pub fn details(verdict: &Verdict, at: Day, revocations: Option<&product_key::Rev
                 if e.is_critical() { "critical" } else { "ignored" },
                 hex::encode(&e.value)
             ),
-        );
+        ));
     }
-    row(
+    rows.push((
         "Revocations",
         match revocations {
             Some(list) => format!("checked against list {} of {}", list.sequence, list.issued),
-            None => "no list given: a revoked key would show as valid (give --revocations FILE or set \
-                     VERIFIER_REVOCATIONS)"
-                .into(),
+            None => match how_to_give_a_list {
+                "" => NO_LIST.into(),
+                hint => format!("{NO_LIST} ({hint})"),
+            },
         },
-    );
+    ));
+    Fields { note: (!verdict.trusted).then_some(UNTRUSTED), rows }
+}
+
+/// The key's contents as aligned lines, marked untrusted when the signature did not verify.
+pub fn details(
+    verdict: &Verdict,
+    at: Day,
+    revocations: Option<&product_key::RevocationList>,
+    how_to_give_a_list: &str,
+) -> String {
+    let Fields { note, rows } = fields(verdict, at, revocations, how_to_give_a_list);
+    let mut out = String::new();
+    if let Some(note) = note {
+        out.push_str(&format!("  {note}\n"));
+    }
+    for (name, value) in rows {
+        out.push_str(&format!("  {name:<13} {value}\n"));
+    }
     out
+}
+
+/// What `verifier check` prints, as one JSON object for a host that shows it in its own way
+/// (the support page): `{"status", "valid", "headline", "found", "note", "fields": [{"name",
+/// "value"}]}`. The words are those of the terminal output.
+pub fn explanation_json(
+    verdict: &Verdict,
+    text: &str,
+    at: Day,
+    revocations: Option<&product_key::RevocationList>,
+) -> Value {
+    let Fields { note, rows } = fields(verdict, at, revocations, "");
+    json!({
+        "status": verdict.status().name(),
+        "valid": verdict.is_valid(),
+        "headline": headline(verdict, text, at),
+        "found": found_line(verdict, text),
+        "note": note,
+        "fields": rows.iter().map(|(name, value)| json!({"name": name, "value": value})).collect::<Vec<_>>(),
+    })
 }
 
 /// The `key` object of the JSON output, or null when nothing was decoded.

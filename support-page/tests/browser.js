@@ -1,0 +1,200 @@
+// The support page as a person meets it: opened from disk in headless Chromium, used with the
+// keyboard, checked for what a person reads (the same words as `verifier check`), for the
+// screen reader's live region, for 200 % zoom, and for not one request leaving the page.
+//
+// Usage: node tests/browser.js support.html ../tests/vectors path/to/verifier [screenshot.png]
+"use strict";
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+const { readVector, runVerifier } = require("./common.js");
+
+const [pagePath, vectorsDir, verifierPath, screenshot] = process.argv.slice(2);
+const pageUrl = "file://" + path.resolve(pagePath);
+
+// What the verifier prints for a vector: its headline, its "read the key from" line, and
+// the field rows, as a person reads them in the terminal.
+function verifierSays(vector) {
+  const json = JSON.parse(runVerifier(verifierPath, vector, true));
+  const lines = runVerifier(verifierPath, vector, false).split("\n");
+  const found = lines.find((l) => l.startsWith("read the key from")) || "";
+  const rows = lines
+    .filter((l) => /^ {2}\S/.test(l) && !l.startsWith("  (") && !l.startsWith("  UNTRUSTED"))
+    .map((l) => {
+      const m = /^ {2}(.{13}) (.*)$/.exec(l);
+      return { name: m[1].trim(), value: m[2] };
+    })
+    .filter((row) => row.name !== "Revocations");
+  return { headline: json.message, found, rows };
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    // Playwright starts Chromium with a new, empty profile of its own.
+  });
+  const failures = [];
+  const requests = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    context.on("request", (request) => requests.push(request.url()));
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.goto(pageUrl);
+
+    async function scenario(name, body) {
+      try {
+        await body();
+        console.log(`ok   ${name}`);
+      } catch (e) {
+        failures.push(`${name}: ${e.message}`);
+        console.log(`FAIL ${name}: ${e.message}`);
+      }
+    }
+
+    // Fills the form as a person would, from the keyboard only, and submits with Ctrl+Enter.
+    async function check(vector, { list = null } = {}) {
+      await page.reload();
+      await page.locator("#key").focus();
+      await page.keyboard.insertText(vector.key); // a paste: one input event with the whole text
+      await page.keyboard.press("Tab");
+      if (vector.org !== null) await page.keyboard.insertText(vector.org);
+      await page.keyboard.press("Tab");
+      const [y, m, d] = vector.at.split("-");
+      await page.locator("#day").fill(`${y}-${m}-${d}`);
+      if (list !== null) {
+        await page.locator("#list-box summary").press("Enter");
+        await page.locator("#list").focus();
+        await page.keyboard.insertText(list);
+      }
+      await page.keyboard.press("Control+Enter");
+      await page.locator("#result:not([hidden])").waitFor();
+    }
+
+    async function reads() {
+      return {
+        headline: (await page.locator("#headline").innerText()).trim(),
+        found: (await page.locator("#found").innerText()).trim(),
+        live: (await page.locator("[role=status][aria-live=polite]").innerText()).trim(),
+        rows: await page.locator("#fields dt").evaluateAll((dts) =>
+          dts.map((dt) => ({ name: dt.textContent, value: dt.nextElementSibling.textContent }))),
+      };
+    }
+
+    async function sameAsVerifier(vectorName) {
+      const vector = readVector(vectorsDir, vectorName);
+      await check(vector);
+      const shown = await reads();
+      const said = verifierSays(vector);
+      assert.equal(shown.headline, said.headline);
+      assert.ok(shown.live.includes(said.headline), "the live region announces the headline");
+      assert.equal(shown.found.toLowerCase(), said.found ? said.found + "." : "");
+      assert.deepEqual(shown.rows.filter((r) => r.name !== "Revocations"), said.rows);
+      return { vector, shown };
+    }
+
+    await scenario("the page loads with no error and the library's key built in", async () => {
+      assert.match(await page.locator("#about").innerText(), /Trusts 1 signing key of the vendor/);
+      assert.equal(await page.locator("button[type=submit]").isDisabled(), false);
+    });
+
+    await scenario("every field has a label", async () => {
+      const unlabelled = await page.locator("textarea, input").evaluateAll((fields) =>
+        fields.filter((f) => !(f.labels && f.labels.length > 0)).map((f) => f.id));
+      assert.deepEqual(unlabelled, []);
+    });
+
+    await scenario("a valid key shows VALID and its fields, in the verifier's words", async () => {
+      const { shown } = await sameAsVerifier("all_features");
+      assert.match(shown.headline, /^VALID: this key unlocks AST 8 for 'Acme Analytics GmbH'/);
+      assert.deepEqual(shown.rows.find((r) => r.name === "Seats"), { name: "Seats", value: "25 clients" });
+      assert.equal(await page.locator("#result").getAttribute("class"), "valid");
+    });
+
+    await scenario("a typo is told with the character to check", async () => {
+      const { shown } = await sameAsVerifier("crc_damage_one_character");
+      assert.match(shown.headline, /^NOT VALID: .*character \d+ is probably/);
+      assert.equal(await page.locator("#result").getAttribute("class"), "invalid");
+    });
+
+    await scenario("a key inside a quoted e-mail is found and checked against the organization", async () => {
+      const { shown } = await sameAsVerifier("paste_email_quoting_over_lines");
+      assert.match(shown.headline, /^VALID/);
+      assert.match(shown.found, /^Read the key from characters \d+ to \d+ of the text\.$/);
+    });
+
+    await scenario("a typo inside an e-mail", async () => {
+      const { shown } = await sameAsVerifier("paste_typo_inside_an_email");
+      assert.match(shown.headline, /^NOT VALID/);
+    });
+
+    await scenario("a mismatched organization says what was entered and what the key holds", async () => {
+      const { shown } = await sameAsVerifier("org_mismatch");
+      assert.match(shown.headline, /^NOT VALID: .*'Acme Corp'/);
+    });
+
+    await scenario("a version 7 key in an e-mail: the customer needs a version 8 key", async () => {
+      const { shown } = await sameAsVerifier("version_7_key_in_an_email");
+      assert.match(shown.headline, /version 7/);
+    });
+
+    await scenario("a revocation list pasted in the page is applied", async () => {
+      const vector = readVector(vectorsDir, "revoked");
+      await check({ ...vector }, { list: vector.revocations });
+      const shown = await reads();
+      assert.equal(shown.headline, verifierSays(vector).headline);
+      assert.match(shown.rows.find((r) => r.name === "Revocations").value, /^checked against list \d+ of /);
+    });
+
+    await scenario("a list signed by another key is refused, not ignored", async () => {
+      const vector = readVector(vectorsDir, "all_features");
+      const list = readVector(path.join(vectorsDir, "revocations"), "signed_by_an_untrusted_key").list;
+      await check(vector, { list });
+      const shown = await reads();
+      assert.match(shown.headline, /^NOT CHECKED: cannot use the revocation list: .*unknown key/);
+      assert.equal(await page.locator("#result").getAttribute("class"), "failed");
+    });
+
+    await scenario("the button works as well as Ctrl+Enter", async () => {
+      await page.reload();
+      await page.locator("#key").fill(readVector(vectorsDir, "all_features").key);
+      await page.locator("#day").fill("2027-01-01");
+      await page.getByRole("button", { name: "Check key" }).click();
+      assert.match(await page.locator("#headline").innerText(), /^VALID/);
+    });
+
+    await scenario("readable at 200 % zoom: nothing runs off the side", async () => {
+      await page.setViewportSize({ width: 550, height: 900 });
+      await sameAsVerifier("paste_email_quoting_over_lines");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
+      await page.setViewportSize({ width: 1100, height: 900 });
+    });
+
+    if (screenshot) {
+      await sameAsVerifier("paste_email_quoting_over_lines");
+      await page.evaluate(() => document.activeElement.blur());
+      await page.screenshot({ path: screenshot, fullPage: true });
+    }
+
+    await scenario("no script error", async () => assert.deepEqual(errors, []));
+  } finally {
+    await browser.close();
+  }
+  const outside = requests.filter((url) => !url.startsWith("file://"));
+  if (outside.length > 0) failures.push(`requests left the page: ${outside.join(", ")}`);
+  else console.log(`ok   not one request left the page (${requests.length} file:// loads)`);
+  console.log(`${failures.length} failures`);
+  process.exit(failures.length === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

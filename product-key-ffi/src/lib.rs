@@ -481,6 +481,12 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_becomes_a_code() {
+        assert_eq!(guard(|| panic!("a bug")), PkError::Panic);
+        assert_eq!(guard(|| PkError::Ok), PkError::Ok);
+    }
+
+    #[test]
     fn every_error_has_its_place_and_name() {
         for (i, e) in PkError::ALL.iter().enumerate() {
             assert_eq!(*e as usize, i);

@@ -1,7 +1,9 @@
 //! The ledger: every key issued and every revocation, as hash-chained JSON Lines, appended
 //! under an exclusive lock and synced before a key is shown.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
+
+use crate::strmap::StrMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -60,7 +62,7 @@ pub struct Ledger {
     /// Serials issued.
     pub serials: HashSet<u64>,
     /// order_id → where the record that issued it is.
-    pub order_ids: HashMap<String, Location>,
+    pub order_ids: StrMap<Location>,
     /// Serials revoked so far.
     pub revoked: BTreeSet<u64>,
     /// Highest revocation list sequence written from this ledger (0: none).
@@ -94,7 +96,7 @@ impl Ledger {
             path: path.to_owned(),
             last_hash: GENESIS.to_owned(),
             serials: HashSet::new(),
-            order_ids: HashMap::new(),
+            order_ids: StrMap::default(),
             revoked: BTreeSet::new(),
             last_sequence: 0,
             lines: 0,
@@ -125,7 +127,7 @@ impl Ledger {
                 self.serials.insert(s);
             }
             if let Some(o) = rec.order_id {
-                self.order_ids.insert(o, Location { line: self.lines, offset: line.offset });
+                self.order_ids.insert(&o, Location { line: self.lines, offset: line.offset });
             }
             for s in rec.revoked.iter().flatten() {
                 if let Ok(s) = u64::from_str_radix(s, 16) {
@@ -210,7 +212,7 @@ impl Ledger {
             path: path.to_owned(),
             last_hash: index.last_hash_hex(),
             serials: HashSet::new(),
-            order_ids: HashMap::new(),
+            order_ids: StrMap::default(),
             revoked: BTreeSet::new(),
             last_sequence: 0,
             lines: 0,

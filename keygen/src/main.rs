@@ -20,6 +20,7 @@ mod record;
 mod replace;
 mod report;
 mod revoke;
+mod strmap;
 mod template;
 
 use std::process::ExitCode;

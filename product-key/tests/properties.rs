@@ -95,6 +95,20 @@ proptest! {
     }
 
     #[test]
+    fn the_canonical_form_is_the_same_with_or_without_the_quick_check(
+        s in "(\\PC|[ \t\u{a0}\u{3000}]|[\u{300}-\u{36f}]|[ÅåΩKﬁ가각]){0,40}"
+    ) {
+        // The reference: NFC always, then the white space rule, as the format says.
+        use unicode_normalization::UnicodeNormalization;
+        let nfc: String = s.nfc().collect();
+        let reference = nfc.split(char::is_whitespace).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        match product_key::Organization::canonicalize(&s) {
+            Ok(org) => prop_assert_eq!(org.as_str(), reference),
+            Err(_) => prop_assert!(reference.is_empty() || reference.len() > 255 || reference.chars().any(char::is_control)),
+        }
+    }
+
+    #[test]
     fn decoding_any_text_never_panics(s in "\\PC{0,300}") {
         let _ = verify(&s, &trusted(), &Check::on(Day::from_days(20_000)));
     }

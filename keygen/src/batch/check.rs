@@ -2,7 +2,6 @@
 //! private copy of exactly the bytes checked is what pass 2 signs, so a file that changes
 //! meanwhile (an editor saving, a sync client, a FIFO) cannot slip in rows nobody checked.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -15,6 +14,7 @@ use super::plan::{Columns, Plan, RowPlan, Templates, plan_row};
 use crate::error::{Error, Problem};
 use crate::ledger::Ledger;
 use crate::record::KeyRecord;
+use crate::strmap::StrMap;
 
 /// Rows checked (and later signed) together.
 pub const CHUNK: usize = 4096;
@@ -44,7 +44,7 @@ pub struct Checked {
     /// Rows to issue.
     pub rows: u64,
     /// Every order_id of the input with its line.
-    pub orders: HashMap<String, u64>,
+    pub orders: StrMap<u64>,
 }
 
 /// Reads and checks the whole input. `ledger` (held locked) tells orders already issued.
@@ -80,7 +80,7 @@ pub fn check(
         group: None,
     };
     let mut problems = Vec::new();
-    let mut orders: HashMap<String, u64> = HashMap::new();
+    let mut orders: StrMap<u64> = StrMap::default();
     let mut rows = 0u64;
     let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
     let mut reading = true;
@@ -136,7 +136,7 @@ pub fn check(
                         .map(|(what, group)| Problem { group, ..problem(line, "order_id", what) }),
                 );
             }
-            orders.insert(o, line);
+            orders.insert(&o, line);
         }
     }
     if !problems.is_empty() {

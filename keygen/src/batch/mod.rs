@@ -121,7 +121,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
 
 /// Creates the ledger that did not exist when the input was checked. If another keygen made
 /// it meanwhile, the input's orders are checked against what it recorded.
-fn created_ledger(plan: &Plan, orders: &std::collections::HashMap<String, u64>) -> Result<Ledger, Error> {
+fn created_ledger(plan: &Plan, orders: &crate::strmap::StrMap<u64>) -> Result<Ledger, Error> {
     let ledger = Ledger::open(&plan.ledger, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", plan.ledger.display())))?;
     if ledger.is_empty() {
@@ -133,7 +133,7 @@ fn created_ledger(plan: &Plan, orders: &std::collections::HashMap<String, u64>) 
             let at = ledger.order_ids.get(order)?;
             Some(Problem {
                 file: plan.file.clone(),
-                line: *line,
+                line,
                 column: "order_id".into(),
                 what: format!(
                     "'{order}' was issued a key by another keygen while this batch was checked ({}:{}); \

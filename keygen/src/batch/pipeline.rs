@@ -1,7 +1,6 @@
 //! Pass 2: sign and record. A reader thread parses the next chunk while the pool signs this
 //! one and the writer chains, records and writes the one before, so both cores sign.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use cli_support::Pending;
@@ -15,6 +14,7 @@ use crate::error::Error;
 use crate::failpoint::{self, Failpoint};
 use crate::ledger::{Ledger, Location};
 use crate::record::KeyRecord;
+use crate::strmap::StrMap;
 
 /// What every row is signed with.
 pub struct Signing<'a> {
@@ -29,7 +29,7 @@ pub struct Signing<'a> {
     /// When the keys are recorded (RFC 3339).
     pub issued_at: String,
     /// With `--skip-issued`: the orders the ledger holds, whose rows take the recorded key.
-    pub reuse: Option<&'a HashMap<String, Location>>,
+    pub reuse: Option<&'a StrMap<Location>>,
     /// The input, for messages.
     pub file: &'a str,
 }
@@ -67,7 +67,7 @@ pub fn sign_all(
                 format!("{}:{}: {}", signing.file, row.line, what.join("; "))
             })?;
         if let Some(at) = plan.order_id.as_ref().and_then(|o| signing.reuse.and_then(|r| r.get(o))) {
-            return Ok(Made::Reused(*at));
+            return Ok(Made::Reused(at));
         }
         sign(signing.signer, plan, rng, &signing.issued_at).map(|(r, j)| Made::New(Box::new(r), j))
     };

@@ -82,29 +82,14 @@ pub fn check(
     let mut problems = Vec::new();
     let mut orders: StrMap<u64> = StrMap::default();
     let mut rows = 0u64;
-    let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
-    let mut reading = true;
-    while reading {
-        chunk.clear();
-        while chunk.len() < CHUNK {
-            match table.next_row() {
-                Some(Ok(row)) => {
-                    if let Some(cell) = columns.template_cell(&row) {
-                        templates.load(cell);
-                    }
-                    chunk.push(row);
-                }
-                Some(Err(e)) => {
-                    problems.push(problem(e.line(), "-", e.to_string()));
-                    if e.is_fatal() {
-                        reading = false;
-                        break;
-                    }
-                }
-                None => {
-                    reading = false;
-                    break;
-                }
+    let mut more = true;
+    while more {
+        let (chunk, read_problems, more_rows) = read_chunk(&mut table);
+        more = more_rows;
+        problems.extend(read_problems.into_iter().map(|(line, what)| problem(line, "-", what)));
+        for row in &chunk {
+            if let Some(cell) = columns.template_cell(row) {
+                templates.load(cell);
             }
         }
         if stop.load(Ordering::Relaxed) {
@@ -114,8 +99,20 @@ pub fn check(
         }
         rows += chunk.len() as u64;
         // Rows are checked in parallel; order ids are then matched in file order.
-        let planned: Vec<_> =
-            chunk.par_iter().map(|row| plan_row(row, &columns, templates, plan.issued)).collect();
+        // A row's plan is kept only when the ledger holds its order (it is then compared with
+        // the recorded key); the others are dropped on the thread that made them, which keeps
+        // this loop, the one part of the check that runs on one core, short.
+        let in_ledger = |order: &str| ledger.is_some_and(|l| l.order_ids.get(order).is_some());
+        let planned: Vec<_> = chunk
+            .par_iter()
+            .map(|row| {
+                plan_row(row, &columns, templates, plan.issued).map(|mut p| {
+                    let order = p.order_id.take();
+                    let kept = order.as_deref().is_some_and(in_ledger).then_some(p);
+                    (order, kept)
+                })
+            })
+            .collect();
         for (row, planned) in chunk.iter().zip(planned) {
             let line = row.line;
             let (order, row_plan) = match planned {
@@ -123,7 +120,7 @@ pub fn check(
                     problems.extend(bad.into_iter().map(|b| problem(line, b.column, b.what)));
                     (order, None)
                 }
-                Ok(p) => (p.order_id.clone(), Some(p)),
+                Ok(kept) => kept,
             };
             let Some(o) = order else { continue };
             if let Some(first) = orders.get(&o) {
@@ -148,6 +145,26 @@ pub fn check(
         Arc::try_unwrap(copy).map_err(|_| Error::input("the private copy of the input is still in use"))?;
     copy.seek(SeekFrom::Start(0)).map_err(Error::io(format!("cannot read the private copy of {file}")))?;
     Ok((Checked { copy, format, headers, rows, orders }, columns))
+}
+
+/// The next rows of `table` (up to [`CHUNK`]), the problems met reading them (line, what),
+/// and whether there may be more: false at the end or after an error that stops reading.
+fn read_chunk(table: &mut Table) -> (Vec<Row>, Vec<(u64, String)>, bool) {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut problems = Vec::new();
+    while chunk.len() < CHUNK {
+        match table.next_row() {
+            Some(Ok(row)) => chunk.push(row),
+            Some(Err(e)) => {
+                problems.push((e.line(), e.to_string()));
+                if e.is_fatal() {
+                    return (chunk, problems, false);
+                }
+            }
+            None => return (chunk, problems, false),
+        }
+    }
+    (chunk, problems, true)
 }
 
 /// Why an order that the ledger already holds cannot be issued or reused, if it cannot,

@@ -44,8 +44,41 @@ pub struct Counts {
 }
 
 enum Made {
-    New(Box<KeyRecord>, Vec<u8>),
+    New(Signed),
     Reused(Location),
+}
+
+/// A key signed for a row, in one allocation: the ledger record as JSON (without `prev`),
+/// then the output's cells (serial, issued, expires, key). The workers build and serialize
+/// the record and free it themselves; the writer, the one thread every row goes through, only
+/// copies bytes.
+struct Signed {
+    serial: u64,
+    bytes: Vec<u8>,
+    ends: [usize; 5],
+}
+
+impl Signed {
+    fn new(record: &KeyRecord, json: Vec<u8>) -> Signed {
+        let mut bytes = json;
+        let mut ends = [0; 5];
+        ends[0] = bytes.len();
+        let cells =
+            [&record.serial, &record.issued, record.expires.as_deref().unwrap_or("never"), &record.key];
+        for (i, cell) in cells.into_iter().enumerate() {
+            bytes.extend_from_slice(cell.as_bytes());
+            ends[i + 1] = bytes.len();
+        }
+        Signed { serial: serial_of(record), bytes, ends }
+    }
+
+    fn json(&self) -> &[u8] {
+        &self.bytes[..self.ends[0]]
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &[u8]> {
+        self.ends.windows(2).map(|w| &self.bytes[w[0]..w[1]])
+    }
 }
 
 /// Signs every row of `table` (the checked private copy), appends the records to `ledger`
@@ -69,7 +102,7 @@ pub fn sign_all(
         if let Some(at) = plan.order_id.as_ref().and_then(|o| signing.reuse.and_then(|r| r.get(o))) {
             return Ok(Made::Reused(at));
         }
-        sign(signing.signer, plan, rng, &signing.issued_at).map(|(r, j)| Made::New(Box::new(r), j))
+        sign(signing.signer, plan, rng, &signing.issued_at).map(|(r, j)| Made::New(Signed::new(&r, j)))
     };
     let (to_writer, signed) = std::sync::mpsc::sync_channel::<(Vec<Row>, Vec<Result<Made, String>>)>(2);
     std::thread::scope(|scope| -> Result<(), Error> {
@@ -79,32 +112,31 @@ pub fn sign_all(
                 ledger_buf.clear();
                 let mut chunk_new = 0u64;
                 for (row, made) in chunk.iter().zip(made) {
-                    let record = match made.map_err(|e| Error::input(format!("cannot sign {e}")))? {
+                    match made.map_err(|e| Error::input(format!("cannot sign {e}")))? {
                         Made::Reused(at) => {
                             counts.reused.fetch_add(1, Ordering::Relaxed);
-                            recorded(ledger, at)?
+                            let record = recorded(ledger, at)?;
+                            let expires = record.expires.as_deref().unwrap_or("never");
+                            let cells =
+                                [&record.serial, &record.issued, expires, &record.key].map(str::as_bytes);
+                            out.write_record(row.record.iter().chain(cells)).map_err(output_error)?;
                         }
-                        Made::New(mut record, mut json) => {
+                        Made::New(mut signed) => {
                             // A repeated random serial is a 1 in 2^64 event per pair; sign anew.
-                            while ledger.serials.contains(&serial_of(&record)) {
-                                if let Made::New(r, j) =
+                            while ledger.serials.contains(&signed.serial) {
+                                if let Made::New(again) =
                                     sign_row(row, &mut rand::rng()).map_err(Error::input)?
                                 {
-                                    (record, json) = (r, j);
+                                    signed = again;
                                 }
                             }
-                            ledger.serials.insert(serial_of(&record));
-                            ledger.chain(&json, &mut ledger_buf);
+                            ledger.serials.insert(signed.serial);
+                            ledger.chain(signed.json(), &mut ledger_buf);
                             chunk_new += 1;
-                            *record
+                            out.write_record(row.record.iter().chain(signed.cells()))
+                                .map_err(output_error)?;
                         }
-                    };
-                    let mut out_row = row.record.clone();
-                    out_row.push_field(record.serial.as_bytes());
-                    out_row.push_field(record.issued.as_bytes());
-                    out_row.push_field(record.expires.as_deref().unwrap_or("never").as_bytes());
-                    out_row.push_field(record.key.as_bytes());
-                    out.write_byte_record(&out_row).map_err(output_error)?;
+                    }
                 }
                 let number = index as u64 + 1;
                 if fail == Some(Failpoint::TearChunk(number)) {

@@ -230,14 +230,20 @@ impl Inputs {
 /// Runs `body`, turning a panic into [`PkError::Panic`]: unwinding into C is undefined
 /// behaviour, and a host must never be brought down by a key.
 fn guard(body: impl FnOnce() -> PkError) -> PkError {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(PkError::Panic)
+    guard_or(PkError::Panic, body)
+}
+
+/// Runs `body`, giving `fallback` if it panics. Even the exports that cannot panic today go
+/// through it, so that a later change cannot make one unwind into the host.
+fn guard_or<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
 /// The version of this interface ([`PK_ABI_VERSION`]); compare it with the header's
 /// `PK_ABI_VERSION` before the first call.
 #[unsafe(no_mangle)]
 pub extern "C" fn pk_abi_version() -> u32 {
-    PK_ABI_VERSION
+    guard_or(0, || PK_ABI_VERSION)
 }
 
 /// Judges the key in `request` into `*out`. On `PK_ERROR_OK`, `*out` holds the verdict; on
@@ -418,20 +424,24 @@ pub unsafe extern "C" fn pk_public_key_from_text(text: *const c_char, out: *mut 
 /// `status` is not one. The string is static: do not free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn pk_status_name(status: i32) -> *const c_char {
-    status_of(status).map_or(std::ptr::null(), |s| verdict::status_name(s).as_ptr())
+    guard_or(std::ptr::null(), || {
+        status_of(status).map_or(std::ptr::null(), |s| verdict::status_name(s).as_ptr())
+    })
 }
 
 /// The exit code `verifier check` gives a status (0 valid, 3 to 8 otherwise), or -1 when
 /// `status` is not one.
 #[unsafe(no_mangle)]
 pub extern "C" fn pk_status_exit_code(status: i32) -> i32 {
-    status_of(status).map_or(-1, |s| i32::from(s.exit_code()))
+    guard_or(-1, || status_of(status).map_or(-1, |s| i32::from(s.exit_code())))
 }
 
 /// The name of an error code (`"list_older"`, ...), or NULL when `error` is not one. Static.
 #[unsafe(no_mangle)]
 pub extern "C" fn pk_error_name(error: i32) -> *const c_char {
-    PkError::ALL.iter().find(|e| **e as i32 == error).map_or(std::ptr::null(), |e| e.name().as_ptr())
+    guard_or(std::ptr::null(), || {
+        PkError::ALL.iter().find(|e| **e as i32 == error).map_or(std::ptr::null(), |e| e.name().as_ptr())
+    })
 }
 
 fn status_of(status: i32) -> Option<Status> {
@@ -444,10 +454,12 @@ fn status_of(status: i32) -> Option<Status> {
 /// `s` must be null or a string returned by this library and not yet released.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pk_free_string(s: *mut c_char) {
-    if !s.is_null() {
-        // SAFETY: `s` came from `CString::into_raw` in this library and is released once.
-        drop(unsafe { CString::from_raw(s) });
-    }
+    guard_or((), || {
+        if !s.is_null() {
+            // SAFETY: `s` came from `CString::into_raw` in this library and is released once.
+            drop(unsafe { CString::from_raw(s) });
+        }
+    })
 }
 
 /// Releases the strings a verdict holds and sets them to NULL; the struct itself is the
@@ -457,16 +469,18 @@ pub unsafe extern "C" fn pk_free_string(s: *mut c_char) {
 /// `verdict` must be null or point to a verdict written by `pk_verify`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pk_verdict_free(verdict: *mut PkVerdict) {
-    // SAFETY: null or a valid verdict by the caller's contract.
-    if let Some(v) = unsafe { verdict.as_mut() } {
-        // SAFETY: both strings are null or came from this library, and are nulled after.
-        unsafe {
-            pk_free_string(v.organization);
-            pk_free_string(v.message);
+    guard_or((), || {
+        // SAFETY: null or a valid verdict by the caller's contract.
+        if let Some(v) = unsafe { verdict.as_mut() } {
+            // SAFETY: both strings are null or came from this library, and are nulled after.
+            unsafe {
+                pk_free_string(v.organization);
+                pk_free_string(v.message);
+            }
+            v.organization = std::ptr::null_mut();
+            v.message = std::ptr::null_mut();
         }
-        v.organization = std::ptr::null_mut();
-        v.message = std::ptr::null_mut();
-    }
+    })
 }
 
 #[cfg(test)]

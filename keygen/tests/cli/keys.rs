@@ -259,8 +259,14 @@ fn on_terminal(dir: &std::path::Path, args: &str, exchanges: &[(&str, &str)]) ->
     let mut seen = 0;
     for (prompt, line) in exchanges {
         loop {
-            assert!(std::time::Instant::now() < deadline, "no prompt '{prompt}' after 60 s");
             let text = String::from_utf8_lossy(&screen.lock().expect("screen")).into_owned();
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("keygen ended ({status}) before the prompt '{prompt}'; the screen showed: {text:?}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no prompt '{prompt}' after 60 s; the screen shows: {text:?}"
+            );
             let shown = text.get(seen..).and_then(|rest| rest.find(prompt).map(|i| seen + i + prompt.len()));
             if let Some(end) = shown {
                 seen = end;

@@ -26,8 +26,12 @@ cargo build --quiet --locked -p verifier
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 # The vectors are signed with RFC 8032's TEST 1 key; the page is built with it, as a vendor
-# builds it with their own.
-node -e 'console.log(require(process.argv[1]).trusted_public_keys[0])' "$repo/tests/vectors/all_features.json" > "$scratch/test-key.hex"
-scripts/support-page.sh --public-key "$scratch/test-key.hex" --out "$scratch/support.html" >/dev/null
+# builds it with their own: as an SPKI PEM, the form `keygen init` writes.
+node -e '
+  const hex = require(process.argv[1]).trusted_public_keys[0];
+  const der = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(hex, "hex")]);
+  console.log("-----BEGIN PUBLIC KEY-----\n" + der.toString("base64") + "\n-----END PUBLIC KEY-----");
+' "$repo/tests/vectors/all_features.json" > "$scratch/test-key.pem"
+scripts/support-page.sh --public-key "$scratch/test-key.pem" --out "$scratch/support.html" >/dev/null
 node support-page/tests/vectors.js target/wasm32-unknown-unknown/wasm/product_key.wasm tests/vectors target/debug/verifier
 node support-page/tests/browser.js "$scratch/support.html" tests/vectors target/debug/verifier ${SCREENSHOT:+"$SCREENSHOT"}

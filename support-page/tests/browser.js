@@ -104,6 +104,70 @@ async function main() {
       assert.equal(await page.locator("button[type=submit]").isDisabled(), false);
     });
 
+    await scenario("in Chromium, the page's library gives verifier check --json's verdict on every vector", async () => {
+      const fs = require("node:fs");
+      const keyVectors = fs.readdirSync(vectorsDir).filter((f) => f.endsWith(".json")).sort()
+        .map((f) => readVector(vectorsDir, f));
+      const cases = keyVectors.map((v) => ({
+        name: v.name,
+        request: { text: v.key, organization: v.org, at: v.at, keys: v.trusted_public_keys, list: v.revocations || null },
+        expected: JSON.parse(runVerifier(verifierPath, v, true)),
+      }));
+      const listsDir = path.join(vectorsDir, "revocations");
+      const lists = fs.readdirSync(listsDir).filter((f) => f.endsWith(".json")).sort()
+        .map((f) => readVector(listsDir, f));
+      const mismatches = await page.evaluate(({ cases, lists }) => {
+        // The page's own module and loader, as its form uses them.
+        const wasm = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
+        const library = ProductKey.createVerifier(wasm);
+        const keysOf = (hexes) => Uint8Array.from(hexes.join("").match(/../g).map((h) => parseInt(h, 16)));
+        const out = [];
+        for (const c of cases) {
+          const got = library.verify({
+            text: c.request.text, organization: c.request.organization, day: ProductKey.dayOf(c.request.at),
+            publicKeys: keysOf(c.request.keys), revocationList: c.request.list,
+          }).value;
+          if (JSON.stringify(got) !== JSON.stringify(c.expected)) out.push(`${c.name}: ${JSON.stringify(got)}`);
+        }
+        for (const l of lists) {
+          const opened = library.openList(l.list, keysOf(l.trusted_public_keys), l.highest_sequence_seen);
+          const want = l.expect === "ok" ? null : `list_${l.expect}`;
+          if (opened.error !== want || (want === null && opened.sequence !== l.sequence)) out.push(`${l.name}: ${JSON.stringify(opened)}`);
+        }
+        return out;
+      }, { cases, lists });
+      assert.deepEqual(mismatches, []);
+      assert.ok(cases.length > 100 && lists.length > 10, `${cases.length} key vectors, ${lists.length} lists`);
+    });
+
+    await scenario("the form shows verifier check's headline on every vector a form field can hold", async () => {
+      // A textarea turns CR LF into LF and a text field drops line breaks, as a person's paste
+      // would be: those few vectors are checked through the library above instead.
+      const fs = require("node:fs");
+      const vectors = fs.readdirSync(vectorsDir).filter((f) => f.endsWith(".json")).sort()
+        .map((f) => readVector(vectorsDir, f))
+        .filter((v) => !v.key.includes("\r") && !(v.org || "").match(/[\r\n]/))
+        // The page trusts the keys it was built with (the vectors' usual one).
+        .filter((v) => v.trusted_public_keys.join() === readVector(vectorsDir, "all_features").trusted_public_keys.join());
+      const wrong = [];
+      await page.reload();
+      await page.locator("#list-box summary").click(); // the list field is inside a closed <details>
+      for (const vector of vectors) {
+        await page.locator("#key").fill(vector.key);
+        await page.locator("#org").fill(vector.org === null ? "" : vector.org);
+        await page.locator("#day").fill(vector.at);
+        await page.locator("#list").fill(vector.revocations || "");
+        await page.locator("#check button[type=submit]").click();
+        const shown = (await page.locator("#headline").innerText()).trim();
+        const said = JSON.parse(runVerifier(verifierPath, vector, true)).message;
+        // An empty organization field means no check, as in verifier check without --org.
+        if (vector.org === "") continue;
+        if (shown !== said) wrong.push(`${vector.name}: shown ${JSON.stringify(shown)}, verifier ${JSON.stringify(said)}`);
+      }
+      assert.deepEqual(wrong, []);
+      assert.ok(vectors.length > 100, `${vectors.length} vectors`);
+    });
+
     await scenario("every field has a label", async () => {
       const unlabelled = await page.locator("textarea, input").evaluateAll((fields) =>
         fields.filter((f) => !(f.labels && f.labels.length > 0)).map((f) => f.id));

@@ -243,7 +243,49 @@ type Reading = Result<(Read, Option<Found>), (DecodeError, Option<Found>)>;
 /// first empty line, refused with the error it has (`wrong_product` for another major
 /// version of this product); else, with no candidate at all, the whole text.
 fn find(text: &str) -> Reading {
-    // Fast path: a clean key, as a batch holds them, is its own only candidate.
+    if let Some(sound) = clean_key(text) {
+        return Ok(sound);
+    }
+    find_in_text(text)
+}
+
+/// A shortcut for what batches hold: a text that is one sound key of this product and major
+/// version and nothing else (ASCII letters and digits after the prefix, `-` between them, a
+/// letter or digit last). For such a text, [`find_in_text`] takes the candidate at 0, whose
+/// span is the whole text and whose longest sound start is all of it: this gives the same
+/// reading without building the character table. Anything else returns `None` and is read
+/// the long way, so the shortcut can only agree (a test holds the two to each other).
+fn clean_key(text: &str) -> Option<(Read, Option<Found>)> {
+    let major = crate::MAJOR_VERSION.to_string();
+    // "AST" "8" "-": the dash right after the digits rules out "AST80-" and the like.
+    let body = text
+        .as_bytes()
+        .strip_prefix(crate::PRODUCT_CODE.as_bytes())?
+        .strip_prefix(major.as_bytes())?
+        .strip_prefix(b"-")?;
+    if !body.last()?.is_ascii_alphanumeric() {
+        return None;
+    }
+    let mut symbols = Vec::with_capacity(body.len());
+    for &b in body {
+        if b.is_ascii_alphanumeric() {
+            symbols.push(symbol(char::from(b))?);
+        } else if b != b'-' {
+            return None;
+        }
+    }
+    let n = symbols.len();
+    let shortest = (MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN) * 8 / 5;
+    if n >= MAX_BODY || n < shortest || (5 * n) % 8 >= 5 {
+        return None;
+    }
+    let blob = sound_blob(&symbols)?;
+    let found = Found { from: 1, to: text.len(), text: text.to_owned() };
+    Some((Read::Sound { major: crate::MAJOR_VERSION, blob }, Some(found)))
+}
+
+/// [`find`] for any text: candidates, spans, sound starts.
+fn find_in_text(text: &str) -> Reading {
     let chars: Vec<char> = text.chars().collect();
     let mut first: Option<(Candidate, Span)> = None;
     let mut seen = 0;
@@ -547,6 +589,65 @@ pub fn locate_typo(text: &str) -> Option<Typo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut gives what the long way gives, whenever it gives anything.
+    fn same_reading(text: &str) -> bool {
+        let Some((Read::Sound { major, blob }, found)) = clean_key(text) else { return false };
+        match find_in_text(text) {
+            Ok((Read::Sound { major: m, blob: b }, f)) => {
+                assert_eq!((major, &blob, &found), (m, &b, &f), "{text}");
+            }
+            _ => panic!("the shortcut read {text:?}, the long way did not"),
+        }
+        true
+    }
+
+    #[test]
+    fn the_clean_key_shortcut_agrees_with_the_long_way() {
+        assert!(same_reading(KEY));
+        assert!(same_reading(&KEY.to_lowercase().replacen("ast", "AST", 1)));
+        assert!(same_reading(&KEY.replace('-', "").replacen("AST8", "AST8-", 1)));
+        assert!(same_reading(&KEY.replace('0', "O")));
+        // Each of these is refused by the shortcut and left to the long way.
+        for text in [
+            format!("{KEY}-"),
+            format!(" {KEY}"),
+            format!("{KEY} "),
+            format!("{KEY}\n"),
+            KEY.replacen("AST8", "ast8", 1),
+            KEY.replacen("AST8", "AST08", 1),
+            KEY.replacen("AST8", "AST9", 1),
+            KEY.replacen('-', "\u{2013}", 2),
+            KEY.replacen("C", "U", 1),
+            KEY.replacen("3H6GB", "3HG6B", 1),
+            KEY[..KEY.len() - 1].to_owned(),
+            format!("{KEY}A"),
+            "AST8-".to_owned(),
+            "AST8".to_owned(),
+            String::new(),
+        ] {
+            assert!(!same_reading(&text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_of_key_characters_reads_alike_both_ways(
+            cut in 0usize..300,
+            damage in proptest::collection::vec((0usize..300, "[0-9A-Za-z\\- ]"), 0..3),
+        ) {
+            let mut text: Vec<String> = KEY.chars().map(String::from).collect();
+            for (at, what) in damage {
+                if at < text.len() {
+                    text[at] = what;
+                }
+            }
+            let text: String = text.concat();
+            let text = &text[..cut.min(text.len())];
+            let _ = same_reading(text);
+            let _ = same_reading(&format!("{text}{}", &KEY[text.len().min(KEY.len())..]));
+        }
+    }
 
     const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
 

@@ -63,9 +63,10 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         Some(path) => Some(Pending::create(path, true).map_err(|e| Error::Io(e.to_string()))?),
         None => None,
     };
-    let sink: Box<dyn Write> = match &mut pending {
+    // Sent to the writer thread: stdout unlocked (each buffered write takes the lock).
+    let sink: Box<dyn Write + Send> = match &mut pending {
         Some(p) => Box::new(p),
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::stdout()),
     };
     let sink = BufWriter::with_capacity(1 << 20, sink);
     // JSON Lines are UTF-8; the CSV report is in the input's encoding, with its BOM.
@@ -143,8 +144,10 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         Ok((statuses, bytes))
     };
     // Reading, judging and writing overlap: a reader thread parses the next chunk while the
-    // pool judges this one and the main thread writes the one before.
+    // pool judges this one and a writer thread writes the one before, so that the pool never
+    // waits for the output.
     let (to_pool, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
+    let (to_writer, judged_chunks) = std::sync::mpsc::sync_channel::<Vec<Result<Judged, Error>>>(2);
     let input = args.input.display().to_string();
     let written = std::thread::scope(|scope| -> Result<(), Error> {
         let reader = scope.spawn(move || -> Result<(), Error> {
@@ -163,17 +166,30 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
                 }
             }
         });
+        let counts = &mut counts;
+        let sink = &mut sink;
+        let writer = scope.spawn(move || -> Result<(), Error> {
+            for judged in judged_chunks {
+                for result in judged {
+                    let (statuses, bytes) = result?;
+                    for status in statuses {
+                        *counts.entry(status.name()).or_default() += 1;
+                    }
+                    sink.write_all(&bytes).map_err(io_error)?;
+                }
+            }
+            Ok(())
+        });
         for rows in chunks {
             let judged: Vec<Result<Judged, Error>> = rows.par_chunks(64).map(judge).collect();
-            for result in judged {
-                let (statuses, bytes) = result?;
-                for status in statuses {
-                    *counts.entry(status.name()).or_default() += 1;
-                }
-                sink.write_all(&bytes).map_err(io_error)?;
+            if to_writer.send(judged).is_err() {
+                break; // The writer stopped on an error, which join reports.
             }
         }
-        reader.join().unwrap_or_else(|_| Err(Error::Io("the reader thread failed".into())))
+        drop(to_writer);
+        let wrote = writer.join().unwrap_or_else(|_| Err(Error::Io("the writer thread failed".into())));
+        let read = reader.join().unwrap_or_else(|_| Err(Error::Io("the reader thread failed".into())));
+        wrote.and(read)
     });
     if let Err(e) = written {
         return closed_pipe_ends(e);

@@ -191,7 +191,17 @@ fn run(command: &mut Command) -> String {
     text
 }
 
-const GCC_FLAGS: [&str; 5] = ["-std=c11", "-Wall", "-Wextra", "-pedantic", "-Werror"];
+/// Builds `tests/c/vectors.c` into `program` with the strict flags a C host would use,
+/// linked by `link` (the archive's path, or `-L DIR -lproduct_key`).
+fn build_c_program(program: &Path, link: &[&std::ffi::OsStr]) {
+    run(Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-pedantic", "-Werror", "-I"])
+        .arg(crate_dir().join("include"))
+        .arg(crate_dir().join("tests/c/vectors.c"))
+        .args(link)
+        .arg("-o")
+        .arg(program));
+}
 
 #[test]
 fn a_c_program_reaches_every_verdict_through_the_shared_and_the_static_library() {
@@ -200,33 +210,15 @@ fn a_c_program_reaches_every_verdict_through_the_shared_and_the_static_library()
     let (text, count) = flattened_vectors(&vectors_dir());
     let input = dir.path().join("vectors.txt");
     std::fs::write(&input, text).expect("write");
-    let include = crate_dir().join("include");
-    let source = crate_dir().join("tests/c/vectors.c");
     let lib_dir = libs.shared.parent().expect("lib dir");
 
     let shared = dir.path().join("vectors-shared");
-    run(Command::new("gcc")
-        .args(GCC_FLAGS)
-        .arg("-I")
-        .arg(&include)
-        .arg(&source)
-        .arg("-L")
-        .arg(lib_dir)
-        .arg("-lproduct_key")
-        .arg("-o")
-        .arg(&shared));
+    build_c_program(&shared, &["-L".as_ref(), lib_dir.as_os_str(), "-lproduct_key".as_ref()]);
     let said = run(Command::new(&shared).arg(&input).env("LD_LIBRARY_PATH", lib_dir));
     assert!(said.contains(&format!("{count} vectors checked, 0 mismatches")), "{said}");
 
     let fixed = dir.path().join("vectors-static");
-    run(Command::new("gcc")
-        .args(GCC_FLAGS)
-        .arg("-I")
-        .arg(&include)
-        .arg(&source)
-        .arg(&libs.archive)
-        .arg("-o")
-        .arg(&fixed));
+    build_c_program(&fixed, &[libs.archive.as_os_str()]);
     let said = run(Command::new(&fixed).arg(&input));
     assert!(said.contains(&format!("{count} vectors checked, 0 mismatches")), "{said}");
 }
@@ -241,14 +233,7 @@ fn a_damaged_vector_is_caught_by_the_c_program() {
     let input = dir.path().join("vectors.txt");
     std::fs::write(&input, damaged).expect("write");
     let program = dir.path().join("vectors");
-    run(Command::new("gcc")
-        .args(GCC_FLAGS)
-        .arg("-I")
-        .arg(crate_dir().join("include"))
-        .arg(crate_dir().join("tests/c/vectors.c"))
-        .arg(&libs.archive)
-        .arg("-o")
-        .arg(&program));
+    build_c_program(&program, &[libs.archive.as_os_str()]);
     let out = Command::new(&program).arg(&input).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("status: expected 'expired', got 'valid'"));

@@ -67,6 +67,9 @@ pub enum Command {
     Amend(Box<AmendArgs>),
     /// Revoke keys: record it in the ledger and write the next signed revocation list.
     Revoke(RevokeArgs),
+    /// Rotate the signing key: a new key ceremony in the same vault; the old key is retired
+    /// (kept aside, still known to the ledger by its public key).
+    Rotate(RotateArgs),
     /// Write shell completions and man pages for keygen into DIR.
     #[command(hide = true)]
     GenerateDocs {
@@ -103,9 +106,40 @@ pub struct KeyArgs {
     pub passphrase_file: Option<PathBuf>,
 }
 
+/// `keygen rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The vault: the folder of signing-key.pem, public-key.pem and the ledger.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Encrypt the new signing key with a passphrase (PBES2, scrypt + AES-256-CBC).
+    #[arg(long)]
+    pub encrypt: bool,
+    /// Read the new key's passphrase from the first line of this file.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Read the passphrase of the current (encrypted) key from the first line of this file
+    /// (default: as the new key's).
+    #[arg(long, value_name = "PATH")]
+    pub old_passphrase_file: Option<PathBuf>,
+    /// Accept a passphrase under 12 characters: for test keys only.
+    #[arg(long, requires = "encrypt")]
+    pub allow_weak_passphrase: bool,
+    /// The ledger (default: ledger.sqlite in the vault).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
 /// `keygen public-key`.
 #[derive(Debug, Args)]
 pub struct PublicKeyArgs {
+    /// Every public key a product should trust, from the ledger: the current key and the
+    /// retired ones, each with its key_id and status.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: the ledger (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
+    pub ledger: Option<PathBuf>,
     /// pem (SPKI, then the key_id) or hex (64 hex digits, as `verifier --public-key` and the
     /// product take it; the key_id goes to stderr).
     #[arg(long, value_name = "FORMAT", default_value = "pem")]
@@ -165,8 +199,8 @@ pub struct IssueArgs {
     /// Day of issue (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub issued: Option<String>,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
+    /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// Print a JSON object instead of the key alone.
     #[arg(long)]
@@ -218,8 +252,8 @@ pub struct BatchArgs {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
+    /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
@@ -235,19 +269,56 @@ pub struct BatchArgs {
 /// `keygen ledger ...`.
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// Check the hash chain and that every recorded key verifies with the public key.
+    /// Check the whole ledger with the public keys it holds: every key, the chains, the rules,
+    /// and the signed head (no passphrase needed).
     Verify(LedgerVerifyArgs),
-    /// Print the records that match, each with its story, as JSON Lines.
+    /// Print the keys that match, each checked and with its story.
     Find(LedgerFindArgs),
     /// The renewal pipeline: current keys that expire soon, or that lapsed unrenewed.
     Report(LedgerReportArgs),
-    /// Remove an incomplete last line left by a crash (its key was never shown).
-    Repair(LedgerRepairArgs),
+    /// Bring a JSON Lines ledger (keygen's format before the database) into a new ledger.
+    Import(LedgerImportArgs),
+    /// Write every record as JSON Lines, chained as keygen's former ledger (import reads it).
+    Export(LedgerExportArgs),
+    /// A consistent copy of the ledger, also while others write (SQLite's backup API).
+    Backup(LedgerBackupArgs),
 }
 
-/// `keygen ledger repair`.
+/// `keygen ledger import`.
 #[derive(Debug, Args)]
-pub struct LedgerRepairArgs {
+pub struct LedgerImportArgs {
+    /// The JSON Lines ledger (ledger.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    /// A public key of a retired signing key that signed some of the keys (repeatable; the
+    /// current key's comes from --key).
+    #[arg(long = "public-key", value_name = "PATH")]
+    pub public_keys: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub key: KeyArgs,
+    /// The ledger to make (default: ledger.sqlite beside the signing key); it must hold no key.
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
+/// `keygen ledger export`.
+#[derive(Debug, Args)]
+pub struct LedgerExportArgs {
+    /// jsonl (the only format).
+    #[arg(long, value_name = "FORMAT", default_value = "jsonl")]
+    pub format: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub at: LedgerArgs,
+}
+
+/// `keygen ledger backup`.
+#[derive(Debug, Args)]
+pub struct LedgerBackupArgs {
+    /// The copy to write (refused if it exists).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub at: LedgerArgs,
@@ -259,29 +330,28 @@ pub struct LedgerArgs {
     /// The signing key (its folder holds the ledger).
     #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
     pub key: PathBuf,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
+    /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
 }
 
 impl LedgerArgs {
     /// The ledger's path.
     pub fn path(&self) -> PathBuf {
-        crate::ledger::path_for(self.ledger.as_deref(), &self.key)
+        crate::db::path_for(self.ledger.as_deref(), &self.key)
     }
 }
 
 /// `keygen ledger verify`.
 #[derive(Debug, Args)]
 pub struct LedgerVerifyArgs {
-    /// The public key the keys must verify with (SPKI PEM or 64 hex digits).
-    #[arg(long, value_name = "PATH")]
-    pub public_key: Option<PathBuf>,
-    /// Read the passphrase of an encrypted key from the first line of this file.
-    #[arg(long, value_name = "PATH")]
-    pub passphrase_file: Option<PathBuf>,
-    /// Without --public-key, the public key is taken from the signing key.
+    /// A public key the auditor trusts (SPKI PEM or 64 hex digits; repeatable): every signing
+    /// key the ledger holds must be one of them. Without it, the ledger's own public keys are
+    /// used, and their key_ids are printed to compare.
+    #[arg(long = "public-key", value_name = "PATH")]
+    pub public_keys: Vec<PathBuf>,
     #[command(flatten)]
+    #[allow(missing_docs)]
     pub at: LedgerArgs,
 }
 
@@ -292,12 +362,19 @@ pub struct LedgerFindArgs {
     #[arg(long, value_name = "S")]
     pub serial: Option<String>,
     /// Records whose organization contains this text (compared as the product compares:
-    /// case, spacing, punctuation and accents do not matter).
+    /// case, spacing, punctuation and accents do not matter; `Mueller` also finds `Müller`,
+    /// `Strasse` `Straße`, `Aalborg` `Ålborg`).
     #[arg(long, value_name = "TEXT")]
     pub org: Option<String>,
-    /// Records of this order.
+    /// Records of this order (every key that carries it).
     #[arg(long, value_name = "ID")]
     pub order_id: Option<String>,
+    /// Every key.
+    #[arg(long, conflicts_with_all = ["serial", "org", "order_id"])]
+    pub all: bool,
+    /// table (for people), csv, or json (JSON Lines: each record with its story).
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub at: LedgerArgs,
@@ -313,7 +390,8 @@ pub struct ReplaceArgs {
     /// The current key of this order (the last key that replaced the order's key).
     #[arg(long, value_name = "O")]
     pub for_order: Option<String>,
-    /// The order of the new key (it must not be in the ledger).
+    /// The order of the new key (it must not be in the ledger). Default: a renewal has none;
+    /// an amendment keeps the old key's.
     #[arg(long, value_name = "NEW")]
     pub order_id: Option<String>,
     /// Day of issue of the new key (default: today, UTC).
@@ -322,8 +400,8 @@ pub struct ReplaceArgs {
     /// Print a JSON object (the fields of `issue --json` and "supersedes") instead of the key.
     #[arg(long)]
     pub json: bool,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
+    /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -398,7 +476,7 @@ pub struct LedgerReportArgs {
 
 /// `keygen revoke`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("which").required(true).multiple(true).args(["serials", "order_ids", "superseded"]))]
+#[command(group = clap::ArgGroup::new("which").required(true).multiple(true).args(["serials", "order_ids", "superseded", "reissue"]))]
 pub struct RevokeArgs {
     /// A serial to revoke (repeatable).
     #[arg(long = "serial", value_name = "S")]
@@ -413,6 +491,9 @@ pub struct RevokeArgs {
     /// customers' grace period to switch).
     #[arg(long, value_name = "YYYY-MM-DD", requires = "superseded")]
     pub before: Option<String>,
+    /// Write revocation list N again, byte for byte as first published (to --out).
+    #[arg(long, value_name = "N", conflicts_with_all = ["serials", "order_ids", "superseded", "dry_run", "reason"])]
+    pub reissue: Option<u32>,
     /// Print what would be revoked, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -422,8 +503,8 @@ pub struct RevokeArgs {
     /// Why (kept in the ledger).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
-    /// The ledger (default: ledger.jsonl beside the signing key).
-    #[arg(long, value_name = "PATH")]
+    /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]

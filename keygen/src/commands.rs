@@ -40,6 +40,9 @@ pub fn public_key(args: &PublicKeyArgs) -> Result<ExitCode, Error> {
         "hex" => true,
         other => return Err(Error::input(format!("--format: '{other}' is not pem or hex"))),
     };
+    if args.all {
+        return all_public_keys(args, hex);
+    }
     let beside = cli_support::parent_dir(&args.key.key).join(keyfile::PUBLIC_KEY_FILE);
     let public = match std::fs::read_to_string(&beside) {
         Ok(text) => {
@@ -57,6 +60,31 @@ pub fn public_key(args: &PublicKeyArgs) -> Result<ExitCode, Error> {
         let pem = keyfile::public_pem(&public)?;
         cli_support::print(&format!("{pem}key_id: {key_id}\n")).map_err(Error::stdout)?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keygen public-key --all`: every signing key the ledger knows, current and retired, as a
+/// product should trust them (read-only; no passphrase).
+fn all_public_keys(args: &PublicKeyArgs, hex: bool) -> Result<ExitCode, Error> {
+    let path = crate::db::path_for(args.ledger.as_deref(), &args.key.key);
+    let ledger = crate::db::Db::open_read(&path)?;
+    let keys = crate::db::head::signing_keys(ledger.conn())
+        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
+    if keys.is_empty() {
+        return Err(Error::input(format!("the ledger {} holds no signing key yet", path.display())));
+    }
+    let mut out = String::new();
+    for k in &keys {
+        let mut raw = [0u8; 32];
+        hex::decode_to_slice(&k.public_key, &mut raw)
+            .map_err(|e| Error::input(format!("{}: signing key {}: {e}", path.display(), k.key_id)))?;
+        if hex {
+            out.push_str(&format!("{}  key_id: {} ({})\n", k.public_key, k.key_id, k.status));
+        } else {
+            out.push_str(&format!("{}key_id: {} ({})\n", keyfile::public_pem(&raw)?, k.key_id, k.status));
+        }
+    }
+    cli_support::print(&out).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 

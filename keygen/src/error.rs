@@ -119,6 +119,14 @@ pub enum Error {
         /// What is recorded and how to finish.
         recorded: String,
     },
+    /// The ledger's database failed (exit 1).
+    #[error("{what}: {source}")]
+    Db {
+        /// What was being done, with the path.
+        what: String,
+        /// The cause.
+        source: rusqlite::Error,
+    },
     /// Any other failure, I/O mostly (exit 1).
     #[error("{what}: {source}")]
     Io {
@@ -135,7 +143,7 @@ impl Error {
         ExitCode::from(match self {
             Error::Input(_) | Error::Inputs(_) | Error::Rows(_) | Error::Checked { .. } => 3,
             Error::Key(_) => 4,
-            Error::Io { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,
+            Error::Io { .. } | Error::Db { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,
         })
     }
 
@@ -143,6 +151,12 @@ impl Error {
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
         let what = what.into();
         move |source| Error::Io { what, source }
+    }
+
+    /// A failure of the ledger's database while doing `what`.
+    pub fn db(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Db { what, source }
     }
 
     /// A failure to write to stdout (a closed pipe is not one: see `cli_support::print`).

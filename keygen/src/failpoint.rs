@@ -1,13 +1,16 @@
+#![cfg_attr(not(feature = "failpoints"), allow(dead_code))]
 //! Test-only failpoints, set by `KEYGEN_FAILPOINT`, so that tests can crash or pause a batch
-//! at a chosen stage instead of guessing it with sleeps. Unset in real use; an unknown value
-//! is ignored.
+//! at a chosen stage instead of guessing it with sleeps. They exist only in a build with the
+//! `failpoints` feature, which only the tests turn on: any other build ignores the variable.
+//! An unknown value is ignored.
 //!
 //! - `after-check:crash`, `after-check:pause=PATH`: when every row is checked, before any
 //!   signature.
-//! - `after-chunk=N:crash`, `after-chunk=N:pause=PATH`: when chunk N (from 1) is appended to
-//!   the ledger, before it is synced.
-//! - `tear-chunk=N`: writes half of chunk N's ledger bytes, then crashes.
-//! - `publish:fail`: publishing the output fails as on a full disk.
+//! - `after-chunk=N:crash`, `after-chunk=N:pause=PATH`: when chunk N (from 1) is inserted
+//!   into the ledger's transaction, before the commit.
+//! - `before-commit:crash`: every row inserted and the head signed, not committed.
+//! - `publish:fail`: publishing the output (batch) or the list (revoke) fails as on a full
+//!   disk, after the commit.
 //!
 //! `crash` aborts the process (no destructor runs: as a power cut would leave the files).
 //! `pause=PATH` creates `PATH.reached`, then waits until `PATH` exists.
@@ -33,15 +36,25 @@ pub enum Failpoint {
     AfterCheck(Action),
     /// Chunk N appended to the ledger.
     AfterChunk(u64, Action),
-    /// Half of chunk N's ledger bytes written, then a crash.
-    TearChunk(u64),
+    /// Every row inserted, nothing committed: crash.
+    BeforeCommit,
     /// Publishing the output fails (ENOSPC).
     FailPublish,
 }
 
+/// The failpoint the environment sets, if any; always none without the `failpoints` feature.
+#[cfg(not(feature = "failpoints"))]
+pub fn from_env() -> Option<Failpoint> {
+    None
+}
+
 /// The failpoint the environment sets, if any.
+#[cfg(feature = "failpoints")]
 pub fn from_env() -> Option<Failpoint> {
     let value = std::env::var(ENV).ok()?;
+    if value == "before-commit:crash" {
+        return Some(Failpoint::BeforeCommit);
+    }
     if value == "publish:fail" {
         return Some(Failpoint::FailPublish);
     }
@@ -56,7 +69,7 @@ pub fn from_env() -> Option<Failpoint> {
         let (n, what) = rest.split_once(':')?;
         return Some(Failpoint::AfterChunk(n.parse().ok()?, action(what)?));
     }
-    value.strip_prefix("tear-chunk=")?.parse().ok().map(Failpoint::TearChunk)
+    None
 }
 
 /// Carries out `action`.

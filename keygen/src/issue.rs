@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use product_key::{Day, Serial};
 
 use crate::cli::IssueArgs;
+use crate::db::{self, Db, keys};
 use crate::error::Error;
-use crate::index::{Index, Kind};
-use crate::ledger::{self, Ledger};
 use crate::order::{self, Overrides};
 use crate::record::{KeyRecord, now_rfc3339};
 use crate::{keyfile, template};
@@ -40,11 +39,15 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let contact = args.contact.clone();
 
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
-    let ledger_path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
-    // With its index: the cost of these checks does not grow with the ledger.
-    let (mut ledger, mut index) = Ledger::open_indexed(&ledger_path)?;
+    let ledger_path = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let mut ledger = Db::open_write(&ledger_path, true)?
+        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
+    // One transaction, taken first: no other keygen can issue this order or serial meanwhile.
+    let tx = ledger.begin()?;
+    db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
+    let read = || Error::db(format!("cannot read the ledger {}", ledger_path.display()));
     if let Some(o) = &order_id
-        && ledger.find(&index, Kind::Order, o)?.is_some()
+        && keys::order_exists(tx.conn(), o).map_err(read())?
     {
         return Err(Error::input(format!(
             "order '{o}' was already issued a key ({}); see: keygen ledger find --order-id '{o}'",
@@ -52,14 +55,14 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
         )));
     }
     let serial = match serial {
-        Some(s) if ledger.find(&index, Kind::Serial, &s.to_string())?.is_some() => {
+        Some(s) if keys::by_serial(tx.conn(), &s.to_string()).map_err(read())?.is_some() => {
             return Err(Error::input(format!(
                 "serial {s} is already in the ledger {}",
                 ledger_path.display()
             )));
         }
         Some(s) => s,
-        None => fresh_serial(&ledger, &index)?,
+        None => fresh_serial(tx.conn())?,
     };
     let mut payload = terms.payload(serial);
     let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
@@ -67,10 +70,8 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
     record.issued_at = Some(now_rfc3339());
     record.via = Some("issue".into());
-    let offset = index.ledger_len();
-    let line = ledger.append_one(&record)?;
-    // The index is derived: if it cannot be updated now, the next open brings it up to date.
-    let _ = index.appended(ledger.file(), offset, &line);
+    record_key(&tx, &signer, &record)?;
+    tx.commit()?;
     drop(ledger);
 
     let format = if args.json { "json" } else { args.format.as_str() };
@@ -129,18 +130,31 @@ pub fn show_recorded(record: &KeyRecord, json: Option<&str>, ledger: &std::path:
     })
 }
 
-/// A random serial that the ledger does not hold (asked through its index).
-pub fn fresh_serial(ledger: &Ledger, index: &Index) -> Result<Serial, Error> {
+/// A random serial that the ledger does not hold.
+pub fn fresh_serial(conn: &rusqlite::Connection) -> Result<Serial, Error> {
     use rand::TryRng;
     loop {
         let value =
             rand::rngs::SysRng.try_next_u64().map_err(|e| crate::error::KeyError::Random(e.to_string()))?;
         if let Some(s) = Serial::new(value)
-            && ledger.find(index, Kind::Serial, &s.to_string())?.is_none()
+            && keys::by_serial(conn, &s.to_string()).map_err(Error::db("cannot read the ledger"))?.is_none()
         {
             return Ok(s);
         }
     }
+}
+
+/// Appends one key to the ledger and signs the new head, in the caller's transaction.
+pub fn record_key(
+    tx: &db::Writer<'_>,
+    signer: &product_key::Signer,
+    record: &KeyRecord,
+) -> Result<(), Error> {
+    let what =
+        || Error::db(format!("cannot record key {} in the ledger {}", record.serial, tx.path().display()));
+    let mut chain = keys::chain(tx.conn()).map_err(what())?;
+    keys::insert(tx.conn(), &mut chain, record).map_err(what())?;
+    db::head::sign(tx.conn(), signer)
 }
 
 fn non_empty(value: Option<&str>, flag: &str) -> Result<Option<String>, Error> {

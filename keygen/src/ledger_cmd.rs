@@ -1,165 +1,213 @@
-//! `keygen ledger verify` and `keygen ledger find`.
+//! `keygen ledger verify | find | import | export | backup`. Every one but import opens the
+//! ledger read-only.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use product_key::{Check, Day, TrustedKeys};
+use product_key::TrustedKeys;
 
-use crate::cli::{LedgerFindArgs, LedgerRepairArgs, LedgerVerifyArgs};
+use crate::cli::{LedgerBackupArgs, LedgerExportArgs, LedgerFindArgs, LedgerImportArgs, LedgerVerifyArgs};
+use crate::db::keys::History;
+use crate::db::{self, Db, keys};
 use crate::error::Error;
-use crate::index::Kind;
-use crate::record::KeyRecord;
-use crate::{history, ledger};
 use cli_support::warn;
 
-/// Checks the chain and that every key verifies with the public key.
+/// Checks the whole ledger with public keys only.
 pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
-    let mut trusted = TrustedKeys::new();
-    match &args.public_key {
-        Some(path) => {
+    let pinned = if args.public_keys.is_empty() {
+        None
+    } else {
+        let mut trusted = TrustedKeys::new();
+        for path in &args.public_keys {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::input(format!("cannot read the public key {}: {e}", path.display())))?;
             trusted.add_text(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
         }
-        None => {
-            let signer = crate::keyfile::load(&args.at.key, args.passphrase_file.as_deref())?;
-            trusted.add(&signer.public_key()).map_err(|e| Error::input(e.to_string()))?;
-        }
-    }
-    // The ledger lives beside the signing key, even when only its public half is given.
+        Some(trusted)
+    };
     let path = args.at.path();
-    let mut keys = 0usize;
-    let mut issued = std::collections::HashSet::new();
-    let mut replaced = std::collections::HashSet::new();
-    let mut sequence = 0u32;
-    let walked = ledger::walk(&path, |_, line| {
-        let value: serde_json::Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-        if value.get("revoked").is_some() {
-            let record: crate::record::RevocationRecord =
-                serde_json::from_value(value).map_err(|e| format!("not a revocation record: {e}"))?;
-            if record.sequence != sequence + 1 {
-                return Err(format!("revocation list {} follows list {sequence}", record.sequence));
-            }
-            sequence = record.sequence;
-            if let Some(s) = record.revoked.iter().find(|s| !issued.contains(s.as_str())) {
-                return Err(format!("it revokes serial {s}, which no earlier record issued"));
-            }
-            return Ok(());
-        }
-        let record: KeyRecord =
-            serde_json::from_value(value).map_err(|e| format!("not a key record: {e}"))?;
-        // The library's one verification, on the day of issue: a key that was genuine when
-        // it was recorded passes; only malformed or not genuine ones are broken records.
-        let verdict = product_key::verify(&record.key, &trusted, &Check::on(Day::MAX));
-        let Some(decoded) = &verdict.key else {
-            return Err(format!("the key is malformed: {}", verdict.finding));
-        };
-        let p = &decoded.payload;
-        if !verdict.trusted {
-            return Err(format!(
-                "key {} does not verify with the public key (key_id {})",
-                record.serial, p.key_id
-            ));
-        }
-        if p.serial.to_string() != record.serial || p.organization.as_str() != record.organization {
-            return Err(format!("the record's serial or organization differs from its key {}", p.serial));
-        }
-        if p.supersedes().map(|s| s.to_string()) != record.supersedes {
-            return Err(format!("the record's supersedes differs from its key {}", p.serial));
-        }
-        if let Some(old) = &record.supersedes {
-            if !issued.contains(old.as_str()) {
-                return Err(format!(
-                    "key {} replaces key {old}, which no earlier record issued",
-                    record.serial
-                ));
-            }
-            if !replaced.insert(old.clone()) {
-                return Err(format!("key {old} is replaced a second time, by key {}", record.serial));
-            }
-        }
-        if !issued.insert(record.serial.clone()) {
-            return Err(format!("serial {} was already issued on an earlier line", record.serial));
-        }
-        keys += 1;
-        Ok(())
-    });
-    match walked {
-        Ok(lines) => {
+    let ledger = Db::open_read(&path)?;
+    match db::verify::verify(ledger.conn(), pinned.as_ref())? {
+        Ok(summary) => {
+            let signers: Vec<String> =
+                summary.signers.iter().map(|k| format!("{} ({})", k.key_id, k.status)).collect();
             cli_support::print(&format!(
-                "{}: {lines} records, {keys} keys, chain intact, every key verifies\n",
-                path.display()
+                "{}: {} keys, {} revocation lists, chain intact, every key verifies with its signer, \
+                 the signed head covers the last row; signing keys: {}\n",
+                path.display(),
+                summary.keys,
+                summary.lists,
+                if signers.is_empty() { "none yet".to_owned() } else { signers.join(", ") }
             ))
             .map_err(Error::stdout)?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(Ok(broken)) => {
-            warn(&format!("keygen: {}:{}: {}", path.display(), broken.line, broken.what));
+        Err(broken) => {
+            warn(&format!("keygen: {}: {}: {}", path.display(), broken.at, broken.what));
             Ok(ExitCode::from(3))
         }
-        Err(Err(e)) => Err(e),
     }
 }
 
-/// Prints the matching key records as JSON Lines.
+/// Prints the matching keys, each checked, as a table, CSV or JSON Lines.
 pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
-    let path = args.at.path();
+    let format = args.format.to_ascii_lowercase();
+    if !["table", "csv", "json"].contains(&format.as_str()) {
+        return Err(Error::input(format!("--format: '{}' is not one of table, csv, json", args.format)));
+    }
     let serial = match &args.serial {
-        Some(s) => {
-            Some(s.parse::<product_key::Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?)
-        }
+        Some(s) => Some(
+            s.parse::<product_key::Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?.to_string(),
+        ),
         None => None,
     };
     let org = match &args.org {
-        // Found by the organization match form (format revision 2), as the product matches.
-        Some(text) => match product_key::match_form(text) {
-            form if form.is_empty() => return Err(Error::input("--org: the text has no letter or digit")),
-            form => Some(form),
+        Some(text) => match db::search::needles(text) {
+            (form, _) if form.is_empty() => {
+                return Err(Error::input("--org: the text has no letter or digit"));
+            }
+            forms => Some(forms),
         },
         None => None,
     };
-    let wanted = |record: &KeyRecord| {
-        serial.is_none_or(|s| record.serial() == Some(s))
-            && args.order_id.as_ref().is_none_or(|o| record.order_id.as_ref() == Some(o))
-            && org.as_ref().is_none_or(|o| product_key::match_form(&record.organization).contains(o.as_str()))
-    };
-    let found = if org.is_none() && (serial.is_some() || args.order_id.is_some()) {
-        // By serial or order: through the index, at a cost that does not grow with the ledger.
-        std::fs::metadata(&path)
-            .map_err(|e| Error::input(format!("cannot open the ledger {}: {e}", path.display())))?;
-        let key = match (serial, &args.order_id) {
-            (Some(s), _) => history::indexed(&path, Kind::Serial, &s.to_string())?,
-            (None, Some(o)) => history::indexed(&path, Kind::Order, o)?,
-            (None, None) => None,
-        };
-        key.into_iter().filter(|k| wanted(&k.record)).collect()
-    } else {
-        // One pass; only the matching keys are kept, each with what later records say of it.
-        history::scan(&path, |record, _| wanted(record))?
-    };
+    if serial.is_none() && org.is_none() && args.order_id.is_none() && !args.all {
+        return Err(Error::input("give --serial, --order-id, --org or --all"));
+    }
+    let path = args.at.path();
+    let ledger = Db::open_read(&path)?;
+    let conn = ledger.conn();
+    let mut filter = vec!["1 = 1".to_owned()];
+    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::new();
+    if let Some(s) = &serial {
+        params.push(s);
+        filter.push(format!("serial = ?{}", params.len()));
+    }
+    if let Some(o) = &args.order_id {
+        params.push(o);
+        filter.push(format!("order_id = ?{}", params.len()));
+    }
+    if let Some((form, folded)) = &org {
+        params.push(form);
+        params.push(folded);
+        // Through the small index of the search column, not the rows.
+        filter.push(format!(
+            "position IN (SELECT position FROM keys WHERE instr(org_search, ?{}) > 0 OR instr(org_search, ?{}) > 0)",
+            params.len() - 1,
+            params.len()
+        ));
+    }
+    let found = keys::select(conn, &filter.join(" AND "), &params)
+        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
     if found.is_empty() {
-        cli_support::warn(&format!("keygen: no key in {} matches", path.display()));
+        warn(&format!("keygen: no key in {} matches", path.display()));
         return Ok(ExitCode::from(1));
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for key in &found {
-        // The record as the ledger holds it, with its story as one more field.
-        let story = serde_json::json!({
-            "line": key.line,
-            "issued_by": key.record.via,
-            "replaces": key.record.supersedes,
-            "replaced_by": key.replaced_by,
-            "revoked": key.revoked,
-        });
-        let record = key.raw.strip_suffix('}').unwrap_or(&key.raw);
-        if let Err(e) = writeln!(out, "{record},\"story\":{story}}}") {
-            return closed_pipe_is_success(e);
-        }
-    }
-    if let Err(e) = out.flush() {
+    let signers = db::head::signing_keys(conn).map_err(Error::db("cannot read the ledger's signing keys"))?;
+    let trusted = db::verify::trusted_keys(&signers, None).unwrap_or_default();
+    let checked: Vec<(&History, Option<String>)> =
+        found.iter().map(|k| (k, db::verify::genuine(&k.stored, &trusted).err())).collect();
+    let text = match format.as_str() {
+        "json" => json_lines(&checked)?,
+        "csv" => csv_text(&checked)?,
+        _ => table(&checked),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         return closed_pipe_is_success(e);
     }
+    let bad = checked.iter().filter(|(_, b)| b.is_some()).count();
+    if bad > 0 {
+        warn(&format!("keygen: {bad} of these keys are NOT GENUINE: run keygen ledger verify"));
+        return Ok(ExitCode::from(3));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a key stands: current, replaced, revoked.
+fn state(k: &History) -> String {
+    match (&k.revoked, &k.replaced_by) {
+        (Some(r), _) => format!("revoked (list {})", r.sequence),
+        (None, Some(by)) => format!("replaced by {}", by.serial),
+        (None, None) => "current".to_owned(),
+    }
+}
+
+const HEADER: [&str; 9] =
+    ["serial", "organization", "order_id", "issued", "expires", "seats", "features", "state", "genuine"];
+
+fn cells(k: &History, bad: &Option<String>) -> [String; 9] {
+    let r = k.record();
+    [
+        r.serial.clone(),
+        r.organization.clone(),
+        r.order_id.clone().unwrap_or_default(),
+        r.issued.clone(),
+        r.expires.clone().unwrap_or_else(|| "never".into()),
+        r.seats.map_or("unlimited".into(), |n| n.to_string()),
+        r.features.join(","),
+        state(k),
+        match bad {
+            None => "yes".into(),
+            Some(why) => format!("NOT GENUINE: {why}"),
+        },
+    ]
+}
+
+fn table(found: &[(&History, Option<String>)]) -> String {
+    let rows: Vec<[String; 9]> = found.iter().map(|(k, b)| cells(k, b)).collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |row: &[String]| -> String {
+        let cols: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        format!("{}\n", cols.join("  ").trim_end())
+    };
+    let mut out = line(&HEADER.map(str::to_owned));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+fn csv_text(found: &[(&History, Option<String>)]) -> Result<String, Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail =
+        |e: csv::Error| Error::Io { what: "cannot write the list".into(), source: std::io::Error::other(e) };
+    out.write_record(HEADER).map_err(fail)?;
+    for (k, b) in found {
+        out.write_record(cells(k, b)).map_err(fail)?;
+    }
+    let bytes = out.into_inner().map_err(|e| Error::input(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| Error::input(e.to_string()))
+}
+
+fn json_lines(found: &[(&History, Option<String>)]) -> Result<String, Error> {
+    let mut out = String::new();
+    for (k, bad) in found {
+        let mut value = serde_json::to_value(k.record()).map_err(|e| Error::input(e.to_string()))?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "story".into(),
+                serde_json::json!({
+                    "position": k.stored.position,
+                    "issued_by": k.record().via,
+                    "replaces": k.record().supersedes,
+                    "replaced_by": k.replaced_by,
+                    "revoked": k.revoked,
+                }),
+            );
+            map.insert("genuine".into(), serde_json::Value::Bool(bad.is_none()));
+            if let Some(why) = bad {
+                map.insert("problem".into(), serde_json::Value::String(why.clone()));
+            }
+        }
+        out.push_str(&value.to_string());
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// The reader of stdout went away (`keygen ledger find ... | head -1`): a normal end.
@@ -167,19 +215,125 @@ fn closed_pipe_is_success(e: std::io::Error) -> Result<ExitCode, Error> {
     if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(ExitCode::SUCCESS) } else { Err(Error::stdout(e)) }
 }
 
-/// Cuts an incomplete last line (a crash mid-write). Every complete line stays: a record
-/// whose line was never finished belongs to a key that was never shown or published.
-pub fn repair(args: &LedgerRepairArgs) -> Result<ExitCode, Error> {
-    let path = args.at.path();
-    match ledger::cut_incomplete_tail(&path)? {
-        0 => {
-            cli_support::print(&format!("{}: the last line is complete; nothing to repair\n", path.display()))
-                .map_err(Error::stdout)?
-        }
-        n => {
-            cli_support::print(&format!("{}: removed an incomplete last line of {n} bytes\n", path.display()))
-                .map_err(Error::stdout)?
+/// Brings a JSON Lines ledger into a new database ledger.
+pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
+    let file = std::fs::File::open(&args.from)
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", args.from.display())))?;
+    let signer = crate::keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let mut trusted = TrustedKeys::new();
+    trusted.add(&signer.public_key()).map_err(|e| Error::input(e.to_string()))?;
+    let mut retired = Vec::new();
+    for path in &args.public_keys {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(format!("cannot read the public key {}: {e}", path.display())))?;
+        let raw = crate::keyfile::public_from_pem(&text)
+            .or_else(|_| {
+                let mut raw = [0u8; 32];
+                hex::decode_to_slice(text.trim(), &mut raw).map(|()| raw).map_err(|e| e.to_string())
+            })
+            .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        let id = trusted.add(&raw).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        if id != signer.key_id() {
+            retired.push((id.to_string(), hex::encode(raw)));
         }
     }
+    let path = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let new = std::fs::metadata(&path).is_err();
+    let result = (|| -> Result<db::jsonl::Imported, Error> {
+        let mut ledger = Db::open_write(&path, true)?
+            .ok_or_else(|| Error::input(format!("cannot create {}", path.display())))?;
+        let tx = ledger.begin()?;
+        for (id, public) in &retired {
+            db::head::add(tx.conn(), id, public, "retired")
+                .map_err(Error::db("cannot record a signing key"))?;
+        }
+        db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
+        let done =
+            db::jsonl::import(tx.conn(), &args.from, std::io::BufReader::new(file), &trusted, &signer)?;
+        db::head::sign(tx.conn(), &signer)?;
+        tx.commit()?;
+        Ok(done)
+    })();
+    match result {
+        Ok(done) => {
+            warn(&format!(
+                "Imported {} keys and {} revocation lists from {} into {}; check it with: keygen ledger verify --ledger {}",
+                done.keys,
+                done.lists,
+                args.from.display(),
+                path.display(),
+                path.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            // A ledger made for this import and left empty is removed.
+            if new {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Writes every record as chained JSON Lines to stdout.
+pub fn export(args: &LedgerExportArgs) -> Result<ExitCode, Error> {
+    if !args.format.eq_ignore_ascii_case("jsonl") {
+        return Err(Error::input(format!("--format: '{}' is not jsonl", args.format)));
+    }
+    let path = args.at.path();
+    let ledger = Db::open_read(&path)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match db::jsonl::export(ledger.conn(), &mut out) {
+        Ok(_) => {}
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => return Err(e),
+    }
+    if let Err(e) = out.flush() {
+        return closed_pipe_is_success(e);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A consistent copy of the ledger (one read transaction), published whole, mode 0600.
+pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = args.at.path();
+    let ledger = Db::open_read(&path)?;
+    let target = &args.out;
+    if target.exists() {
+        return Err(Error::input(format!("{} exists; a backup never replaces a file", target.display())));
+    }
+    let cannot = || format!("cannot write the backup {}", target.display());
+    let temp = tempfile::Builder::new()
+        .prefix(".backup-")
+        .tempfile_in(cli_support::parent_dir(target))
+        .map_err(Error::io(cannot()))?;
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o600))
+        .map_err(Error::io(cannot()))?;
+    {
+        let mut copy = rusqlite::Connection::open(temp.path()).map_err(Error::db(cannot()))?;
+        let backup = rusqlite::backup::Backup::new(ledger.conn(), &mut copy).map_err(Error::db(cannot()))?;
+        // Every page in one step: one read transaction, so the copy is one committed state.
+        loop {
+            match backup.step(-1).map_err(Error::db(cannot()))? {
+                rusqlite::backup::StepResult::Done => break,
+                _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+        drop(backup);
+        // The copy stands alone: its WAL folded in.
+        copy.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Error::db(cannot()))?;
+    }
+    temp.as_file().sync_all().map_err(Error::io(cannot()))?;
+    temp.persist_noclobber(target).map_err(|e| Error::Io { what: cannot(), source: e.error })?;
+    let keys = keys::chain(Db::open_read(target)?.conn()).map_err(Error::db(cannot()))?.count;
+    warn(&format!("Wrote {} ({keys} keys), a copy of {} as of now.", target.display(), path.display()));
     Ok(ExitCode::SUCCESS)
 }

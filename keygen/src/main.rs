@@ -1,18 +1,15 @@
 //! keygen: the vendor's tool. Makes signing keys, issues product keys from edition
-//! templates (one, or a whole CSV export), keeps the hash-chained ledger, revokes keys.
+//! templates (one, or a whole CSV export), keeps the ledger (an SQLite database), revokes keys, rotates the signing key.
 
 mod batch;
 mod cli;
 mod commands;
+mod db;
 mod error;
 mod failpoint;
-mod history;
-mod index;
 mod issue;
 mod keyfile;
-mod ledger;
 mod ledger_cmd;
-mod lines;
 mod order;
 mod passphrase;
 mod prompt;
@@ -20,7 +17,7 @@ mod record;
 mod replace;
 mod report;
 mod revoke;
-mod strmap;
+mod rotate;
 mod template;
 
 use std::process::ExitCode;
@@ -60,11 +57,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Batch(args) => batch::run(&args),
         Command::Ledger(LedgerCommand::Verify(args)) => ledger_cmd::verify(&args),
         Command::Ledger(LedgerCommand::Find(args)) => ledger_cmd::find(&args),
-        Command::Ledger(LedgerCommand::Repair(args)) => ledger_cmd::repair(&args),
         Command::Ledger(LedgerCommand::Report(args)) => report::run(&args),
+        Command::Ledger(LedgerCommand::Import(args)) => ledger_cmd::import(&args),
+        Command::Ledger(LedgerCommand::Export(args)) => ledger_cmd::export(&args),
+        Command::Ledger(LedgerCommand::Backup(args)) => ledger_cmd::backup(&args),
         Command::Renew(args) => replace::renew(&args),
         Command::Amend(args) => replace::amend(&args),
         Command::Revoke(args) => revoke::run(&args),
+        Command::Rotate(args) => rotate::run(&args),
         Command::GenerateDocs { dir } => commands::generate_docs(&dir),
     }
 }

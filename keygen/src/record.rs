@@ -1,6 +1,6 @@
 //! A key as `issue --json` prints it and as the ledger records it.
 
-use product_key::{Payload, Serial};
+use product_key::Payload;
 use serde::{Deserialize, Serialize};
 
 /// One issued key. Field order is the spec's; absent values are null.
@@ -44,7 +44,7 @@ pub struct KeyRecord {
     /// Ledger only: when it was recorded (RFC 3339 UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
-    /// Ledger only: SHA-256 (hex) of the previous line.
+    /// Ledger only: the hash of the row before in the ledger's chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
 }
@@ -79,27 +79,6 @@ impl KeyRecord {
             prev: None,
         }
     }
-
-    /// The serial, if the record's text is one.
-    pub fn serial(&self) -> Option<Serial> {
-        self.serial.parse().ok()
-    }
-}
-
-/// A revocation as the ledger records it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevocationRecord {
-    /// Serials revoked by this command.
-    pub revoked: Vec<String>,
-    /// Why.
-    pub reason: Option<String>,
-    /// When (RFC 3339 UTC).
-    pub revoked_at: String,
-    /// The sequence of the list written.
-    pub sequence: u32,
-    /// SHA-256 (hex) of the previous line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prev: Option<String>,
 }
 
 /// Now as RFC 3339 UTC with whole seconds, e.g. `2026-11-28T15:04:05Z`.

@@ -1,19 +1,18 @@
 //! `keygen renew` and `keygen amend`: a new key that replaces an old one (its `supersedes`
 //! extension names the old serial), with the old key's terms carried over, renewed or
-//! changed. The ledger is locked before the old key's story is read, so two desks cannot
-//! replace the same key twice.
+//! changed. The old key's story is read in the transaction that records the new key, so two
+//! desks cannot replace the same key twice.
 
 use std::process::ExitCode;
 
 use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats};
 
 use crate::cli::{AmendArgs, RenewArgs, ReplaceArgs};
+use crate::db::keys::{self, History};
+use crate::db::{self, Db};
 use crate::error::Error;
-use crate::history::{self, History};
-use crate::index::Kind;
 use crate::issue::fresh_serial;
 use crate::keyfile;
-use crate::ledger::{self, Ledger};
 use crate::record::{KeyRecord, now_rfc3339};
 
 /// Runs `keygen renew`: the same terms for another term.
@@ -168,30 +167,35 @@ fn replace(
         o => o.map(str::to_owned),
     };
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
-    let path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
-    if std::fs::metadata(&path).is_err() {
-        return Err(Error::input(format!(
-            "no ledger at {}: it has issued no key to replace",
-            path.display()
-        )));
-    }
-    // Locked first, with its index: the story read below cannot change until the new key is
-    // recorded, and no step reads the whole ledger.
-    let (mut ledger, mut index) = Ledger::open_indexed(&path)?;
-    let old = history::current(&ledger, &index, args.serial.as_deref(), args.for_order.as_deref())?;
+    let path = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let mut ledger = Db::open_write(&path, false)?.ok_or_else(|| {
+        Error::input(format!("no ledger at {}: it has issued no key to replace", path.display()))
+    })?;
+    // One transaction from the old key's story to the new key's record: two desks cannot
+    // replace the same key twice (and the database refuses it: `supersedes` is unique).
+    let tx = ledger.begin()?;
+    db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
+    let old = current(tx.conn(), &path, args.serial.as_deref(), args.for_order.as_deref())?;
     refuse_replaced(&old)?;
+    let read = || Error::db(format!("cannot read the ledger {}", path.display()));
+    // An amendment corrects a key: it keeps the order unless told another.
+    let order_id = match order_id {
+        None if reason == "amendment" => old.record().order_id.clone(),
+        o => o,
+    };
     if let Some(o) = &order_id
-        && let Some(at) = ledger.find(&index, Kind::Order, o)?
+        && old.record().order_id.as_ref() != Some(o)
+        && keys::order_exists(tx.conn(), o).map_err(read())?
     {
-        return Err(Error::input(format!(
-            "order '{o}' was already issued a key ({}:{})",
-            path.display(),
-            at.line
-        )));
+        return Err(Error::input(format!("order '{o}' was already issued a key ({})", path.display())));
     }
-    let old_payload = product_key::text::decode(&old.record.key)
+    let old_payload = product_key::text::decode(&old.record().key)
         .map_err(|e| {
-            Error::input(format!("{}:{}: the recorded key cannot be read: {e}", path.display(), old.line))
+            Error::input(format!(
+                "{}: keys row {}: the recorded key cannot be read: {e}",
+                path.display(),
+                old.stored.position
+            ))
         })?
         .payload;
     let mut payload = terms(&old_payload, issued)?;
@@ -200,32 +204,58 @@ fn replace(
     {
         return Err(Error::input(format!("--expires: {day} is before the day of issue {issued}")));
     }
-    payload.serial = fresh_serial(&ledger, &index)?;
+    payload.serial = fresh_serial(tx.conn())?;
     payload.issued = issued;
     payload.extensions.clear();
     payload.set_supersedes(old_payload.serial);
     let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
-    let template = old.record.template.clone().unwrap_or_default();
-    let mut record = KeyRecord::new(key, &payload, &template, order_id, old.record.contact.clone());
-    record.template = old.record.template.clone();
+    let template = old.record().template.clone().unwrap_or_default();
+    let mut record = KeyRecord::new(key, &payload, &template, order_id, old.record().contact.clone());
+    record.template = old.record().template.clone();
     let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
     record.reason = Some(reason.to_owned());
     record.via = Some(if reason == "renewal" { "renew" } else { "amend" }.to_owned());
     record.issued_at = Some(now_rfc3339());
-    let offset = index.ledger_len();
-    let line = ledger.append_one(&record)?;
-    // The index is derived: if it cannot be updated now, the next open brings it up to date.
-    let _ = index.appended(ledger.file(), offset, &line);
+    crate::issue::record_key(&tx, &signer, &record)?;
+    tx.commit()?;
     drop(ledger);
+    let old = old.stored.record;
     crate::issue::show_recorded(&record, args.json.then_some(shown.as_str()), &path)?;
     cli_support::warn(&format!(
         "Key {} replaces key {} ({}, {}); the old key stays valid until it is revoked (keygen revoke --superseded).",
         record.serial,
-        old.record.serial,
-        old.record.organization,
-        old.record.order_id.as_deref().map_or("no order".to_owned(), |o| format!("order {o}"))
+        old.serial,
+        old.organization,
+        old.order_id.as_deref().map_or("no order".to_owned(), |o| format!("order {o}"))
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The key a command acts on: given by serial, or the current key of an order (the end of
+/// the chain of keys that replaced the order's first key).
+pub fn current(
+    conn: &rusqlite::Connection,
+    path: &std::path::Path,
+    serial: Option<&str>,
+    order: Option<&str>,
+) -> Result<History, Error> {
+    let read = || Error::db(format!("cannot read the ledger {}", path.display()));
+    let stored = match (serial, order) {
+        (Some(s), _) => {
+            let s = s
+                .parse::<product_key::Serial>()
+                .map_err(|e| Error::input(format!("--serial: {e}")))?
+                .to_string();
+            keys::by_serial(conn, &s)
+                .map_err(read())?
+                .ok_or_else(|| Error::input(format!("serial {s} is not in the ledger {}", path.display())))?
+        }
+        (None, Some(o)) => keys::current_of_order(conn, o)
+            .map_err(read())?
+            .ok_or_else(|| Error::input(format!("order '{o}' is not in the ledger {}", path.display())))?,
+        (None, None) => return Err(Error::input("give --serial S or --for-order O")),
+    };
+    keys::story(conn, stored).map_err(read())
 }
 
 /// A revoked key, or one already replaced, is not replaced (again).
@@ -233,13 +263,15 @@ fn refuse_replaced(old: &History) -> Result<(), Error> {
     if let Some(r) = &old.revoked {
         return Err(Error::input(format!(
             "key {} was revoked (revocation list {}, {}): it cannot be renewed or amended; issue a new key",
-            old.record.serial, r.sequence, r.revoked_at
+            old.record().serial,
+            r.sequence,
+            r.revoked_at
         )));
     }
     if let Some(by) = &old.replaced_by {
         return Err(Error::input(format!(
             "key {} was already replaced by key {} ({}{}); renew or amend that one",
-            old.record.serial,
+            old.record().serial,
             by.serial,
             by.reason.as_deref().unwrap_or("replacement"),
             by.issued_at.as_deref().map(|t| format!(", {t}")).unwrap_or_default()

@@ -1,6 +1,6 @@
 //! `keygen ledger report`: the renewal pipeline. Current keys (neither revoked nor replaced)
-//! whose last day is near, or that lapsed and were not renewed; soonest first. One streaming
-//! pass over the ledger keeps only the keys in the window.
+//! whose last day is near, or that lapsed and were not renewed; soonest first. One query
+//! through the index on `expires`, read-only.
 
 use std::process::ExitCode;
 
@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::cli::LedgerReportArgs;
 use crate::error::Error;
-use crate::history;
 
 /// One line of the report.
 #[derive(Serialize)]
@@ -46,17 +45,28 @@ pub fn run(args: &LedgerReportArgs) -> Result<ExitCode, Error> {
         (None, Some(d)) => (today - i64::from(d), today - 1),
         (None, None) => return Err(Error::input("give --expiring-within DAYS or --expired-within DAYS")),
     };
-    let last_day = |expires: &Option<String>| expires.as_deref().and_then(|e| e.parse::<Day>().ok());
     let path = args.at_ledger.path();
-    let keys = history::scan(&path, |r, _| {
-        last_day(&r.expires).is_some_and(|d| (from..=to).contains(&i64::from(d.days())))
-    })?;
+    let ledger = crate::db::Db::open_read(&path)?;
+    let day = |d: i64| Day::from_days(clamp(d)).to_string();
+    // Through the index on expires; current keys only (neither replaced nor revoked).
+    let mut stmt = ledger
+        .conn()
+        .prepare(&format!(
+            "SELECT {} FROM keys k WHERE expires >= ?1 AND expires <= ?2 \
+             AND NOT EXISTS (SELECT 1 FROM keys n WHERE n.supersedes = k.serial) \
+             AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.serial = k.serial)",
+            crate::db::keys::COLUMNS
+        ))
+        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
+    let keys: Vec<crate::db::keys::Stored> = stmt
+        .query_map([day(from), day(to)], crate::db::keys::from_row)
+        .and_then(Iterator::collect)
+        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
     let mut lines: Vec<(Day, Line)> = keys
         .into_iter()
-        .filter(history::History::is_current)
         .filter_map(|k| {
-            let day = last_day(&k.record.expires)?;
             let r = k.record;
+            let day = r.expires.as_deref().and_then(|e| e.parse::<Day>().ok())?;
             Some((
                 day,
                 Line {

@@ -1,22 +1,27 @@
 //! `keygen revoke`: says what it revokes (serial, organization, order, why), records the
-//! revocation in the ledger, then writes the next signed list. `--dry-run` only says.
+//! revocation and the next signed list in the ledger in one transaction, then writes the
+//! list. `--dry-run` only says; `--reissue N` writes list N again, byte for byte.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use product_key::{Day, KeyId, Product, RevocationList, Serial};
+use rusqlite::params;
 
 use crate::cli::RevokeArgs;
+use crate::db::keys::{self, History};
+use crate::db::{self, Db, lists};
 use crate::error::Error;
-use crate::history::{self, History};
 use crate::keyfile;
-use crate::ledger::{self, Ledger};
-use crate::record::{RevocationRecord, now_rfc3339};
+use crate::record::now_rfc3339;
 use cli_support::Pending;
 use cli_support::warn;
 
 /// Runs `keygen revoke`.
 pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
+    if let Some(n) = args.reissue {
+        return reissue(args, n);
+    }
     let mut serials = Vec::new();
     let mut bad = Vec::new();
     for text in &args.serials {
@@ -36,46 +41,55 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         return Err(Error::Inputs(bad));
     }
     let today = Day::today().ok_or_else(|| Error::input("today is outside the days a list can hold"))?;
-    let path = ledger::path_for(args.ledger.as_deref(), &args.key.key);
-    // Locked while the keys are chosen and until the revocation is recorded.
-    let mut ledger = Ledger::open(&path, false)?.ok_or_else(|| {
+    let path = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let mut ledger = Db::open_write(&path, false)?.ok_or_else(|| {
         Error::input(format!("no ledger at {}: it has issued no key to revoke", path.display()))
     })?;
+    // One transaction while the keys are chosen and until the revocation is recorded.
+    let tx = ledger.begin()?;
+    let conn = tx.conn();
+    let read = || Error::db(format!("cannot read the ledger {}", path.display()));
 
     // Each key chosen, with why (by serial, by order, or replaced).
     let mut chosen: BTreeMap<String, (History, String)> = BTreeMap::new();
-    if !serials.is_empty() {
-        let wanted: HashSet<&String> = serials.iter().collect();
-        let found = history::scan(&path, |r, _| wanted.contains(&r.serial))?;
-        let unknown: Vec<String> = serials
-            .iter()
-            .filter(|s| !found.iter().any(|k| &k.record.serial == *s))
-            .map(|s| format!("serial {s} was never issued in the ledger {} (a typo?)", path.display()))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::Inputs(unknown));
+    let mut unknown = Vec::new();
+    for s in &serials {
+        match keys::by_serial(conn, s).map_err(read())? {
+            Some(k) => {
+                let k = keys::story(conn, k).map_err(read())?;
+                chosen.insert(s.clone(), (k, "named by --serial".into()));
+            }
+            None => unknown
+                .push(format!("serial {s} was never issued in the ledger {} (a typo?)", path.display())),
         }
-        for k in found {
-            chosen.insert(k.record.serial.clone(), (k, "named by --serial".into()));
-        }
+    }
+    if !unknown.is_empty() {
+        return Err(Error::Inputs(unknown));
     }
     for order in &args.order_ids {
-        let k = history::target(&path, None, Some(order))?;
-        chosen.entry(k.record.serial.clone()).or_insert((k, format!("the current key of order {order}")));
+        let k = crate::replace::current(conn, &path, None, Some(order))?;
+        chosen.entry(k.record().serial.clone()).or_insert((k, format!("the current key of order {order}")));
     }
     if args.superseded {
-        let replaced = history::replacements(&path)?;
-        let wanted: HashSet<&String> = replaced
-            .iter()
-            .filter(|(_, (_, day))| before.is_none_or(|b| day.parse::<Day>().is_ok_and(|d| d <= b)))
-            .map(|(old, _)| old)
-            .collect();
-        for k in history::scan(&path, |r, _| wanted.contains(&r.serial))? {
-            if k.revoked.is_none()
-                && let Some((new, day)) = replaced.get(&k.record.serial)
-            {
-                let why = format!("replaced by key {new} issued {day}");
-                chosen.entry(k.record.serial.clone()).or_insert((k, why));
+        // Every replaced key not revoked yet, with its successor.
+        let mut stmt = conn
+            .prepare(
+                "SELECT old.serial, new.serial, new.issued FROM keys new JOIN keys old ON old.serial = new.supersedes \
+                 WHERE old.serial NOT IN (SELECT serial FROM revocations) ORDER BY old.position",
+            )
+            .map_err(read())?;
+        let replaced: Vec<(String, String, String)> = stmt
+            .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(read())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(read())?;
+        for (old, new, day) in replaced {
+            if before.is_some_and(|b| day.parse::<Day>().map_or(true, |d| d > b)) {
+                continue;
+            }
+            if let Some(k) = keys::by_serial(conn, &old).map_err(read())? {
+                let k = keys::story(conn, k).map_err(read())?;
+                chosen.entry(old).or_insert((k, format!("replaced by key {new} issued {day}")));
             }
         }
     }
@@ -83,7 +97,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     let mut out = String::new();
     let mut new_serials = Vec::new();
     for (serial, (k, why)) in &chosen {
-        let order = k.record.order_id.as_deref().unwrap_or("-");
+        let order = k.record().order_id.as_deref().unwrap_or("-");
         let state = match &k.revoked {
             Some(r) => format!("already revoked (list {}, {})", r.sequence, r.revoked_at),
             None => {
@@ -91,7 +105,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
                 why.clone()
             }
         };
-        out.push_str(&format!("{serial}  {}  order {order}  {state}\n", k.record.organization));
+        out.push_str(&format!("{serial}  {}  order {order}  {state}\n", k.record().organization));
     }
     if chosen.is_empty() {
         out.push_str("no key to revoke\n");
@@ -107,33 +121,75 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     }
     let target = args.out.as_ref().ok_or_else(|| Error::input("--out: where to write the list"))?;
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    db::head::ensure_current(conn, &signer, &args.key.key)?;
     // Checked before the ledger changes, so a refused --out leaves everything as it was.
     let mut file = Pending::create(target, true)?;
 
-    let sequence = ledger.last_sequence + 1;
-    let mut all: Vec<Serial> = ledger.revoked.iter().filter_map(|s| Serial::new(*s)).collect();
+    // The vendor's one sequence, whichever key signed the lists before; the list names every
+    // serial revoked so far, signed by any key.
+    let sequence = u32::try_from(lists::chain(conn).map_err(read())?.count + 1).unwrap_or(u32::MAX);
+    let mut all: Vec<Serial> =
+        lists::revoked(conn).map_err(read())?.iter().filter_map(|s| s.parse::<Serial>().ok()).collect();
     all.extend(new_serials.iter().filter_map(|s| s.parse::<Serial>().ok()));
     let product = Product::new(product_key::PRODUCT_CODE).map_err(|e| Error::input(e.to_string()))?;
     let mut list = RevocationList::new(KeyId([0; 4]), product, sequence, today, all);
     let text = signer.sign_revocations(&mut list);
-
-    let record = RevocationRecord {
-        revoked: new_serials.clone(),
-        reason: args.reason.clone(),
-        revoked_at: now_rfc3339(),
-        sequence,
-        prev: None,
-    };
-    ledger.append([&record])?;
+    lists::insert(
+        conn,
+        &signer.key_id().to_string(),
+        args.reason.as_deref(),
+        &now_rfc3339(),
+        &text,
+        &new_serials,
+    )
+    .map_err(Error::db(format!("cannot record the revocation in {}", path.display())))?;
+    db::head::sign(conn, &signer)?;
+    tx.commit()?;
     drop(ledger);
-    std::io::Write::write_all(file.writer(), text.as_bytes())
-        .map_err(Error::io(format!("cannot write {}", target.display())))?;
-    file.publish()?;
+
+    let again = |e: Error| {
+        e.after_recording(format!(
+            "revocation list {sequence} is recorded in {} but was not written to {}; write it with: \
+             keygen revoke --ledger {} --reissue {sequence} --out {}",
+            path.display(),
+            target.display(),
+            path.display(),
+            target.display()
+        ))
+    };
+    let written = match crate::failpoint::from_env() {
+        Some(crate::failpoint::Failpoint::FailPublish) => Err(Error::Io {
+            what: format!("cannot write {}", target.display()),
+            source: std::io::Error::from_raw_os_error(28),
+        }),
+        _ => std::io::Write::write_all(file.writer(), text.as_bytes())
+            .map_err(Error::io(format!("cannot write {}", target.display())))
+            .and_then(|()| file.publish().map_err(Error::from)),
+    };
+    written.map_err(again)?;
     warn(&format!(
         "Revoked {} key(s). Wrote revocation list {sequence} ({} serials) to {}. Ship it with the next update, or give it to support.",
         new_serials.len(),
         list.serials().len(),
         target.display()
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keygen revoke --reissue N --out FILE`: list N exactly as first published (read-only).
+fn reissue(args: &RevokeArgs, sequence: u32) -> Result<ExitCode, Error> {
+    let target = args.out.as_ref().ok_or_else(|| Error::input("--out: where to write the list"))?;
+    let path = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let ledger = Db::open_read(&path)?;
+    let text = lists::text(ledger.conn(), sequence)
+        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?
+        .ok_or_else(|| {
+            Error::input(format!("the ledger {} holds no revocation list {sequence}", path.display()))
+        })?;
+    let mut file = Pending::create(target, true)?;
+    std::io::Write::write_all(file.writer(), text.as_bytes())
+        .map_err(Error::io(format!("cannot write {}", target.display())))?;
+    file.publish()?;
+    warn(&format!("Wrote revocation list {sequence} to {}, as first published.", target.display()));
     Ok(ExitCode::SUCCESS)
 }

@@ -79,7 +79,7 @@ pub use payload::{Expiry, Extension, FORMAT_V1, Payload, SUPERSEDES};
 pub use revocation::RevocationList;
 pub use seats::Seats;
 #[cfg(feature = "sign")]
-pub use sign::Signer;
+pub use sign::{LEDGER_HEAD_CONTEXT, Signer, ledger_head_message};
 pub use status::{Finding, Status};
 pub use textform::DecodedKey;
 pub use trusted::{SignatureFailure, TrustedKeys};

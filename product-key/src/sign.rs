@@ -55,6 +55,13 @@ impl Signer {
         text::encode(product, major, &text::blob(payload, &signature))
     }
 
+    /// Signs a vendor's ledger head (keygen's record of what it issued) under its own
+    /// context, [`LEDGER_HEAD_CONTEXT`], so that the signature can never pass for a key's or a
+    /// list's. Returns the 64-byte signature.
+    pub fn sign_ledger_head(&self, head: &[u8]) -> [u8; 64] {
+        self.key.sign(&ledger_head_message(head)).to_bytes()
+    }
+
     /// Signs a revocation list (stamping this signer's key_id) and returns its armoured text.
     pub fn sign_revocations(&self, list: &mut RevocationList) -> String {
         list.key_id = self.key_id;
@@ -63,4 +70,16 @@ impl Signer {
         signed.extend_from_slice(&signature);
         revocation::armour(&signed)
     }
+}
+
+/// The context of a ledger head's signature (NUL-terminated, like the key's and the list's, so
+/// that no context is a prefix of another).
+pub const LEDGER_HEAD_CONTEXT: &[u8; 15] = b"ledger-head-v1\0";
+
+/// The message a ledger head's signature covers: the context, then the head.
+pub fn ledger_head_message(head: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(LEDGER_HEAD_CONTEXT.len() + head.len());
+    message.extend_from_slice(LEDGER_HEAD_CONTEXT);
+    message.extend_from_slice(head);
+    message
 }

@@ -11,10 +11,12 @@ use rayon::prelude::*;
 use tabular::{Row, Table};
 
 use super::plan::{Columns, Plan, RowPlan, Templates, plan_row};
+use crate::db::{Writer, keys};
 use crate::error::{Error, Problem};
-use crate::ledger::Ledger;
 use crate::record::KeyRecord;
-use crate::strmap::StrMap;
+
+/// Every order_id of an input with its line.
+pub type Orders = std::collections::HashMap<Box<str>, u64>;
 
 /// Rows checked (and later signed) together.
 pub const CHUNK: usize = 4096;
@@ -44,15 +46,19 @@ pub struct Checked {
     /// Rows to issue.
     pub rows: u64,
     /// Every order_id of the input with its line.
-    pub orders: StrMap<u64>,
+    pub orders: Orders,
+    /// With `--skip-issued`: the input's orders that the ledger holds (their rows take the
+    /// order's current key).
+    pub reused: std::collections::HashSet<Box<str>>,
 }
 
-/// Reads and checks the whole input. `ledger` (held locked) tells orders already issued.
+/// Reads and checks the whole input. `ledger` (its write transaction open, so nothing
+/// changes meanwhile) tells orders already issued.
 pub fn check(
     args: &crate::cli::BatchArgs,
     plan: &Plan,
     templates: &mut Templates<'_>,
-    ledger: Option<&Ledger>,
+    ledger: Option<&Writer<'_>>,
     stop: &AtomicBool,
 ) -> Result<(Checked, Columns), Error> {
     let file = plan.file.as_str();
@@ -80,7 +86,15 @@ pub fn check(
         group: None,
     };
     let mut problems = Vec::new();
-    let mut orders: StrMap<u64> = StrMap::default();
+    let mut orders = Orders::new();
+    let mut reused = std::collections::HashSet::new();
+    // An empty ledger holds no order: no row needs a look-up.
+    let ledger = match ledger {
+        Some(l) if keys::chain(l.conn()).map_err(Error::db("cannot read the ledger"))?.count > 0 => Some(l),
+        _ => None,
+    };
+    // A row's plan is kept only when it may be compared with a recorded key (--skip-issued).
+    let keep_plans = ledger.is_some() && args.skip_issued;
     let mut rows = 0u64;
     let mut more = true;
     while more {
@@ -98,17 +112,15 @@ pub fn check(
             ));
         }
         rows += chunk.len() as u64;
-        // Rows are checked in parallel; order ids are then matched in file order.
-        // A row's plan is kept only when the ledger holds its order (it is then compared with
-        // the recorded key); the others are dropped on the thread that made them, which keeps
-        // this loop, the one part of the check that runs on one core, short.
-        let in_ledger = |order: &str| ledger.is_some_and(|l| l.order_ids.get(order).is_some());
+        // Rows are checked in parallel; order ids are then matched in file order. Plans not
+        // needed later are dropped on the thread that made them, which keeps this loop, the
+        // one part of the check that runs on one core, short.
         let planned: Vec<_> = chunk
             .par_iter()
             .map(|row| {
                 plan_row(row, &columns, templates, plan.issued).map(|mut p| {
                     let order = p.order_id.take();
-                    let kept = order.as_deref().is_some_and(in_ledger).then_some(p);
+                    let kept = (keep_plans && order.is_some()).then_some(p);
                     (order, kept)
                 })
             })
@@ -123,7 +135,7 @@ pub fn check(
                 Ok(kept) => kept,
             };
             let Some(o) = order else { continue };
-            if let Some(first) = orders.get(&o) {
+            if let Some(first) = orders.get(o.as_str()) {
                 problems.push(problem(line, "order_id", format!("'{o}' is also on line {first}")));
                 continue;
             }
@@ -132,8 +144,13 @@ pub fn check(
                     issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?
                         .map(|(what, group)| Problem { group, ..problem(line, "order_id", what) }),
                 );
+                if args.skip_issued
+                    && keys::order_exists(l.conn(), &o).map_err(Error::db("cannot read the ledger"))?
+                {
+                    reused.insert(o.clone().into_boxed_str());
+                }
             }
-            orders.insert(&o, line);
+            orders.insert(o.into_boxed_str(), line);
         }
     }
     if !problems.is_empty() {
@@ -144,7 +161,7 @@ pub fn check(
     let mut copy =
         Arc::try_unwrap(copy).map_err(|_| Error::input("the private copy of the input is still in use"))?;
     copy.seek(SeekFrom::Start(0)).map_err(Error::io(format!("cannot read the private copy of {file}")))?;
-    Ok((Checked { copy, format, headers, rows, orders }, columns))
+    Ok((Checked { copy, format, headers, rows, orders, reused }, columns))
 }
 
 /// The next rows of `table` (up to [`CHUNK`]), the problems met reading them (line, what),
@@ -169,29 +186,30 @@ fn read_chunk(table: &mut Table) -> (Vec<Row>, Vec<(u64, String)>, bool) {
 
 /// Why an order that the ledger already holds cannot be issued or reused, if it cannot,
 /// and the group it is summarized in. With `--skip-issued`, a row whose terms differ from the
-/// recorded key's cannot take that key: changing an issued key is `keygen amend`'s job.
+/// order's current key cannot take that key: changing an issued key is `keygen amend`'s job.
 fn issued_before(
-    ledger: &Ledger,
+    ledger: &Writer<'_>,
     order: &str,
     row: Option<&RowPlan>,
     skip_issued: bool,
 ) -> Result<Option<(String, Option<String>)>, Error> {
-    let Some(at) = ledger.order_ids.get(order) else { return Ok(None) };
+    let read = || Error::db(format!("cannot read the ledger {}", ledger.path().display()));
+    if !keys::order_exists(ledger.conn(), order).map_err(read())? {
+        return Ok(None);
+    }
+    let Some(stored) = keys::current_of_order(ledger.conn(), order).map_err(read())? else { return Ok(None) };
     let path = ledger.path().display();
     if !skip_issued {
         return Ok(Some((
-            format!("'{order}' was already issued a key ({path}:{}); use --skip-issued to reuse it", at.line),
+            format!(
+                "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
+                stored.record.serial
+            ),
             Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
         )));
     }
-    let line = ledger.line_at(at.offset)?;
-    let Ok(record) = serde_json::from_slice::<KeyRecord>(&line) else {
-        return Ok(Some((
-            format!("the ledger's record of '{order}' ({path}:{}) cannot be read", at.line),
-            None,
-        )));
-    };
-    if record.serial().is_some_and(|s| ledger.revoked.contains(&s.get())) {
+    let record = stored.record;
+    if keys::revocation(ledger.conn(), &record.serial).map_err(read())?.is_some() {
         return Ok(Some((
             format!("the key of '{order}' (serial {}) was revoked; issue a new order instead", record.serial),
             None,

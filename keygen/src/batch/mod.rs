@@ -1,7 +1,8 @@
 //! `keygen batch`: a key for every row of a CSV export. All or nothing: every row is
 //! checked before the first signature (`check`), from a private copy of the input read once;
-//! the ledger stays locked from the duplicate check to the last append; the ledger is
-//! appended and synced before the output file is renamed into place (`pipeline`).
+//! one ledger transaction runs from the duplicate check to the commit of the last row, so a
+//! batch stopped or killed at any moment records no key; the ledger is committed before the
+//! output file is renamed into place (`pipeline`).
 
 mod check;
 mod pipeline;
@@ -16,10 +17,10 @@ use cli_support::Pending;
 use tabular::Table;
 
 use crate::cli::BatchArgs;
+use crate::db::{self, Db, Writer, keys};
 use crate::error::{Error, Problem};
 use crate::failpoint::{self, Failpoint};
 use crate::keyfile;
-use crate::ledger::Ledger;
 use crate::record::now_rfc3339;
 
 use self::pipeline::{Counts, Signing};
@@ -28,7 +29,8 @@ use self::plan::{Plan, RESERVED, Templates};
 /// Runs `keygen batch`.
 pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     // Ctrl-C or SIGTERM stops the run between chunks, so the temporary output is removed and
-    // the ledger synced; a second Ctrl-C ends the process at once.
+    // the transaction rolled back; a second Ctrl-C ends the process at once (the ledger is
+    // then as it was too: nothing was committed).
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop));
@@ -40,10 +42,15 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         templates.load(t);
         templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
     }
-    // Locked from here to the last append, so no other keygen can issue one of these orders.
-    let existing = Ledger::open(&plan.ledger, false)?;
+    // One transaction from here to the commit, so no other keygen can issue one of these
+    // orders meanwhile. A ledger that does not exist yet is made only when every row is good.
+    let mut existing = Db::open_write(&plan.ledger, false)?;
+    let existing_tx = match existing.as_mut() {
+        Some(db) => Some(db.begin()?),
+        None => None,
+    };
 
-    let (checked, columns) = check::check(args, &plan, &mut templates, existing.as_ref(), &stop)?;
+    let (checked, columns) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), &stop)?;
     if let Some(Failpoint::AfterCheck(action)) = failpoint::from_env() {
         failpoint::act(&action);
     }
@@ -51,12 +58,19 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
     // The output's temporary file first: if it cannot be made, no ledger is created.
     let mut out = Pending::create(&args.output, args.force)?;
-    let mut ledger = match existing {
-        Some(l) => l,
-        None => created_ledger(&plan, &checked.orders)?,
+    let mut created;
+    let tx = match existing_tx {
+        Some(tx) => tx,
+        None => {
+            created = Db::open_write(&plan.ledger, true)?
+                .ok_or_else(|| Error::input(format!("cannot create the ledger {}", plan.ledger.display())))?;
+            let tx = created.begin()?;
+            refuse_clashes(&plan, &tx, &checked.orders)?;
+            tx
+        }
     };
+    db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
     drop(checked.orders);
-    let reuse = if args.skip_issued { Some(std::mem::take(&mut ledger.order_ids)) } else { None };
 
     let table = Table::from_reader(
         &args.input,
@@ -73,32 +87,25 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         templates: &templates,
         issued: plan.issued,
         issued_at: now_rfc3339(),
-        reuse: reuse.as_ref(),
+        reuse: &checked.reused,
         file: &plan.file,
     };
     let signed = write_output(&mut out, &checked.format, &checked.headers, |csv_out| {
-        pipeline::sign_all(table, &signing, &mut ledger, csv_out, &progress, &stop, &counts)
+        pipeline::sign_all(table, &signing, &tx, csv_out, &progress, &stop, &counts)
     });
-    // What was appended is made durable whatever happened, so that a rerun sees it.
-    let synced = ledger.sync();
-    drop(ledger);
     let new_keys = counts.new_keys.load(Ordering::Relaxed);
     let reused = counts.reused.load(Ordering::Relaxed);
-    let finish = |what: &str| {
-        format!(
-            "{what}: {} was not written; {new_keys} new keys are recorded in {} and were never shown: \
-             run the same command with --skip-issued to finish (rows without order_id get new keys)",
-            args.output.display(),
-            plan.ledger.display()
-        )
-    };
-    if let Err(e) = signed.and(synced) {
-        return Err(if new_keys > 0 { e.after_recording(finish("stopped")) } else { e });
-    }
+    // Stopped or failed: the transaction is rolled back (dropped), so no key is recorded.
+    signed?;
     if stop.load(Ordering::Relaxed) {
         // `out` is dropped unpublished, which removes the temporary file.
-        return Err(Error::Interrupted(finish("interrupted")));
+        return Err(Error::Interrupted("interrupted: nothing was issued, the ledger is as it was".into()));
     }
+    db::head::sign(tx.conn(), &signer)?;
+    if failpoint::from_env() == Some(Failpoint::BeforeCommit) {
+        std::process::abort();
+    }
+    tx.commit()?;
     let published = match failpoint::from_env() {
         Some(Failpoint::FailPublish) => Err(Error::Io {
             what: format!("cannot write {}", args.output.display()),
@@ -106,7 +113,14 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         }),
         _ => out.publish().map_err(Error::from),
     };
-    published.map_err(|e| e.after_recording(finish("stopped")))?;
+    published.map_err(|e| {
+        e.after_recording(format!(
+            "stopped: {} was not written; {new_keys} new keys are recorded in {} and were never shown: \
+             run the same command with --skip-issued to finish (rows without order_id get new keys)",
+            args.output.display(),
+            plan.ledger.display()
+        ))
+    })?;
     progress.finish_and_clear();
     if !args.quiet {
         cli_support::warn(&format!(
@@ -119,34 +133,31 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Creates the ledger that did not exist when the input was checked. If another keygen made
-/// it meanwhile, the input's orders are checked against what it recorded.
-fn created_ledger(plan: &Plan, orders: &crate::strmap::StrMap<u64>) -> Result<Ledger, Error> {
-    let ledger = Ledger::open(&plan.ledger, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", plan.ledger.display())))?;
-    if ledger.is_empty() {
-        return Ok(ledger);
+/// Checks the input's orders against a ledger that did not exist when the input was checked:
+/// another keygen may have made it meanwhile.
+fn refuse_clashes(plan: &Plan, tx: &Writer<'_>, orders: &check::Orders) -> Result<(), Error> {
+    let read = || Error::db(format!("cannot read the ledger {}", plan.ledger.display()));
+    if keys::chain(tx.conn()).map_err(read())?.count == 0 {
+        return Ok(());
     }
-    let mut clashes: Vec<Problem> = orders
-        .iter()
-        .filter_map(|(order, line)| {
-            let at = ledger.order_ids.get(order)?;
-            Some(Problem {
+    let mut clashes = Vec::new();
+    for (order, line) in orders {
+        if keys::order_exists(tx.conn(), order).map_err(read())? {
+            clashes.push(Problem {
                 file: plan.file.clone(),
-                line,
+                line: *line,
                 column: "order_id".into(),
                 what: format!(
-                    "'{order}' was issued a key by another keygen while this batch was checked ({}:{}); \
+                    "'{order}' was issued a key by another keygen while this batch was checked ({}); \
                      nothing was issued: run the batch again",
-                    plan.ledger.display(),
-                    at.line
+                    plan.ledger.display()
                 ),
                 group: None,
-            })
-        })
-        .collect();
+            });
+        }
+    }
     if clashes.is_empty() {
-        return Ok(ledger);
+        return Ok(());
     }
     clashes.sort_by_key(|p| p.line);
     Err(Error::Rows(clashes))

@@ -84,7 +84,7 @@ impl Plan {
             delimiter,
             encoding,
             issued,
-            ledger: crate::ledger::path_for(args.ledger.as_deref(), &args.key.key),
+            ledger: crate::db::path_for(args.ledger.as_deref(), &args.key.key),
             mapping,
         })
     }

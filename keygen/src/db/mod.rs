@@ -1,0 +1,249 @@
+//! The ledger: one SQLite database (see docs/operations.md, "The ledger's database"). This
+//! module is its interface: open it to read or to write, and the operations as functions
+//! (`keys`, `lists`, `head`, `verify`, `jsonl`), so that commands hold no SQL of their own.
+//!
+//! Writes: WAL, foreign keys on, every write one `BEGIN IMMEDIATE` transaction (taken at the
+//! start, so a writer waits for another instead of failing on upgrade), and
+//! `synchronous = FULL`: in WAL mode NORMAL syncs only at checkpoints, so a commit could be
+//! lost on power loss after its key was shown; FULL syncs the WAL at every commit.
+//! Reads open the file read-only and never wait for writers (WAL readers see the last commit).
+
+pub mod head;
+pub mod jsonl;
+pub mod keys;
+pub mod lists;
+pub mod search;
+pub mod verify;
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+/// The ledger's default file name, beside the signing key.
+pub const FILE_NAME: &str = "ledger.sqlite";
+
+/// The migrations, in order: migration N takes the schema from version N-1 to N
+/// (`PRAGMA user_version`).
+pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_ledger.sql")];
+
+/// The schema version this keygen writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another writer (a large batch holds the ledger for minutes)
+/// before it gives up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// `prev` of the first row of a chain.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The ledger beside `key`, unless `explicit` names one.
+pub fn path_for(explicit: Option<&Path>, key: &Path) -> PathBuf {
+    match explicit {
+        Some(p) => p.to_owned(),
+        // A bare file name keeps the ledger bare too (`ledger.sqlite`, not `./ledger.sqlite`).
+        None => key.parent().unwrap_or(Path::new("")).join(FILE_NAME),
+    }
+}
+
+/// SHA-256 of `bytes` as 64 lowercase hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// An open ledger.
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens the ledger to write, creating it (mode 0600: it holds customers' names and
+    /// contacts) when `create` is set; `Ok(None)` when it is missing and `create` is not.
+    /// The schema is brought to this keygen's version.
+    pub fn open_write(path: &Path, create: bool) -> Result<Option<Db>, Error> {
+        if !exists(path)? {
+            if !create {
+                return Ok(None);
+            }
+            // Made here, private, before SQLite opens it: SQLite would make it 0644, and
+            // gives its -wal and -shm files the mode of the database.
+            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(Error::Io {
+                        what: format!("cannot create the ledger {}", path.display()),
+                        source: e,
+                    });
+                }
+            }
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)
+            .map_err(Error::db(format!("cannot open the ledger {}", path.display())))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(Error::db("cannot set the busy timeout"))?;
+        let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+        conn.execute_batch(setup).map_err(Error::db(format!("cannot open the ledger {}", path.display())))?;
+        migrate(&mut conn, path)?;
+        Ok(Some(Db { conn, path: path.to_owned() }))
+    }
+
+    /// Opens the ledger to read only (SQLITE_OPEN_READ_ONLY, `query_only`): nothing is
+    /// written and no lock is waited for. Works for a user who may only read the file.
+    pub fn open_read(path: &Path) -> Result<Db, Error> {
+        if !exists(path)? {
+            return Err(Error::input(format!("no ledger at {}", path.display())));
+        }
+        let cannot = || format!("cannot open the ledger {}", path.display());
+        let flags =
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let open = |uri: String| -> rusqlite::Result<Connection> {
+            let conn = Connection::open_with_flags(uri, flags)?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.execute_batch("PRAGMA query_only = ON;")?;
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+            Ok(conn)
+        };
+        let conn = match open(uri_of(path, false)) {
+            Ok(c) => c,
+            // A WAL database needs its -shm file; when the last writer has closed, that file
+            // is gone and a reader who may not write the folder cannot make it. Nobody can be
+            // writing then (a writer would have made it), so the file is read as it stands.
+            Err(first) => {
+                open(uri_of(path, true)).map_err(|_| Error::Db { what: cannot(), source: first })?
+            }
+        };
+        let db = Db { conn, path: path.to_owned() };
+        db.check_version()?;
+        Ok(db)
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts a write transaction (waiting for other writers).
+    pub fn begin(&mut self) -> Result<Writer<'_>, Error> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(Error::db(format!("cannot write the ledger {}", self.path.display())))?;
+        Ok(Writer { conn: &mut self.conn, path: &self.path, finished: false })
+    }
+
+    fn check_version(&self) -> Result<(), Error> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(Error::db(format!("cannot read the ledger {}", self.path.display())))?;
+        match version {
+            v if v == SCHEMA_VERSION => Ok(()),
+            0 => Err(Error::input(format!("{} is not a keygen ledger (no schema)", self.path.display()))),
+            v if v > SCHEMA_VERSION => Err(Error::input(format!(
+                "{} has schema version {v}, newer than this keygen's {SCHEMA_VERSION}: use a newer keygen",
+                self.path.display()
+            ))),
+            v => Err(Error::input(format!(
+                "{} has schema version {v}; a keygen command that writes brings it to {SCHEMA_VERSION}",
+                self.path.display()
+            ))),
+        }
+    }
+}
+
+/// Whether a ledger file is there; a folder or a device in its place is refused.
+fn exists(path: &Path) -> Result<bool, Error> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(_) => Err(Error::input(format!("the ledger {} is not a regular file", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::Io { what: format!("cannot open the ledger {}", path.display()), source: e }),
+    }
+}
+
+/// A `file:` URI for `path` (RFC 3986 percent-encoding of what a URI would read otherwise).
+fn uri_of(path: &Path, immutable: bool) -> String {
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*b))
+            }
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str(if immutable { "?mode=ro&immutable=1" } else { "?mode=ro" });
+    uri
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`], each migration in the same transaction as its
+/// version number. A file of another program (tables but no version) is refused.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
+    let what = || format!("cannot bring the ledger {} to schema version {SCHEMA_VERSION}", path.display());
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(Error::db(what()))?;
+    let version: i64 =
+        tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(Error::db(what()))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::input(format!(
+            "{} has schema version {version}, newer than this keygen's {SCHEMA_VERSION}: use a newer keygen",
+            path.display()
+        )));
+    }
+    if version == 0 {
+        let tables: i64 = tx
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(Error::db(what()))?;
+        if tables > 0 {
+            return Err(Error::input(format!("{} is a database, but not a keygen ledger", path.display())));
+        }
+    }
+    for (done, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        tx.execute_batch(sql).map_err(Error::db(what()))?;
+        tx.pragma_update(None, "user_version", done as i64 + 1).map_err(Error::db(what()))?;
+    }
+    tx.commit().map_err(Error::db(what()))
+}
+
+/// A write transaction: rolled back when dropped uncommitted (an error, Ctrl-C's unwinding).
+/// A killed process leaves no commit either: SQLite drops what was never committed.
+pub struct Writer<'a> {
+    conn: &'a mut Connection,
+    path: &'a Path,
+    finished: bool,
+}
+
+impl Writer<'_> {
+    /// The connection inside the transaction.
+    pub fn conn(&self) -> &Connection {
+        self.conn
+    }
+
+    /// The ledger's file.
+    pub fn path(&self) -> &Path {
+        self.path
+    }
+
+    /// Commits: durable when this returns (`synchronous = FULL`).
+    pub fn commit(mut self) -> Result<(), Error> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(Error::db(format!("cannot commit to the ledger {}", self.path.display())))?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

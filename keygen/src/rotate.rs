@@ -1,0 +1,121 @@
+//! `keygen rotate`: the ceremony for a new signing key in the same vault. The new key becomes
+//! `signing-key.pem`; the old one is retired: moved to `retired/` and marked retired in the
+//! ledger, which keeps its public key, so that its keys are still verified, found, renewed,
+//! amended and revoked. One transaction: the files move inside it, and move back if it
+//! cannot commit.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::RotateArgs;
+use crate::db::{self, Db};
+use crate::error::Error;
+use crate::keyfile::{self, PUBLIC_KEY_FILE, SIGNING_KEY_FILE};
+use crate::record::now_rfc3339;
+use cli_support::warn;
+
+/// The folder of retired keys in the vault.
+pub const RETIRED_DIR: &str = "retired";
+
+/// Runs `keygen rotate`.
+pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
+    let vault = &args.dir;
+    let old_key = vault.join(SIGNING_KEY_FILE);
+    let old_pass = args.old_passphrase_file.as_deref().or(args.passphrase_file.as_deref());
+    let old = keyfile::load(&old_key, old_pass)?;
+    let old_id = old.key_id().to_string();
+    let retired = vault.join(RETIRED_DIR);
+    let moves_old = [
+        (old_key.clone(), retired.join(format!("signing-key-{old_id}.pem"))),
+        (vault.join(PUBLIC_KEY_FILE), retired.join(format!("public-key-{old_id}.pem"))),
+    ];
+    for (_, to) in &moves_old {
+        if to.symlink_metadata().is_ok() {
+            return Err(Error::input(format!("{} exists: a retired key is never overwritten", to.display())));
+        }
+    }
+
+    let path = db::path_for(args.ledger.as_deref(), &old_key);
+    let mut ledger = Db::open_write(&path, true)?
+        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", path.display())))?;
+    let tx = ledger.begin()?;
+    db::head::ensure_current(tx.conn(), &old, &old_key)?;
+
+    // The new key, made whole in a private folder of the vault, then moved into place.
+    let staging = tempfile::Builder::new()
+        .prefix(".rotate-")
+        .tempdir_in(vault)
+        .map_err(Error::io(format!("cannot write into {}", vault.display())))?;
+    let made = keyfile::init(
+        staging.path(),
+        args.encrypt,
+        args.passphrase_file.as_deref(),
+        args.allow_weak_passphrase,
+    )?;
+    let new = keyfile::load(&made.signing_key, args.passphrase_file.as_deref())?;
+    let new_id = new.key_id().to_string();
+    let write = || Error::db(format!("cannot record the rotation in {}", path.display()));
+    tx.conn()
+        .execute(
+            "UPDATE signing_keys SET status = 'retired', retired_at = ?1 WHERE key_id = ?2",
+            rusqlite::params![now_rfc3339(), old_id],
+        )
+        .map_err(write())?;
+    db::head::add(tx.conn(), &new_id, &hex::encode(new.public_key()), "current").map_err(write())?;
+    db::head::sign(tx.conn(), &new)?;
+
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode_private()
+        .create(&retired)
+        .map_err(Error::io(format!("cannot make {}", retired.display())))?;
+    let mut moves: Vec<(PathBuf, PathBuf)> =
+        moves_old.into_iter().filter(|(from, _)| from.exists()).collect();
+    moves.push((made.signing_key.clone(), old_key.clone()));
+    moves.push((made.public_key.clone(), vault.join(PUBLIC_KEY_FILE)));
+    let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let moved = moves.iter().try_for_each(|(from, to)| {
+        rename_new(from, to)?;
+        done.push((from.clone(), to.clone()));
+        Ok::<(), Error>(())
+    });
+    let committed = moved.and_then(|()| tx.commit());
+    if let Err(e) = committed {
+        // Back as they were (the transaction is rolled back), newest move first.
+        for (from, to) in done.iter().rev() {
+            let _ = std::fs::rename(to, from);
+        }
+        return Err(e);
+    }
+    warn(&format!(
+        "Rotated: {} is the new signing key (key_id {new_id}); the old key {old_id} is retired to {}.\n\
+         Ship a product update that trusts both (keygen public-key --all); keys signed by {old_id} stay \
+         in the ledger and can be renewed, amended and revoked.",
+        old_key.display(),
+        retired.display()
+    ));
+    cli_support::print(&format!("{new_id}\n")).map_err(Error::stdout)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renames `from` to `to`, refusing to replace a file at `to`.
+fn rename_new(from: &Path, to: &Path) -> Result<(), Error> {
+    if to.symlink_metadata().is_ok() {
+        return Err(Error::input(format!("{} exists: it is never overwritten", to.display())));
+    }
+    std::fs::rename(from, to).map_err(Error::io(format!(
+        "cannot move {} to {}",
+        from.display(),
+        to.display()
+    )))
+}
+
+trait Private {
+    fn mode_private(&mut self) -> &mut Self;
+}
+
+impl Private for std::fs::DirBuilder {
+    fn mode_private(&mut self) -> &mut Self {
+        std::os::unix::fs::DirBuilderExt::mode(self, 0o700)
+    }
+}

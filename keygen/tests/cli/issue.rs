@@ -36,7 +36,7 @@ fn reproduces_the_spec_worked_example() {
     let o = run(keygen(t.path()).args(example_args()).args([
         "--json",
         "--ledger",
-        "other.jsonl",
+        "other.sqlite",
         "--order-id",
         "PO-1",
     ]));
@@ -150,10 +150,7 @@ fn bad_values_exit_3_and_issue_nothing() {
     ]));
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("past 2149-06-06"), "{}", stderr(&o));
-    assert!(
-        !t.path().join("ledger.jsonl").exists()
-            || std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("read").is_empty()
-    );
+    assert_eq!(ledger_keys(t.path()), 0);
 
     let usage = run(keygen(t.path()).args(["issue", "--org", "Acme"]));
     assert_exit(&usage, 2);
@@ -196,8 +193,7 @@ fn duplicates_in_the_ledger_are_refused() {
     let o = issue(&["--order-id", "SO-1"]);
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("order 'SO-1' was already issued"), "{}", stderr(&o));
-    let lines = std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger");
-    assert_eq!(lines.lines().count(), 1);
+    assert_eq!(ledger_keys(t.path()), 1);
 }
 
 #[test]
@@ -205,7 +201,7 @@ fn no_key_is_printed_when_the_ledger_cannot_be_written() {
     let t = tempfile::tempdir().expect("tempdir");
     init(t.path());
     std::fs::create_dir(t.path().join("ro")).expect("mkdir");
-    std::fs::write(t.path().join("ro/ledger.jsonl"), "").expect("write");
+    std::fs::write(t.path().join("ro/ledger.sqlite"), "").expect("write");
     // /dev/full would accept the open and fail every write; a ledger must be a regular file.
     let o = run(keygen(t.path()).args([
         "issue",
@@ -221,12 +217,12 @@ fn no_key_is_printed_when_the_ledger_cannot_be_written() {
     assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
     // A ledger in a folder that does not exist, and a folder where the ledger should be (tests
     // run as root, who may write any file, so file permissions cannot make the write fail).
-    std::fs::remove_file(t.path().join("ro/ledger.jsonl")).expect("rm");
-    std::fs::create_dir(t.path().join("ro/ledger.jsonl")).expect("mkdir");
-    for ledger in ["missing/l.jsonl", "ro/ledger.jsonl"] {
+    std::fs::remove_file(t.path().join("ro/ledger.sqlite")).expect("rm");
+    std::fs::create_dir(t.path().join("ro/ledger.sqlite")).expect("mkdir");
+    for (ledger, code) in [("missing/l.sqlite", 1), ("ro/ledger.sqlite", 3)] {
         let o =
             run(keygen(t.path()).args(["issue", "--template", "trial", "--org", "Acme", "--ledger", ledger]));
-        assert_exit(&o, 1);
+        assert_exit(&o, code);
         assert!(stdout(&o).is_empty(), "{ledger}: a key was printed");
     }
 }

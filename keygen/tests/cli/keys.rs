@@ -57,7 +57,7 @@ fn encrypted_key_round_trips_with_openssl() {
     // Commands that sign need the passphrase (public-key reads public-key.pem instead).
     let signs = |extra: &[&str]| {
         run(keygen(t.path())
-            .args(["issue", "--template", "trial", "--org", "Acme", "--ledger", "l.jsonl"])
+            .args(["issue", "--template", "trial", "--org", "Acme", "--ledger", "l.sqlite"])
             .args(extra))
     };
     // A CRLF line end is not part of the passphrase.
@@ -213,7 +213,7 @@ fn refusals_exit_4_with_the_fix() {
         assert!(stdout(&o).is_empty());
     }
     // A key readable by others is refused even by public-key, and nothing was issued.
-    assert!(!d.join("ledger.jsonl").exists());
+    assert!(!d.join("ledger.sqlite").exists());
 }
 
 #[test]

@@ -132,7 +132,14 @@ fn an_amendment_changes_each_term_and_nothing_else() {
         current = new;
     }
     // The chain: the order's current key is the last one.
-    let o = run(keygen(d).args(["ledger", "find", "--serial", old["serial"].as_str().expect("s")]));
+    let o = run(keygen(d).args([
+        "ledger",
+        "find",
+        "--format",
+        "json",
+        "--serial",
+        old["serial"].as_str().expect("s"),
+    ]));
     assert_exit(&o, 0);
     let story: Value = serde_json::from_str(stdout(&o).trim()).expect("json");
     assert_eq!(story["story"]["issued_by"], "issue");
@@ -178,8 +185,7 @@ fn replacements_are_refused_when_they_would_fork_or_mean_nothing() {
     let o = run(keygen(d).args(["amend", "--for-order", "SO-2", "--seats", "3"]));
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("was revoked"), "{}", stderr(&o));
-    let lines = std::fs::read_to_string(d.join("ledger.jsonl")).expect("ledger").lines().count();
-    assert_eq!(lines, 4, "no refused command recorded anything");
+    assert_eq!(ledger_keys(d), 3, "no refused command recorded a key");
 }
 
 #[test]
@@ -200,9 +206,14 @@ fn replaced_keys_are_retired_after_a_grace_period() {
         "k1's successor came after the grace date: {out}"
     );
     assert!(!d.join("rev.txt").exists());
-    let before = std::fs::read(d.join("ledger.jsonl")).expect("ledger");
+    let lists = || {
+        ledger_db(d)
+            .query_row("SELECT count(*) FROM revocation_lists", [], |r| r.get::<_, i64>(0))
+            .expect("count")
+    };
+    assert_eq!(lists(), 0);
     assert_exit(&run(keygen(d).args(["revoke", "--superseded", "--out", "rev.txt"])), 0);
-    assert!(std::fs::read(d.join("ledger.jsonl")).expect("ledger").len() > before.len());
+    assert_eq!(lists(), 1);
     let list = std::fs::read_to_string(d.join("rev.txt")).expect("list");
     // Nothing new: reported, no list written.
     std::fs::remove_file(d.join("rev.txt")).expect("rm");
@@ -236,17 +247,20 @@ fn replaced_keys_are_retired_after_a_grace_period() {
         }
     }
     assert_exit(&run(keygen(d).args(["ledger", "verify"])), 0);
-    // The story through the index (by serial, by order) is the story of a full read (by org).
-    let by_org = stdout(&run(keygen(d).args(["ledger", "find", "--org", "acme"])));
+    // The story by serial, by order and by organization is the same.
+    let by_org = stdout(&run(keygen(d).args(["ledger", "find", "--format", "json", "--org", "acme"])));
     for k in [&k0, &k1, &k2] {
-        let by_serial = stdout(&run(keygen(d).args(["ledger", "find", "--serial", &serial(k)])));
+        let by_serial =
+            stdout(&run(keygen(d).args(["ledger", "find", "--format", "json", "--serial", &serial(k)])));
         assert!(by_org.lines().any(|l| l == by_serial.trim_end()), "{by_serial}\nnot in\n{by_org}");
     }
-    let story: Value =
-        serde_json::from_str(stdout(&run(keygen(d).args(["ledger", "find", "--order-id", "SO-1"]))).trim())
-            .expect("json");
-    assert_eq!(story["story"]["replaced_by"]["serial"], k1["serial"]);
-    assert_eq!(story["story"]["revoked"]["sequence"], 1);
+    // Every key that carries the order: the first, and the amendment that kept it.
+    let found = stdout(&run(keygen(d).args(["ledger", "find", "--format", "json", "--order-id", "SO-1"])));
+    let stories: Vec<Value> = found.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(stories.len(), 2, "{found}");
+    assert_eq!(stories[0]["story"]["replaced_by"]["serial"], k1["serial"]);
+    assert_eq!(stories[0]["story"]["revoked"]["sequence"], 1);
+    assert_eq!(stories[1]["serial"], k2["serial"], "amend keeps the order id");
 }
 
 /// The verifier binary, built beside keygen by `cargo test --workspace`.
@@ -315,5 +329,5 @@ fn ledger_find_says_when_nothing_matches_and_matches_as_the_product_does() {
     assert!(stdout(&o).contains("Yıldız Bilişim A.Ş."), "{}", stdout(&o));
     let o = run(keygen(d).args(["ledger", "find", "--org", "Nobody"]));
     assert_exit(&o, 1);
-    assert!(stderr(&o).contains("no key in ledger.jsonl matches"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no key in ledger.sqlite matches"), "{}", stderr(&o));
 }

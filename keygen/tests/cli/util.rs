@@ -73,3 +73,46 @@ pub fn private_file(path: &Path, text: &str) {
 pub fn batch(dir: &Path, args: &[&str]) -> Output {
     run(keygen(dir).args(["batch", "--issued", "2026-11-28"]).args(args))
 }
+
+/// The ledger beside the signing key in `dir`, opened with SQL as an auditor would.
+pub fn ledger_db(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join("ledger.sqlite")).expect("the ledger opens in SQLite")
+}
+
+/// Key rows in the ledger at `path` (0 when there is no ledger).
+pub fn keys_in(path: &Path) -> usize {
+    if !path.exists() {
+        return 0;
+    }
+    let db = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the ledger");
+    db.query_row("SELECT count(*) FROM keys", [], |r| r.get::<_, i64>(0)).expect("count") as usize
+}
+
+/// Key rows in the ledger beside the signing key in `dir`.
+pub fn ledger_keys(dir: &Path) -> usize {
+    keys_in(&dir.join("ledger.sqlite"))
+}
+
+/// The key rows of the ledger in `dir` as JSON objects (column → value), in chain order.
+pub fn ledger_rows(dir: &Path) -> Vec<serde_json::Value> {
+    let db = ledger_db(dir);
+    let mut stmt = db.prepare("SELECT * FROM keys ORDER BY position").expect("select");
+    let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    stmt.query_map([], |r| {
+        let mut object = serde_json::Map::new();
+        for (i, name) in names.iter().enumerate() {
+            let value = match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => serde_json::Value::Null,
+                rusqlite::types::ValueRef::Integer(n) => serde_json::json!(n),
+                rusqlite::types::ValueRef::Text(t) => serde_json::json!(String::from_utf8_lossy(t)),
+                other => serde_json::json!(format!("{other:?}")),
+            };
+            object.insert(name.clone(), value);
+        }
+        Ok(serde_json::Value::Object(object))
+    })
+    .expect("rows")
+    .map(|r| r.expect("row"))
+    .collect()
+}

@@ -112,35 +112,84 @@ fn issue_then_check() {
 }
 
 #[test]
-fn rotating_the_signing_key() {
+fn rotating_the_signing_key_keeps_one_ledger_and_one_revocation_sequence() {
     let t = tempfile::tempdir().expect("tempdir");
     let d = t.path();
-    let old_id = ok(&keygen(d, &["init", "--dir", "old"]));
-    let new_id = ok(&keygen(d, &["init", "--dir", "new"]));
-    let old_key = ok(&keygen(
+    let old_id = ok(&keygen(d, &["init", "--dir", "vault"]));
+    let key = |args: &[&str]| -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["--key", "vault/signing-key.pem", "--json"]);
+        serde_json::from_str(&ok(&keygen(d, &all))).expect("json")
+    };
+    let early = key(&["issue", "--template", "standard", "--org", "Early Co", "--order-id", "A-1001"]);
+    let refunded = key(&["issue", "--template", "standard", "--org", "Refunded Co", "--order-id", "A-1002"]);
+    ok(&keygen(
         d,
-        &["issue", "--key", "old/signing-key.pem", "--template", "standard", "--org", "Early Co"],
+        &["revoke", "--key", "vault/signing-key.pem", "--order-id", "A-1002", "--out", "list1.txt"],
     ));
-    let new_key = ok(&keygen(
-        d,
-        &["issue", "--key", "new/signing-key.pem", "--template", "standard", "--org", "Later Co"],
-    ));
-    // During the transition the product trusts both keys.
-    for key in [&old_key, &new_key] {
-        ok(&verifier(
-            d,
-            &["check", key, "--public-key", "old/public-key.pem", "--public-key", "new/public-key.pem"],
-        ));
+    let new_id = ok(&keygen(d, &["rotate", "--dir", "vault"]));
+    assert_ne!(old_id, new_id);
+    let retired_public = format!("vault/retired/public-key-{old_id}.pem");
+    assert!(
+        d.join(&retired_public).exists()
+            && d.join(format!("vault/retired/signing-key-{old_id}.pem")).exists()
+    );
+    // Every key a product should trust, each with its key_id.
+    let all = ok(&keygen(d, &["public-key", "--all", "--key", "vault/signing-key.pem"]));
+    assert!(
+        all.contains(&format!("key_id: {old_id} (retired)"))
+            && all.contains(&format!("key_id: {new_id} (current)")),
+        "{all}"
+    );
+    // An old customer renews: found in the one ledger, signed by the new key.
+    let renewed = key(&["renew", "--for-order", "A-1001", "--order-id", "A-2001"]);
+    assert_eq!(renewed["key_id"], new_id.as_str());
+    assert_eq!(renewed["supersedes"], early["serial"]);
+    let both = ["--public-key", "vault/public-key.pem", "--public-key", retired_public.as_str()];
+    for k in [&early, &renewed] {
+        let mut args = vec!["check", k["key"].as_str().expect("key")];
+        args.extend(both);
+        ok(&verifier(d, &args));
     }
-    // Each ledger verifies with its own key only.
-    ok(&keygen(d, &["ledger", "verify", "--key", "old/signing-key.pem"]));
-    ok(&keygen(d, &["ledger", "verify", "--key", "new/signing-key.pem"]));
-    // Once the old key is retired, its keys are not genuine, and the message names it.
-    let o = verifier(d, &["check", &old_key, "--public-key", "new/public-key.pem"]);
+    // The next list continues the sequence (2), signed by the new key, and revokes keys of
+    // either signer: a product that applied list 1 takes it.
+    ok(&keygen(d, &["revoke", "--key", "vault/signing-key.pem", "--superseded", "--out", "list2.txt"]));
+    for (k, list) in [(&refunded, "list2.txt"), (&early, "list2.txt")] {
+        let mut args = vec!["check", k["key"].as_str().expect("key"), "--revocations", list];
+        args.extend(both);
+        let o = verifier(d, &args);
+        assert_eq!(code(&o), 8, "{}", String::from_utf8_lossy(&o.stdout));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("revocation list 2"),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    // Each key verifies with its own signer; the auditor needs the ledger file only.
+    let v = ok(&keygen(d, &["ledger", "verify", "--ledger", "vault/ledger.sqlite"]));
+    assert!(v.contains("3 keys, 2 revocation lists"), "{v}");
+    // A retired key signs nothing more.
+    let o = keygen(
+        d,
+        &[
+            "issue",
+            "--key",
+            &format!("vault/retired/signing-key-{old_id}.pem"),
+            "--template",
+            "trial",
+            "--org",
+            "X",
+            "--ledger",
+            "vault/ledger.sqlite",
+        ],
+    );
+    assert_eq!(code(&o), 3);
+    // Once products trust only the new key, keys of the old one are not genuine, named.
+    let o =
+        verifier(d, &["check", early["key"].as_str().expect("key"), "--public-key", "vault/public-key.pem"]);
     assert_eq!(code(&o), 4);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains(&format!("signed by key {old_id}, which this verifier does not trust")), "{text}");
-    assert_ne!(old_id, new_id);
 }
 
 #[test]
@@ -213,7 +262,7 @@ fn revoking_keys() {
         String::from_utf8_lossy(&o.stderr).contains("2 keys checked")
             && String::from_utf8_lossy(&o.stderr).contains("revoked: 2")
     );
-    let ledger = std::fs::read_to_string(d.join("ledger.jsonl")).expect("ledger");
+    let ledger = ok(&keygen(d, &["ledger", "export"]));
     let last: serde_json::Value = serde_json::from_str(ledger.lines().last().expect("line")).expect("json");
     assert_eq!(last["sequence"], 2);
     assert!(last["revoked_at"].as_str().is_some_and(|s| s.ends_with('Z')));

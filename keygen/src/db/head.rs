@@ -29,18 +29,16 @@ pub fn signing_keys(conn: &Connection) -> rusqlite::Result<Vec<SigningKey>> {
     let mut stmt = conn.prepare_cached(
         "SELECT key_id, public_key, status, added_at, retired_at FROM signing_keys ORDER BY position",
     )?;
-    let keys = stmt
-        .query_map([], |r| {
-            Ok(SigningKey {
-                key_id: r.get(0)?,
-                public_key: r.get(1)?,
-                status: r.get(2)?,
-                added_at: r.get(3)?,
-                retired_at: r.get(4)?,
-            })
-        })?
-        .collect();
-    keys
+    stmt.query_map([], |r| {
+        Ok(SigningKey {
+            key_id: r.get(0)?,
+            public_key: r.get(1)?,
+            status: r.get(2)?,
+            added_at: r.get(3)?,
+            retired_at: r.get(4)?,
+        })
+    })?
+    .collect()
 }
 
 /// The digest of the signing keys that the head signs.

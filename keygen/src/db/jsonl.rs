@@ -206,7 +206,7 @@ pub fn import(
         if record.issued_at.is_none() {
             record.issued_at = Some(now_rfc3339());
         }
-        insert_checked(conn, &mut chain, &record).map_err(|e| bad(e))?;
+        insert_checked(conn, &mut chain, &record).map_err(bad)?;
         done.keys += 1;
     }
     Ok(done)

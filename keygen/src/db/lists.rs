@@ -49,8 +49,7 @@ pub fn chain(conn: &Connection) -> rusqlite::Result<Chain> {
 /// Every serial revoked so far, ascending.
 pub fn revoked(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT serial FROM revocations ORDER BY serial")?;
-    let serials = stmt.query_map([], |r| r.get(0))?.collect();
-    serials
+    stmt.query_map([], |r| r.get(0))?.collect()
 }
 
 /// Records the next list (its sequence must be the chain's count + 1) and the serials it
@@ -100,20 +99,18 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<StoredList>> {
     let mut stmt = conn.prepare(
         "SELECT sequence, signed_by, reason, published_at, text, prev, hash FROM revocation_lists ORDER BY sequence",
     )?;
-    let lists = stmt
-        .query_map([], |r| {
-            Ok(StoredList {
-                sequence: r.get(0)?,
-                signed_by: r.get(1)?,
-                reason: r.get(2)?,
-                published_at: r.get(3)?,
-                text: r.get(4)?,
-                prev: r.get(5)?,
-                hash: r.get(6)?,
-            })
-        })?
-        .collect();
-    lists
+    stmt.query_map([], |r| {
+        Ok(StoredList {
+            sequence: r.get(0)?,
+            signed_by: r.get(1)?,
+            reason: r.get(2)?,
+            published_at: r.get(3)?,
+            text: r.get(4)?,
+            prev: r.get(5)?,
+            hash: r.get(6)?,
+        })
+    })?
+    .collect()
 }
 
 /// The text of list `sequence` as first published.
@@ -126,6 +123,5 @@ pub fn text(conn: &Connection, sequence: u32) -> rusqlite::Result<Option<String>
 pub fn named_by(conn: &Connection, sequence: u32) -> rusqlite::Result<Vec<(String, Option<String>)>> {
     let mut stmt =
         conn.prepare_cached("SELECT serial, reason FROM revocations WHERE sequence = ?1 ORDER BY serial")?;
-    let rows = stmt.query_map([sequence], |r| Ok((r.get(0)?, r.get(1)?)))?.collect();
-    rows
+    stmt.query_map([sequence], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
 }

@@ -100,38 +100,41 @@ fn snapshot(from: &Path, to: &Path) {
 /// The hash of a key row as documented (docs/operations.md): SHA-256 of the JSON array.
 fn row_hash(db: &rusqlite::Connection, position: i64) -> String {
     use sha2::Digest;
-    let row: (i64, String, String, Option<String>, String, Option<i64>, String, String, Option<String>) = db
-        .query_row(
-            "SELECT position, prev, serial, order_id, organization, seats, features, issued, expires FROM keys WHERE position = ?1",
-            [position],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
-        )
+    let columns = [
+        "position",
+        "prev",
+        "serial",
+        "order_id",
+        "organization",
+        "seats",
+        "features",
+        "issued",
+        "expires",
+        "key",
+        "signed_by",
+        "supersedes",
+        "reason",
+        "via",
+        "template",
+        "contact",
+        "recorded_at",
+    ];
+    let sql = format!("SELECT {} FROM keys WHERE position = ?1", columns.join(", "));
+    let values: Vec<serde_json::Value> = db
+        .query_row(&sql, [position], |r| {
+            (0..columns.len())
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        rusqlite::types::ValueRef::Integer(n) => serde_json::json!(n),
+                        rusqlite::types::ValueRef::Text(t) => serde_json::json!(String::from_utf8_lossy(t)),
+                        _ => serde_json::Value::Null,
+                    })
+                })
+                .collect()
+        })
         .expect("row");
-    let rest: (String, String, Option<String>, Option<String>, String, Option<String>, Option<String>, String) = db
-        .query_row(
-            "SELECT key, signed_by, supersedes, reason, via, template, contact, recorded_at FROM keys WHERE position = ?1",
-            [position],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
-        )
-        .expect("row");
-    let fields = serde_json::json!([
-        row.0,
-        row.1,
-        row.2,
-        row.3,
-        row.4,
-        row.5,
-        row.6,
-        row.7,
-        row.8,
-        rest.0,
-        rest.1,
-        rest.2,
-        rest.3,
-        rest.4,
-        rest.5,
-        [rest.6, rest.7]
-    ]);
+    let mut fields = values[..15].to_vec();
+    fields.push(serde_json::json!([values[15], values[16]]));
     hex::encode(sha2::Sha256::digest(serde_json::to_vec(&fields).expect("json")))
 }
 

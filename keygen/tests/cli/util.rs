@@ -98,7 +98,7 @@ pub fn ledger_keys(dir: &Path) -> usize {
 pub fn ledger_rows(dir: &Path) -> Vec<serde_json::Value> {
     let db = ledger_db(dir);
     let mut stmt = db.prepare("SELECT * FROM keys ORDER BY position").expect("select");
-    let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     stmt.query_map([], |r| {
         let mut object = serde_json::Map::new();
         for (i, name) in names.iter().enumerate() {

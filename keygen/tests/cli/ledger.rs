@@ -563,3 +563,49 @@ fn writers_at_once_all_succeed_with_no_duplicate_and_an_intact_chain() {
         .collect();
     assert_eq!(sequences, [1, 2, 3, 4, 5, 6]);
 }
+
+#[test]
+fn a_ledger_of_the_former_json_lines_format_imports_with_its_lists_byte_for_byte() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let d = t.path();
+    let key = test1_key(d);
+    std::fs::rename(&key, d.join("signing-key.pem")).expect("rename");
+    let fixture = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jsonl-ledger");
+    for name in ["ledger.jsonl", "r1.txt", "r2.txt"] {
+        std::fs::copy(fixture.join(name), d.join(name)).expect("copy");
+    }
+    let o = run(keygen(d).args(["ledger", "import", "--from", "ledger.jsonl"]));
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("Imported 6 keys and 2 revocation lists"), "{}", stderr(&o));
+    assert_exit(&run(keygen(d).args(["ledger", "verify"])), 0);
+    for n in ["1", "2"] {
+        let out = format!("again{n}.txt");
+        assert_exit(&run(keygen(d).args(["revoke", "--reissue", n, "--out", &out])), 0);
+        assert_eq!(
+            std::fs::read(d.join(&out)).expect("reissued"),
+            std::fs::read(d.join(format!("r{n}.txt"))).expect("as published"),
+            "list {n}"
+        );
+    }
+    // The stories come along: the renewed and amended order, what replaced what.
+    let found = stdout(&run(keygen(d).args(["ledger", "find", "--org", "Mueller", "--format", "json"])));
+    let stories: Vec<serde_json::Value> =
+        found.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(stories.len(), 3, "{found}");
+    assert_eq!(stories[2]["story"]["replaces"], stories[1]["serial"]);
+    // The next list continues the sequence.
+    let o = run(keygen(d).args(["amend", "--for-order", "O-2", "--seats", "4"]));
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("was revoked (revocation list 1"), "{}", stderr(&o));
+    assert_exit(&run(keygen(d).args(["revoke", "--order-id", "O-3", "--out", "r3.txt"])), 0);
+    let lists: i64 =
+        ledger_db(d).query_row("SELECT max(sequence) FROM revocation_lists", [], |r| r.get(0)).expect("max");
+    assert_eq!(lists, 3);
+    // One changed byte in the file: refused with its line, and no ledger made.
+    let text = std::fs::read_to_string(d.join("ledger.jsonl")).expect("read");
+    std::fs::write(d.join("edited.jsonl"), text.replacen("\"seats\":40", "\"seats\":41", 1)).expect("write");
+    let o = run(keygen(d).args(["ledger", "import", "--from", "edited.jsonl", "--ledger", "edited.sqlite"]));
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("edited.jsonl:6:"), "{}", stderr(&o));
+    assert!(!d.join("edited.sqlite").exists());
+}

@@ -3,9 +3,11 @@
 //! the ledger stays locked from the duplicate check to the last append; the ledger is
 //! appended and synced before the output file is renamed into place (`pipeline`).
 
+mod cells;
 mod check;
 mod pipeline;
 mod plan;
+mod unread;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -1,6 +1,7 @@
 //! keygen's integration tests: the real binary, in temporary folders. One test binary.
 
 mod batch;
+mod desk;
 mod issue;
 mod keys;
 mod ledger;

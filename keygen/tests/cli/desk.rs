@@ -1,0 +1,197 @@
+//! The sales desk as people use it (issue 20): the README's ERP example run as written, no
+//! column passed over silently, messages in the user's own headers.
+
+use crate::util::*;
+
+/// A German ERP export as Excel saves it: Windows-1252, `;`, CRLF; seats as the ERP writes
+/// them (`1.000` is one thousand).
+const GERMAN_EXPORT: &[u8] = b"Kunde;Edition;Pl\xe4tze;Auftrag\r\nM\xfcller Logistik GmbH;Standard;12;A-1001\r\nK\xf6ln Daten AG;Professional;30;A-1002\r\nGro\xdfhandel S\xfcd KG;Enterprise;1.000;A-1003\r\n";
+
+/// The README's ERP example, as written there (after `--key vault/signing-key.pem`).
+fn readme_erp_example() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let start = readme.find("--input export.csv").expect("the README's ERP example");
+    let command = &readme[start..];
+    let end = command.find("# a German ERP export").expect("the example's comment");
+    command[..end].replace('\\', " ").split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn the_readme_erp_example_issues_the_files_seats_records_the_orders_and_a_rerun_is_refused() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("export.csv"), GERMAN_EXPORT).expect("write");
+    let args = readme_erp_example();
+    assert!(args.iter().any(|a| a == "seats=Plätze"), "{args:?}");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = batch(t.path(), &args);
+    assert_exit(&o, 0);
+    let ledger: Vec<serde_json::Value> = std::fs::read_to_string(t.path().join("ledger.jsonl"))
+        .expect("ledger")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let got: Vec<(&str, &str, serde_json::Value)> = ledger
+        .iter()
+        .map(|r| {
+            (
+                r["organization"].as_str().expect("org"),
+                r["order_id"].as_str().expect("order"),
+                r["seats"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Müller Logistik GmbH", "A-1001", 12.into()),
+            ("Köln Daten AG", "A-1002", 30.into()),
+            ("Großhandel Süd KG", "A-1003", 1000.into())
+        ]
+    );
+    let mut again = args.clone();
+    again.push("--force");
+    let o = batch(t.path(), &again);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("already issued a key"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger").lines().count(), 3);
+}
+
+#[test]
+fn a_column_not_read_is_refused_by_name_with_the_mapping_it_needs_unless_ignored() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(t.path().join("export.csv"), GERMAN_EXPORT).expect("write");
+    // The README's old example: Plätze and Auftrag passed over, every key the edition's seats.
+    let old = [
+        "--input",
+        "export.csv",
+        "--encoding",
+        "windows-1252",
+        "--column",
+        "organization=Kunde",
+        "--column",
+        "template=Edition",
+    ];
+    let o = batch(t.path(), &[&old[..], &["--output", "keys.csv"]].concat());
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("export.csv:1: Plätze: keygen does not read this column, and no cell is passed over silently: if it holds the seats, map it: --column seats=Plätze; or carry it through to the output unread: --ignore-column Plätze (or --ignore-other-columns for every such column). Known columns: organization, template, seats, features, expires, order_id, contact"),
+        "{err}"
+    );
+    assert!(
+        err.contains("export.csv:1: Auftrag: keygen does not read this column")
+            && err.contains("--column order_id=Auftrag"),
+        "{err}"
+    );
+    assert!(err.contains("export.csv:1: order_id: no column holds order ids: a row is recognised by its order, so running this file again would issue every key again"), "{err}");
+    assert!(!t.path().join("ledger.jsonl").exists() && !t.path().join("keys.csv").exists());
+
+    // Named as not read: carried through, and without orders only when said so.
+    let ignored =
+        [&old[..], &["--output", "keys.csv", "--ignore-column", "plätze", "--ignore-column", "Auftrag"]]
+            .concat();
+    let o = batch(t.path(), &ignored);
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o).contains("order_id: no column holds order ids") && !stderr(&o).contains("Plätze"),
+        "{}",
+        stderr(&o)
+    );
+    let o = batch(t.path(), &[&ignored[..], &["--no-order-ids"]].concat());
+    assert_exit(&o, 0);
+    let out = std::fs::read(t.path().join("keys.csv")).expect("out");
+    assert!(out.starts_with(b"Kunde;Edition;Pl\xe4tze;Auftrag;serial;issued;valid_until;key\r\nM\xfcller Logistik GmbH;Standard;12;A-1001;"), "{}", String::from_utf8_lossy(&out));
+    let o = batch(
+        t.path(),
+        &[&old[..], &["--ignore-other-columns", "--no-order-ids", "--output", "k2.csv"]].concat(),
+    );
+    assert_exit(&o, 0);
+
+    // An ignored column that is not there, or that is read, is a mistake.
+    let o = batch(
+        t.path(),
+        &[
+            &old[..],
+            &[
+                "--ignore-other-columns",
+                "--no-order-ids",
+                "--ignore-column",
+                "Region",
+                "--ignore-column",
+                "Kunde",
+                "--output",
+                "k3.csv",
+            ],
+        ]
+        .concat(),
+    );
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("export.csv:1: Region: no such column (from --ignore-column Region); the input's columns are: Kunde, Edition, Plätze, Auftrag"), "{err}");
+    assert!(err.contains("export.csv:1: Kunde: this column is read as organization, and --ignore-column Kunde says not to read it"), "{err}");
+    // --no-order-ids with an order column is a contradiction.
+    let o = batch(
+        t.path(),
+        &[
+            &old[..],
+            &[
+                "--column",
+                "order_id=Auftrag",
+                "--column",
+                "seats=Plätze",
+                "--no-order-ids",
+                "--output",
+                "k4.csv",
+            ],
+        ]
+        .concat(),
+    );
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o).contains(
+            "export.csv:1: Auftrag: this column holds order ids, and --no-order-ids says there are none"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn messages_about_a_mapped_column_name_the_users_header() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    std::fs::write(
+        t.path().join("export.csv"),
+        "Kunde;Edition;Plätze;Auftrag\nAcme;Standard;zwölf;A-1\nBeta;Standard;1.5;A-2\n;Standard;3;A-3\n",
+    )
+    .expect("write");
+    let o = batch(
+        t.path(),
+        &[
+            "--input",
+            "export.csv",
+            "--output",
+            "keys.csv",
+            "--column",
+            "organization=Kunde",
+            "--column",
+            "template=Edition",
+            "--column",
+            "seats=Plätze",
+            "--column",
+            "order_id=Auftrag",
+        ],
+    );
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("export.csv:2: Plätze: ")
+            && err.contains("export.csv:3: Plätze: '1.5' is not a whole number of seats"),
+        "{err}"
+    );
+    assert!(err.contains("export.csv:4: Kunde: "), "{err}");
+    assert!(!err.contains(": seats:") && !err.contains(": organization:"), "{err}");
+}

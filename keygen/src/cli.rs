@@ -20,7 +20,8 @@ fn batch_help() -> String {
          required unless --template, which fills the empty cells\n  \
          seats         1 to 65534 (1.000 or 1,000 is one thousand), or unlimited (default: the template's)\n  \
          features      feature names separated by ; | or , , or all (default: the template's)\n  \
-         expires       YYYY-MM-DD or never (default: the template's validity from the day of issue)\n  \
+         expires       YYYY-MM-DD, DD.MM.YYYY, or never (default: the template's validity from the day\n                \
+         of issue); a slash date is read only when it has one reading (13/02/2027)\n  \
          order_id      the order: an order gets one key (--skip-issued reuses it on a rerun)\n  \
          contact       who asked for the key (kept in the ledger)\n\
          Every column is either read (known, or mapped with --column) or named as not read\n\

@@ -326,7 +326,11 @@ pub fn plan_row<'c>(
     let seats = seats.and_then(|cell| {
         super::cells::seats(cell).map_err(|e| problems.push(Bad::new(columns.header("seats"), e))).ok()
     });
-    let overrides = Overrides { organization, seats: seats.as_deref(), features, expires };
+    let expires = expires.and_then(|cell| {
+        super::cells::date(cell).map_err(|e| problems.push(Bad::new(columns.header("expires"), e))).ok()
+    });
+    let overrides =
+        Overrides { organization, seats: seats.as_deref(), features, expires: expires.as_deref() };
     let template = match templates.get(template_cell) {
         Ok(t) => Some(t),
         Err(bad) => {

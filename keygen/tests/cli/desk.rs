@@ -195,3 +195,46 @@ fn messages_about_a_mapped_column_name_the_users_header() {
     assert!(err.contains("export.csv:4: Kunde: "), "{err}");
     assert!(!err.contains(": seats:") && !err.contains(": organization:"), "{err}");
 }
+
+#[test]
+fn dates_as_european_exports_write_them_are_read_and_ambiguous_slashes_refused() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let args = [
+        "--input",
+        "in.csv",
+        "--output",
+        "keys.csv",
+        "--template",
+        "standard",
+        "--column",
+        "expires=Gültig bis",
+    ];
+    std::fs::write(
+        t.path().join("in.csv"),
+        "organization;Gültig bis;order_id\nAcme;01/02/2027;A-1\nBeta;31.12.2027;A-2\n",
+    )
+    .expect("write");
+    let o = batch(t.path(), &args);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("in.csv:2: Gültig bis: '01/02/2027' can be read two ways: 2027-02-01 (day first) or 2027-01-02 (month first)"), "{err}");
+    assert!(!err.contains("in.csv:3"), "{err}");
+    std::fs::write(
+        t.path().join("in.csv"),
+        "organization;Gültig bis;order_id\nAcme;13/02/2027;A-1\nBeta;31.12.2027;A-2\n",
+    )
+    .expect("write");
+    assert_exit(&batch(t.path(), &args), 0);
+    let expires: Vec<String> = std::fs::read_to_string(t.path().join("ledger.jsonl"))
+        .expect("ledger")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["expires"]
+                .as_str()
+                .expect("day")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(expires, ["2027-02-13", "2027-12-31"]);
+}

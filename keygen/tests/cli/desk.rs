@@ -238,3 +238,30 @@ fn dates_as_european_exports_write_them_are_read_and_ambiguous_slashes_refused()
         .collect();
     assert_eq!(expires, ["2027-02-13", "2027-12-31"]);
 }
+
+#[test]
+fn an_unknown_edition_gets_the_nearest_name() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let o = run(keygen(t.path()).args(["issue", "--template", "standart", "--org", "Acme"]));
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("template 'standart' not found (known: enterprise, professional, standard, trial); did you mean 'standard'?"), "{}", stderr(&o));
+    std::fs::write(
+        t.path().join("in.csv"),
+        "organization,template,order_id\nAcme,Enterprize,A-1\nBeta,gold,A-2\n",
+    )
+    .expect("write");
+    let o = batch(t.path(), &["--input", "in.csv", "--output", "keys.csv"]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("in.csv:2: template: template 'Enterprize' not found")
+            && err.contains("did you mean 'enterprise'?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("in.csv:3: template: template 'gold' not found")
+            && !err.contains("'gold' not found (known: enterprise, professional, standard, trial); did"),
+        "{err}"
+    );
+}

@@ -339,6 +339,10 @@ pub struct ReplaceArgs {
     /// Print a JSON object (the fields of `issue --json` and "supersedes") instead of the key.
     #[arg(long)]
     pub json: bool,
+    /// key (the key alone), json (as --json), or text: the block for the customer's e-mail,
+    /// as `issue --format text` writes it, saying which key the new one replaces.
+    #[arg(long, value_name = "FORMAT", default_value = "key")]
+    pub format: String,
     /// The ledger (default: ledger.jsonl beside the signing key).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,

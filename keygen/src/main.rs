@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod commands;
+mod customer;
 mod error;
 mod failpoint;
 mod history;

@@ -118,6 +118,9 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             plan.ledger.display()
         ));
     }
+    if let Some(warning) = crate::customer::future_warning(plan.issued, product_key::Day::today()) {
+        cli_support::warn(&warning);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

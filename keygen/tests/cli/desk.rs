@@ -265,3 +265,93 @@ fn an_unknown_edition_gets_the_nearest_name() {
         "{err}"
     );
 }
+
+#[test]
+fn renewals_and_amendments_get_the_customer_block_saying_what_they_replace() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let issue = |args: &[&str]| {
+        let o = run(keygen(t.path()).args(args));
+        assert_exit(&o, 0);
+        stdout(&o)
+    };
+    let first: serde_json::Value = serde_json::from_str(&issue(&[
+        "issue",
+        "--template",
+        "standard",
+        "--org",
+        "Acme GmbH",
+        "--order-id",
+        "SO-1",
+        "--json",
+    ]))
+    .expect("json");
+    let renewed = issue(&["renew", "--for-order", "SO-1", "--order-id", "SO-2", "--format", "text"]);
+    for part in [
+        "Your renewed AST 8 product key",
+        "Organization:  Acme GmbH",
+        "Edition:       Standard",
+        "Order:         SO-2",
+        &format!(
+            "Replaces:      the key with serial {} (issued {}, order SO-1)",
+            first["serial"].as_str().expect("serial"),
+            first["issued"].as_str().expect("day")
+        ),
+        "replace the old key",
+        "Product key:\nAST8-",
+    ] {
+        assert!(renewed.contains(part), "{part:?} missing from:\n{renewed}");
+    }
+    let second: serde_json::Value =
+        serde_json::from_str(&issue(&["ledger", "find", "--order-id", "SO-2"])).expect("json");
+    let amended = issue(&["amend", "--for-order", "SO-2", "--seats", "60", "--format", "text"]);
+    for part in [
+        "Your new AST 8 product key".to_owned(),
+        "Client seats:  60".to_owned(),
+        format!("Replaces:      the key with serial {} (issued", second["serial"].as_str().expect("serial")),
+    ] {
+        assert!(amended.contains(&part), "{part:?} missing from:\n{amended}");
+    }
+    let o = run(keygen(t.path()).args(["amend", "--for-order", "SO-2", "--seats", "70", "--format", "html"]));
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("--format: 'html' is not key, json or text"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_key_dated_after_today_is_issued_with_a_warning_and_its_first_day_in_the_block() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let o = run(keygen(t.path()).args([
+        "issue",
+        "--template",
+        "standard",
+        "--org",
+        "Acme",
+        "--issued",
+        "2149-01-01",
+        "--expires",
+        "2149-06-01",
+        "--format",
+        "text",
+    ]));
+    assert_exit(&o, 0);
+    assert!(
+        stderr(&o).contains("keygen: warning: the key is dated 2149-01-01, after today"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("Valid from:    2149-01-01 (the key is not accepted before this day)"),
+        "{}",
+        stdout(&o)
+    );
+    let o =
+        run(keygen(t.path()).args(["issue", "--template", "standard", "--org", "Beta", "--format", "text"]));
+    assert_exit(&o, 0);
+    assert!(
+        !stderr(&o).contains("warning") && !stdout(&o).contains("Valid from:"),
+        "{}{}",
+        stderr(&o),
+        stdout(&o)
+    );
+}

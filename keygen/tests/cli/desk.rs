@@ -355,3 +355,67 @@ fn a_key_dated_after_today_is_issued_with_a_warning_and_its_first_day_in_the_blo
         stdout(&o)
     );
 }
+
+/// The display column (East Asian wide characters count two) where `needle` starts in `line`.
+fn display_column(line: &str, needle: &str) -> usize {
+    let at = line.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {line:?}"));
+    line[..at]
+        .chars()
+        .map(|c| {
+            if ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn tables_line_up_names_in_any_script() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    for (org, order) in [("データ統合株式会社", "O-1"), ("Acme GmbH", "O-2"), ("Müller Straße AG", "O-3")]
+    {
+        let o = run(keygen(t.path()).args([
+            "issue",
+            "--template",
+            "standard",
+            "--org",
+            org,
+            "--order-id",
+            order,
+            "--issued",
+            "2026-11-28",
+            "--expires",
+            "2026-12-20",
+        ]));
+        assert_exit(&o, 0);
+    }
+    let o = run(keygen(t.path()).args(["ledger", "report", "--expiring-within", "60", "--at", "2026-12-01"]));
+    assert_exit(&o, 0);
+    let table = stdout(&o);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    let order_column = display_column(lines[0], "order_id");
+    for line in &lines[1..] {
+        assert_eq!(display_column(line, " O-") + 1, order_column, "{table}");
+    }
+
+    let dir = t.path().join("editions");
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("jp.toml"),
+        "name = \"エンタープライズ版\"\nseats = 5\nfeatures = [\"dataflow\"]\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("de.toml"), "name = \"Groß\"\nseats = 5\nfeatures = [\"dataflow\"]\n")
+        .expect("write");
+    let o = run(keygen(t.path()).args(["templates", "--templates", "editions"]));
+    assert_exit(&o, 0);
+    let listing = stdout(&o);
+    let rows: Vec<&str> = listing.lines().filter(|l| l.contains("seats:")).collect();
+    assert!(rows.len() >= 6, "{listing}");
+    let seats = display_column(rows[0], "seats:");
+    assert!(rows.iter().all(|r| display_column(r, "seats:") == seats), "{listing}");
+}

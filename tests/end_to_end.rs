@@ -272,6 +272,8 @@ fn completions_and_man_pages() {
     assert!(page.contains("order\\-id"), "{page}");
 }
 
+type Flags = &'static [&'static str];
+
 /// UTF-16 (little-endian) bytes of `text`, with the BOM when `bom`.
 fn utf16le(text: &str, bom: bool) -> Vec<u8> {
     let mut bytes = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
@@ -291,7 +293,8 @@ fn verifier_batch_reads_keygen_batch_output_in_every_encoding_it_writes() {
         ["--column", "organization=Kunde", "--column", "template=Edition", "--column", "order_id=Auftrag"];
     let text = "Kunde;Edition;Auftrag\r\nMüller Logistik GmbH;Standard;A-1\r\nKöln Daten AG;trial;A-2\r\n";
     let cp1252: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).expect("Latin-1")).collect();
-    let inputs: [(&str, Vec<u8>, &[&str], &[&str]); 4] = [
+    // (file, its bytes, keygen's flags and the verifier's: the same --encoding, or none).
+    let inputs: [(&str, Vec<u8>, Flags, Flags); 4] = [
         ("cp1252.csv", cp1252, &["--encoding", "windows-1252"], &["--encoding", "windows-1252"]),
         ("bom16.txt", utf16le(&text.replace("A-", "B-"), true), &[], &[]),
         ("bom8.csv", [&b"\xEF\xBB\xBF"[..], text.replace("A-", "C-").as_bytes()].concat(), &[], &[]),

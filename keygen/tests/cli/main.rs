@@ -6,6 +6,7 @@ mod issue;
 mod keys;
 mod ledger;
 mod lifecycle;
+mod secrets;
 mod spreadsheets;
 mod templates;
 mod util;

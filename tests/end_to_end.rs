@@ -320,3 +320,77 @@ fn completions_and_man_pages() {
     let page = std::fs::read_to_string(d.join("docs/keygen-issue.1")).expect("page");
     assert!(page.contains("order\\-id"), "{page}");
 }
+
+type Flags = &'static [&'static str];
+
+/// UTF-16 (little-endian) bytes of `text`, with the BOM when `bom`.
+fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+    let mut bytes = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+/// verifier batch reads the file keygen batch wrote, as it was written (issue 20 item 7):
+/// Windows-1252 with the same `--encoding` keygen was given, UTF-16 and UTF-8 by their BOM;
+/// every key valid, with the organization check on the export's own column.
+#[test]
+fn verifier_batch_reads_keygen_batch_output_in_every_encoding_it_writes() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let d = t.path();
+    ok(&keygen(d, &["init"]));
+    let columns =
+        ["--column", "organization=Kunde", "--column", "template=Edition", "--column", "order_id=Auftrag"];
+    let text = "Kunde;Edition;Auftrag\r\nMüller Logistik GmbH;Standard;A-1\r\nKöln Daten AG;trial;A-2\r\n";
+    let cp1252: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).expect("Latin-1")).collect();
+    // (file, its bytes, keygen's flags and the verifier's: the same --encoding, or none).
+    let inputs: [(&str, Vec<u8>, Flags, Flags); 4] = [
+        ("cp1252.csv", cp1252, &["--encoding", "windows-1252"], &["--encoding", "windows-1252"]),
+        ("bom16.txt", utf16le(&text.replace("A-", "B-"), true), &[], &[]),
+        ("bom8.csv", [&b"\xEF\xBB\xBF"[..], text.replace("A-", "C-").as_bytes()].concat(), &[], &[]),
+        (
+            "raw16.txt",
+            utf16le(&text.replace("A-", "D-"), false),
+            &["--encoding", "utf-16le"],
+            &["--encoding", "utf-16le"],
+        ),
+    ];
+    for (name, bytes, keygen_flags, verifier_flags) in inputs {
+        std::fs::write(d.join(name), &bytes).expect("write");
+        let out = format!("keys-{name}");
+        ok(&keygen(
+            d,
+            &[&["batch", "--quiet", "--input", name, "--output", &out][..], &columns, keygen_flags].concat(),
+        ));
+        let report = format!("report-{name}");
+        let o = verifier(
+            d,
+            &[
+                &[
+                    "batch",
+                    "--input",
+                    &out,
+                    "--public-key",
+                    "public-key.pem",
+                    "--org-column",
+                    "Kunde",
+                    "--output",
+                    &report,
+                ][..],
+                verifier_flags,
+            ]
+            .concat(),
+        );
+        ok(&o);
+        let summary = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(summary.contains("2 keys checked") && summary.contains("valid: 2"), "{name}: {summary}");
+        // The report is written as the input was: the organization's umlaut survives.
+        let written = std::fs::read(d.join(&report)).expect("report");
+        let expected_start: Vec<u8> = match name {
+            "cp1252.csv" => b"Kunde;".to_vec(),
+            "bom16.txt" => utf16le("Kunde;", true),
+            "bom8.csv" => b"\xEF\xBB\xBFKunde;".to_vec(),
+            _ => utf16le("Kunde;", false),
+        };
+        assert!(written.starts_with(&expected_start), "{name}: {:?}", &written[..written.len().min(16)]);
+    }
+}

@@ -108,8 +108,20 @@ fn main() {
 
     // The editions are built into keygen: no templates folder is needed.
     let keygen_batch = |extra: &[&str]| {
-        let args =
-            [&["batch", "--quiet", "--input", "orders.csv", "--output", "keys.csv"][..], extra].concat();
+        let args = [
+            &[
+                "batch",
+                "--quiet",
+                "--ignore-column",
+                "region",
+                "--input",
+                "orders.csv",
+                "--output",
+                "keys.csv",
+            ][..],
+            extra,
+        ]
+        .concat();
         timed(&release.join("keygen"), dir, &args)
     };
     let (elapsed, peak_kb) = keygen_batch(&[]);
@@ -135,6 +147,8 @@ fn main() {
         &[
             "batch",
             "--quiet",
+            "--ignore-column",
+            "region",
             "--input",
             "small/orders.csv",
             "--output",
@@ -495,6 +509,8 @@ fn compare_allocators(rows: usize) {
             let args = [
                 "batch",
                 "--quiet",
+                "--ignore-column",
+                "region",
                 "--force",
                 "--ledger",
                 &ledger,

@@ -1,17 +1,19 @@
 //! What keygen and verifier do the same way: writing to stdout where a closed pipe is a
 //! normal end, publishing a file whole (temporary file, sync, rename), and writing shell
-//! completions and man pages.
+//! completions and man pages, and aligning text tables by display width.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod docs;
 mod publish;
+mod table;
 
 use std::io::Write;
 use std::path::Path;
 
 pub use docs::write_docs;
 pub use publish::{Pending, PublishError};
+pub use table::{Align, Table, width};
 
 /// Writes `text` to stdout and flushes. A reader that went away (`... | head -1`) is a
 /// normal end, not an error.

@@ -18,12 +18,17 @@ fn batch_help() -> String {
          organization  required: the customer's organization, as they will type it\n  \
          template      an edition (trial, standard, professional, enterprise, or a --templates file);\n                \
          required unless --template, which fills the empty cells\n  \
-         seats         1 to 65534, or unlimited (default: the template's)\n  \
+         seats         1 to 65534 (1.000 or 1,000 is one thousand), or unlimited (default: the template's)\n  \
          features      feature names separated by ; | or , , or all (default: the template's)\n  \
-         expires       YYYY-MM-DD or never (default: the template's validity from the day of issue)\n  \
+         expires       YYYY-MM-DD, DD.MM.YYYY, or never (default: the template's validity from the day\n                \
+         of issue); a slash date is read only when it has one reading (13/02/2027)\n  \
          order_id      the order: an order gets one key (--skip-issued reuses it on a rerun)\n  \
          contact       who asked for the key (kept in the ledger)\n\
-         Any other column is carried through. The output adds serial, issued, valid_until and key.\n\n{EXIT_CODES}"
+         Every column is either read (known, or mapped with --column) or named as not read\n\
+         (--ignore-column HEADER, or --ignore-other-columns); a column that is neither is refused.\n\
+         Columns not read are carried through. Without an order_id column, give --no-order-ids\n\
+         (a rerun would then issue every key again). The output adds serial, issued, valid_until\n\
+         and key.\n\n{EXIT_CODES}"
     )
 }
 
@@ -234,6 +239,18 @@ pub struct BatchArgs {
     /// (repeatable; the known columns are listed below).
     #[arg(long = "column", value_name = "NAME=HEADER")]
     pub columns: Vec<String>,
+    /// A column of the input that keygen does not read: carried through to the output
+    /// unread (repeatable). Without it, a column that is neither known nor mapped is refused,
+    /// so that no cell (seats, an order) is passed over by mistake.
+    #[arg(long = "ignore-column", value_name = "HEADER")]
+    pub ignore_columns: Vec<String>,
+    /// Carry every column that keygen does not read through to the output unread.
+    #[arg(long)]
+    pub ignore_other_columns: bool,
+    /// Issue keys for an input without an order_id column. Such rows cannot be recognised
+    /// later: running the same file again issues every key again.
+    #[arg(long)]
+    pub no_order_ids: bool,
     /// Field delimiter: ",", ";" or "tab" (default: detected from the header).
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,
@@ -400,6 +417,10 @@ pub struct ReplaceArgs {
     /// Print a JSON object (the fields of `issue --json` and "supersedes") instead of the key.
     #[arg(long)]
     pub json: bool,
+    /// key (the key alone), json (as --json), or text: the block for the customer's e-mail,
+    /// as `issue --format text` writes it, saying which key the new one replaces.
+    #[arg(long, value_name = "FORMAT", default_value = "key")]
+    pub format: String,
     /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,

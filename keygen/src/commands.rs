@@ -91,29 +91,34 @@ fn all_public_keys(args: &PublicKeyArgs, hex: bool) -> Result<ExitCode, Error> {
 /// `keygen templates`: every good template, then the bad ones (exit 3 if any).
 pub fn templates(args: &TemplatesArgs) -> Result<ExitCode, Error> {
     let all = template::load_all(&args.folder())?;
-    let mut out = String::new();
+    // Aligned by display width; the minimum widths keep the usual layout when names are short.
+    let mut table = cli_support::Table::new(&[cli_support::Align::Left; 5], 1)
+        .min_width(0, 14)
+        .min_width(1, 14)
+        .min_width(2, "seats: ".len() + 9)
+        .min_width(3, "validity: ".len() + 10);
     let mut bad = 0;
     for (source, parsed) in &all {
         match parsed {
             Ok(t) => {
                 let features: Vec<&str> = t.features.features().map(Feature::name).collect();
                 let validity = t.valid_days.map_or("perpetual".to_owned(), |d| format!("{d} days"));
-                out.push_str(&format!(
-                    "{:<14} {:<14} seats: {:<9} validity: {:<10} features: {}\n",
-                    t.id,
-                    t.name,
-                    t.seats,
-                    validity,
-                    if t.features == product_key::FeatureSet::all() {
-                        "all".to_owned()
-                    } else {
-                        features.join(", ")
-                    }
-                ));
+                let features = if t.features == product_key::FeatureSet::all() {
+                    "all".to_owned()
+                } else {
+                    features.join(", ")
+                };
+                table.row(&[
+                    t.id.clone(),
+                    t.name.clone(),
+                    format!("seats: {}", t.seats),
+                    format!("validity: {validity}"),
+                    format!("features: {features}"),
+                ]);
                 if let Some(d) = &t.description {
-                    out.push_str(&format!("{:<14} {d}\n", ""));
+                    table.note(d);
                 }
-                out.push_str(&format!("{:<14} from: {source}\n", ""));
+                table.note(&format!("from: {source}"));
             }
             Err(e) => {
                 bad += 1;
@@ -121,17 +126,19 @@ pub fn templates(args: &TemplatesArgs) -> Result<ExitCode, Error> {
             }
         }
     }
-    cli_support::print(&out).map_err(Error::stdout)?;
+    cli_support::print(&table.render()).map_err(Error::stdout)?;
     Ok(if bad > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }
 
 /// `keygen features`: the catalog.
 pub fn features() -> Result<ExitCode, Error> {
-    let mut out = String::from("bit  name              shown as\n");
+    use cli_support::Align;
+    let mut table = cli_support::Table::new(&[Align::Right, Align::Left, Align::Left], 2);
+    table.row(&["bit", "name", "shown as"]);
     for f in Feature::ALL {
-        out.push_str(&format!("{:>3}  {:<17} {}\n", f.bit(), f.name(), f.shown()));
+        table.row(&[f.bit().to_string().as_str(), f.name(), f.shown()]);
     }
-    cli_support::print(&out).map_err(Error::stdout)?;
+    cli_support::print(&table.render()).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -77,41 +77,14 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let format = if args.json { "json" } else { args.format.as_str() };
     let text = match format {
         "json" => Some(shown),
-        "text" => Some(for_the_customer(&record, &payload, &template.name)),
+        "text" => Some(crate::customer::block(&record, &payload, &template.name, Day::today(), None)),
         _ => None,
     };
     show_recorded(&record, text.as_deref(), &ledger_path)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A block a sales rep pastes into the e-mail to the customer.
-fn for_the_customer(record: &KeyRecord, payload: &product_key::Payload, edition: &str) -> String {
-    let product = format!("{} {}", product_key::PRODUCT_CODE, product_key::MAJOR_VERSION);
-    let modules: Vec<&str> = payload.features.features().map(product_key::Feature::shown).collect();
-    let seats = payload.seats.limit().map_or("unlimited".to_owned(), |n| n.to_string());
-    let valid = payload
-        .expires
-        .last_day()
-        .map_or("no end date (perpetual)".to_owned(), |d| format!("{d} (last day)"));
-    let mut out = format!("Your {product} product key\n\n");
-    let mut row = |name: &str, value: &str| out.push_str(&format!("{name:<14} {value}\n"));
-    row("Organization:", &record.organization);
-    row("Edition:", edition);
-    row("Client seats:", &seats);
-    row("Modules:", &modules.join(", "));
-    row("Valid until:", &valid);
-    if let Some(order) = &record.order_id {
-        row("Order:", order);
+    if let Some(warning) = crate::customer::future_warning(issued, Day::today()) {
+        cli_support::warn(&warning);
     }
-    out.push_str(&format!(
-        "\nProduct key:\n{}\n\nTo enter it: on the {product} server, open Tools > Manage License and fill in\n  \
-         Name:          your name\n  \
-         Organization:  {}\n  \
-         Product Key:   the key above (paste it; dashes and line breaks do not matter)\n\
-         One key unlocks the server and every client connected to it.",
-        record.key, record.organization
-    ));
-    out
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a key that is recorded already: the key alone, or its JSON. If stdout fails, the

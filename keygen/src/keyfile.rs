@@ -26,7 +26,7 @@ const ED25519_OID: &str = "1.3.101.112";
 /// Loads the signing key at `path`, refusing unsafe permissions, and decrypting it with a
 /// passphrase when it is encrypted.
 pub fn load(path: &Path, passphrase_file: Option<&Path>) -> Result<Signer, KeyError> {
-    let bytes = read_private(path).map_err(|e| match e {
+    let bytes = read_private(path, MAX_KEY_FILE).map_err(|e| match e {
         Private::Io(source) => KeyError::reading(path, source),
         Private::Exposed(mode) => KeyError::UnsafePermissions { path: path.to_owned(), mode },
     })?;
@@ -73,21 +73,42 @@ pub enum Private {
     Exposed(u32),
 }
 
+/// The most a signing key file may hold: an Ed25519 PEM, encrypted or not, is under 1 KiB.
+pub const MAX_KEY_FILE: usize = 64 << 10;
+
 /// Reads a file that must be private (no permission bit for group or others) into wiped
 /// memory. The mode is checked on the open handle that is then read, so the file cannot be
 /// swapped between the check and the read.
-pub fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, Private> {
+///
+/// The buffer is allocated once, `limit` + 1 bytes, and never grows: a FIFO or a process
+/// substitution (`<(...)`) reports a size of 0, and a buffer sized from that would be
+/// reallocated while reading, leaving copies of the secret that are never wiped. A file
+/// longer than `limit` is refused (and a device cannot be read forever).
+pub fn read_private(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>, Private> {
     let mut file = File::open(path).map_err(Private::Io)?;
     let meta = file.metadata().map_err(Private::Io)?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Private::Exposed(mode));
     }
-    // At most 1 MiB: no key or passphrase file is larger, and a device must not be read
-    // forever. The buffer is sized up front so that no unwiped copy is left by a reallocation.
-    const MAX: u64 = 1 << 20;
-    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(meta.len().min(MAX)).unwrap_or(0) + 1));
-    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, MAX), &mut bytes).map_err(Private::Io)?;
+    let mut bytes = Zeroizing::new(vec![0u8; limit + 1]);
+    let mut len = 0;
+    while len < bytes.len() {
+        match std::io::Read::read(&mut file, &mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Private::Io(e)),
+        }
+    }
+    if len > limit {
+        return Err(Private::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is longer than {limit} bytes, the most such a file may hold"),
+        )));
+    }
+    // Shortening keeps the allocation: what is past `len` is zeros, and all of it is wiped.
+    bytes.truncate(len);
     Ok(bytes)
 }
 
@@ -190,4 +211,28 @@ fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), Error> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_from_a_fifo_stays_in_the_one_buffer_allocated_for_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pass");
+        let made =
+            std::process::Command::new("mkfifo").args(["-m", "600"]).arg(&fifo).status().expect("mkfifo");
+        assert!(made.success());
+        // The FIFO reports a size of 0; the secret is longer than any guess made from that.
+        let secret = vec![b'x'; 3000];
+        let writer = {
+            let (fifo, secret) = (fifo.clone(), secret.clone());
+            std::thread::spawn(move || std::fs::write(fifo, secret).expect("write"))
+        };
+        let Ok(bytes) = read_private(&fifo, 4096) else { panic!("the FIFO cannot be read") };
+        writer.join().expect("writer");
+        assert_eq!(*bytes, secret);
+        assert_eq!(bytes.capacity(), 4097, "the buffer was reallocated, leaving unwiped copies");
+    }
 }

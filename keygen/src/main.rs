@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod commands;
 mod db;
+mod customer;
 mod error;
 mod failpoint;
 mod issue;

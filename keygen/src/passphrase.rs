@@ -20,13 +20,17 @@ pub enum Purpose {
     Open,
 }
 
+/// The most a passphrase file may hold: the passphrase on its first line (a few dozen
+/// characters; the terminal prompt takes up to 4096 bytes too).
+pub const MAX_FILE: usize = 4096;
+
 /// The fewest characters a new passphrase may have (see docs/operations.md for why).
 pub const MIN_NEW_CHARS: usize = 12;
 
 /// Gets the passphrase for `key_path`, or says why there is none.
 pub fn obtain(file: Option<&Path>, key_path: &Path, purpose: Purpose) -> Result<Zeroizing<String>, KeyError> {
     let passphrase = if let Some(file) = file {
-        let bytes = crate::keyfile::read_private(file).map_err(|e| match e {
+        let bytes = crate::keyfile::read_private(file, MAX_FILE).map_err(|e| match e {
             crate::keyfile::Private::Io(source) => KeyError::PassphraseFile { path: file.to_owned(), source },
             crate::keyfile::Private::Exposed(mode) => {
                 KeyError::UnsafePermissions { path: file.to_owned(), mode }

@@ -162,6 +162,9 @@ fn replace(
         Some(text) => crate::order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
         None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
     };
+    if !["key", "json", "text"].contains(&args.format.as_str()) {
+        return Err(Error::input(format!("--format: '{}' is not key, json or text", args.format)));
+    }
     let order_id = match args.order_id.as_deref().map(str::trim) {
         Some("") => return Err(Error::input("--order-id is empty")),
         o => o.map(str::to_owned),
@@ -220,7 +223,15 @@ fn replace(
     tx.commit()?;
     drop(ledger);
     let old = old.stored.record;
-    crate::issue::show_recorded(&record, args.json.then_some(shown.as_str()), &path)?;
+    let text = match if args.json { "json" } else { args.format.as_str() } {
+        "json" => Some(shown),
+        "text" => Some(customer_block(&record, &payload, &old, reason)),
+        _ => None,
+    };
+    crate::issue::show_recorded(&record, text.as_deref(), &path)?;
+    if let Some(warning) = crate::customer::future_warning(issued, Day::today()) {
+        cli_support::warn(&warning);
+    }
     cli_support::warn(&format!(
         "Key {} replaces key {} ({}, {}); the old key stays valid until it is revoked (keygen revoke --superseded).",
         record.serial,
@@ -256,6 +267,16 @@ pub fn current(
         (None, None) => return Err(Error::input("give --serial S or --for-order O")),
     };
     keys::story(conn, stored).map_err(read())
+}
+
+/// The customer's e-mail block of a replacing key: the edition by its template's name (the
+/// built-in or ./templates one; its id if that cannot be read), and the key it replaces.
+fn customer_block(record: &KeyRecord, payload: &Payload, old: &KeyRecord, reason: &str) -> String {
+    let id = record.template.clone().unwrap_or_default();
+    let folder = crate::template::Folder { dir: std::path::PathBuf::from("templates"), named: false };
+    let edition = crate::template::load(&id, &folder).map_or(id, |t| t.name);
+    let replaces = crate::customer::Replaces { old, reason };
+    crate::customer::block(record, payload, &edition, Day::today(), Some(&replaces))
 }
 
 /// A revoked key, or one already replaced, is not replaced (again).

@@ -136,43 +136,21 @@ fn csv_text(lines: &[Line], delimiter: u8) -> Result<String, Error> {
     String::from_utf8(bytes.into_inner()).map_err(|e| Error::input(e.to_string()))
 }
 
-/// Aligned columns for a person.
+/// Aligned columns for a person (by display width: names in any script line up).
 fn table(lines: &[Line]) -> String {
-    let rows: Vec<[String; 8]> = lines
-        .iter()
-        .map(|l| {
-            [
-                l.organization.clone(),
-                l.order_id.clone().unwrap_or_else(|| "-".into()),
-                l.contact.clone().unwrap_or_else(|| "-".into()),
-                l.serial.clone(),
-                l.last_day.clone(),
-                l.days_left.to_string(),
-                l.seats.clone(),
-                l.features.clone(),
-            ]
-        })
-        .collect();
-    let mut widths = HEADER.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
+    let mut table = cli_support::Table::new(&[cli_support::Align::Left; 8], 2);
+    table.row(&HEADER);
+    for l in lines {
+        table.row(&[
+            l.organization.as_str(),
+            l.order_id.as_deref().unwrap_or("-"),
+            l.contact.as_deref().unwrap_or("-"),
+            &l.serial,
+            &l.last_day,
+            &l.days_left.to_string(),
+            &l.seats,
+            &l.features,
+        ]);
     }
-    let mut out = String::new();
-    let mut line = |cells: &[&str]| {
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            let pad = w.saturating_sub(cell.chars().count());
-            out.push_str(cell);
-            if i + 1 < cells.len() {
-                out.push_str(&" ".repeat(pad + 2));
-            }
-        }
-        out.push('\n');
-    };
-    line(&HEADER);
-    for row in &rows {
-        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
-    }
-    out
+    table.render()
 }

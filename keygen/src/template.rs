@@ -122,7 +122,20 @@ pub fn load(arg: &str, folder: &Folder) -> Result<Template, Error> {
         load_all(folder)?.into_iter().filter_map(|(_, t)| t.ok().map(|t| t.id)).collect();
     known.sort();
     known.dedup();
-    Err(Error::input(format!("template '{arg}' not found (known: {})", known.join(", "))))
+    let hint = closest(arg, &known).map(|k| format!("; did you mean '{k}'?")).unwrap_or_default();
+    Err(Error::input(format!("template '{arg}' not found (known: {}){hint}", known.join(", "))))
+}
+
+/// The known name nearest to a mistyped one (`standart`: `standard`), if one is near enough
+/// to be the likely meaning: at most a third of its letters differ, case aside.
+fn closest<'k>(typed: &str, known: &'k [String]) -> Option<&'k str> {
+    let typed = typed.to_lowercase();
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&typed, &k.to_lowercase()), k))
+        .filter(|(d, k)| *d > 0 && *d * 3 <= k.chars().count().max(typed.chars().count()))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
 }
 
 fn built_in_path(name: &str) -> PathBuf {

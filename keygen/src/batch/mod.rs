@@ -4,9 +4,11 @@
 //! batch stopped or killed at any moment records no key; the ledger is committed before the
 //! output file is renamed into place (`pipeline`).
 
+mod cells;
 mod check;
 mod pipeline;
 mod plan;
+mod unread;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -129,6 +131,9 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             if reused > 0 { format!(", {reused} taken from the ledger") } else { String::new() },
             plan.ledger.display()
         ));
+    }
+    if let Some(warning) = crate::customer::future_warning(plan.issued, product_key::Day::today()) {
+        cli_support::warn(&warning);
     }
     Ok(ExitCode::SUCCESS)
 }

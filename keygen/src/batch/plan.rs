@@ -9,7 +9,7 @@ use tabular::{Row, Table};
 
 use crate::cli::BatchArgs;
 use crate::error::Error;
-use crate::order::{self, Field, Overrides, Terms};
+use crate::order::{self, Overrides, Terms};
 use crate::template::{self, Template};
 
 /// The columns a row may have.
@@ -34,8 +34,21 @@ pub struct Plan {
     pub issued: Day,
     /// The ledger's path.
     pub ledger: PathBuf,
+    /// How the input's columns are read.
+    pub mapping: Mapping,
+}
+
+/// How the input's columns are read: `--column`, `--ignore-column`, `--ignore-other-columns`
+/// and `--no-order-ids`.
+pub struct Mapping {
     /// Known column → the header it is read from (`--column NAME=HEADER`).
-    pub mapping: HashMap<String, String>,
+    pub columns: HashMap<String, String>,
+    /// Headers carried through unread (`--ignore-column`).
+    pub ignored: Vec<String>,
+    /// Whether every column not read is carried through (`--ignore-other-columns`).
+    pub ignore_others: bool,
+    /// Whether the input may have no order_id column (`--no-order-ids`).
+    pub no_order_ids: bool,
 }
 
 impl Plan {
@@ -85,26 +98,48 @@ impl Plan {
             encoding,
             issued,
             ledger: crate::db::path_for(args.ledger.as_deref(), &args.key.key),
-            mapping,
+            mapping: Mapping {
+                columns: mapping,
+                ignored: ignored(&args.ignore_columns)?,
+                ignore_others: args.ignore_other_columns,
+                no_order_ids: args.no_order_ids,
+            },
         })
     }
 }
 
+/// The `--ignore-column` values, each non-empty and given once.
+fn ignored(values: &[String]) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let header = v.trim();
+        if header.is_empty() {
+            return Err(Error::input("--ignore-column: give the header of a column"));
+        }
+        if out.iter().any(|h| h.eq_ignore_ascii_case(header)) {
+            return Err(Error::input(format!("--ignore-column {header} is given twice")));
+        }
+        out.push(header.to_owned());
+    }
+    Ok(out)
+}
+
 /// Something wrong with one cell of a row (or the row, with column `-`).
-pub struct Bad {
-    /// The column.
-    pub column: &'static str,
+pub struct Bad<'c> {
+    /// The column, by the input's header.
+    pub column: &'c str,
     /// What is wrong.
     pub what: String,
 }
 
-impl Bad {
-    fn new(column: &'static str, what: impl Into<String>) -> Bad {
+impl<'c> Bad<'c> {
+    fn new(column: &'c str, what: impl Into<String>) -> Bad<'c> {
         Bad { column, what: what.into() }
     }
 }
 
-/// Where each known column is.
+/// Where each known column is, and the header it is read from (messages name the user's
+/// header, `Plätze`, not ours, `seats`).
 pub struct Columns {
     organization: usize,
     template: Option<usize>,
@@ -113,22 +148,26 @@ pub struct Columns {
     expires: Option<usize>,
     order_id: Option<usize>,
     contact: Option<usize>,
+    headers: Vec<String>,
 }
 
 impl Columns {
-    /// Finds the columns in the header; every problem of the header is reported.
+    /// Finds the columns in the header; every problem of the header is reported: a mapped
+    /// header that is missing, a reserved or repeated column, a required one missing, a
+    /// column that is neither read nor named as ignored, and a missing order_id column
+    /// unless `--no-order-ids`.
     pub fn find(
         table: &Table,
         have_template: bool,
-        mapping: &HashMap<String, String>,
+        mapping: &Mapping,
     ) -> Result<Columns, Vec<(String, String)>> {
         let mut problems = Vec::new();
-        for (name, header) in mapping {
+        for (name, header) in &mapping.columns {
             if table.column(header).is_none() {
                 problems.push((header.clone(), format!("no such column (from --column {name}={header})")));
             }
         }
-        let column = |name: &str| table.column(mapping.get(name).map_or(name, String::as_str));
+        let column = |name: &str| table.column(mapping.columns.get(name).map_or(name, String::as_str));
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, h) in table.headers.iter().enumerate() {
             let name = h.trim().to_ascii_lowercase();
@@ -152,6 +191,20 @@ impl Columns {
         if template.is_none() && !have_template {
             problems.push(("template".into(), "the column is missing and no --template was given".into()));
         }
+        let read: Vec<(&str, usize)> =
+            KNOWN.iter().filter_map(|name| column(name).map(|i| (*name, i))).collect();
+        problems.extend(super::unread::problems(&table.headers, &read, mapping));
+        let order_id = column("order_id");
+        match (order_id, mapping.no_order_ids) {
+            (None, false) => problems.push(("order_id".into(), super::unread::NO_ORDER_IDS.into())),
+            (Some(i), true) => problems.push((
+                table.headers[i].clone(),
+                "this column holds order ids, and --no-order-ids says there are none: drop the flag \
+                 (orders make a rerun safe), or --ignore-column it"
+                    .into(),
+            )),
+            _ => {}
+        }
         match organization {
             Some(organization) if problems.is_empty() => Ok(Columns {
                 organization,
@@ -159,8 +212,9 @@ impl Columns {
                 seats: column("seats"),
                 features: column("features"),
                 expires: column("expires"),
-                order_id: column("order_id"),
+                order_id,
                 contact: column("contact"),
+                headers: table.headers.iter().map(|h| h.trim().to_owned()).collect(),
             }),
             _ => Err(problems),
         }
@@ -169,6 +223,22 @@ impl Columns {
     /// The template cell of a row, if there is such a column and it reads.
     pub fn template_cell<'r>(&self, row: &'r Row) -> Option<&'r str> {
         self.template.and_then(|i| tabular::cell(&row.record, i).ok())
+    }
+
+    /// The header a known column is read from, as the input writes it (`name` itself when
+    /// the input has no such column, e.g. `template` filled by `--template`).
+    pub fn header<'a>(&'a self, name: &'a str) -> &'a str {
+        let index = match name {
+            "organization" => Some(self.organization),
+            "template" => self.template,
+            "seats" => self.seats,
+            "features" => self.features,
+            "expires" => self.expires,
+            "order_id" => self.order_id,
+            "contact" => self.contact,
+            _ => None,
+        };
+        index.and_then(|i| self.headers.get(i)).map_or(name, String::as_str)
     }
 }
 
@@ -197,7 +267,7 @@ impl<'a> Templates<'a> {
         Templates { folder, default, loaded: HashMap::new() }
     }
 
-    fn name<'c>(&'c self, cell: &'c str) -> Result<&'c str, Bad> {
+    fn name<'c>(&'c self, cell: &'c str) -> Result<&'c str, Bad<'static>> {
         match (cell, self.default) {
             ("", Some(d)) => Ok(d),
             ("", None) => Err(Bad::new("template", "empty: name a template here or give --template")),
@@ -216,7 +286,7 @@ impl<'a> Templates<'a> {
     }
 
     /// The template a cell names, read by [`Templates::load`] before.
-    pub fn get(&self, cell: &str) -> Result<&Template, Bad> {
+    pub fn get(&self, cell: &str) -> Result<&Template, Bad<'static>> {
         let name = self.name(cell)?;
         match self.loaded.get(&name.to_ascii_lowercase()) {
             Some(Ok(t)) => Ok(t),
@@ -228,12 +298,12 @@ impl<'a> Templates<'a> {
 
 /// Builds one row's terms. Every problem of the row is reported (with its order id, so
 /// that duplicates are still found), not only the first.
-pub fn plan_row(
+pub fn plan_row<'c>(
     row: &Row,
-    columns: &Columns,
+    columns: &'c Columns,
     templates: &Templates<'_>,
     issued: Day,
-) -> Result<RowPlan, (Option<String>, Vec<Bad>)> {
+) -> Result<RowPlan, (Option<String>, Vec<Bad<'c>>)> {
     let mut problems = Vec::new();
     let mut text = |index: Option<usize>, name: &'static str| -> Option<&str> {
         let i = index?;
@@ -241,7 +311,7 @@ pub fn plan_row(
             Ok("") => None,
             Ok(t) => Some(t),
             Err(e) => {
-                problems.push(Bad::new(name, e));
+                problems.push(Bad::new(columns.header(name), e));
                 None
             }
         }
@@ -253,11 +323,18 @@ pub fn plan_row(
     let expires = text(columns.expires, "expires");
     let order_id = text(columns.order_id, "order_id").map(str::to_owned);
     let contact = text(columns.contact, "contact").map(str::to_owned);
-    let overrides = Overrides { organization, seats, features, expires };
+    let seats = seats.and_then(|cell| {
+        super::cells::seats(cell).map_err(|e| problems.push(Bad::new(columns.header("seats"), e))).ok()
+    });
+    let expires = expires.and_then(|cell| {
+        super::cells::date(cell).map_err(|e| problems.push(Bad::new(columns.header("expires"), e))).ok()
+    });
+    let overrides =
+        Overrides { organization, seats: seats.as_deref(), features, expires: expires.as_deref() };
     let template = match templates.get(template_cell) {
         Ok(t) => Some(t),
         Err(bad) => {
-            problems.push(bad);
+            problems.push(Bad::new(columns.header(bad.column), bad.what));
             None
         }
     };
@@ -279,7 +356,9 @@ pub fn plan_row(
         }
     };
     let terms = order::build(base, &overrides, issued, &FEATURE_SEPARATORS)
-        .map_err(|errors| problems.extend(errors.into_iter().map(|(f, e)| Bad::new(Field::column(f), e))))
+        .map_err(|errors| {
+            problems.extend(errors.into_iter().map(|(f, e)| Bad::new(columns.header(f.column()), e)))
+        })
         .ok();
     match terms {
         Some(terms) if problems.is_empty() => {

@@ -25,7 +25,8 @@ fn a_european_excel_export() {
                  US;Acme Inc;trial;7;edi|Job Scheduler;never;SO-2;jo@acme.test\r\n\
                  APAC;  データ統合  ;enterprise;;;2030-01-31;;\r\n";
     std::fs::write(t.path().join("orders.csv"), input).expect("write");
-    let o = batch(t.path(), &["--input", "orders.csv", "--output", "keys.csv"]);
+    // The extra column is named as not read (issue 20: none is passed over silently).
+    let o = batch(t.path(), &["--input", "orders.csv", "--output", "keys.csv", "--ignore-column", "region"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).is_empty(), "stdout stays clean: {}", stdout(&o));
     let out = std::fs::read_to_string(t.path().join("keys.csv")).expect("output");
@@ -98,7 +99,10 @@ fn every_problem_is_reported_and_nothing_is_done() {
         stderr(&o)
     );
     std::fs::write(t.path().join("utf.csv"), b"organization\n\xff\xfeAcme\n").expect("write");
-    let o = batch(t.path(), &["--input", "utf.csv", "--output", "out.csv", "--template", "trial"]);
+    let o = batch(
+        t.path(),
+        &["--input", "utf.csv", "--output", "out.csv", "--template", "trial", "--no-order-ids"],
+    );
     assert_exit(&o, 3);
     assert!(
         stderr(&o).contains(
@@ -108,11 +112,21 @@ fn every_problem_is_reported_and_nothing_is_done() {
         stderr(&o)
     );
     std::fs::write(t.path().join("empty.csv"), "").expect("write");
-    assert_exit(&batch(t.path(), &["--input", "empty.csv", "--output", "out.csv", "--template", "trial"]), 3);
-    assert_exit(&batch(t.path(), &["--input", "none.csv", "--output", "out.csv", "--template", "trial"]), 3);
+    let no_orders = ["--template", "trial", "--no-order-ids"];
+    assert_exit(
+        &batch(t.path(), &[&["--input", "empty.csv", "--output", "out.csv"][..], &no_orders].concat()),
+        3,
+    );
+    assert_exit(
+        &batch(t.path(), &[&["--input", "none.csv", "--output", "out.csv"][..], &no_orders].concat()),
+        3,
+    );
     std::fs::write(t.path().join("ok.csv"), "organization\nA\n").expect("write");
     assert_exit(
-        &batch(t.path(), &["--input", "ok.csv", "--output", "no/such/dir/out.csv", "--template", "trial"]),
+        &batch(
+            t.path(),
+            &[&["--input", "ok.csv", "--output", "no/such/dir/out.csv"][..], &no_orders].concat(),
+        ),
         1,
     );
     assert!(!t.path().join("ledger.sqlite").exists());
@@ -168,7 +182,19 @@ fn outputs_are_never_overwritten_without_force_and_orders_never_issue_twice() {
     assert_exit(
         &batch(
             t.path(),
-            &["--input", "semi.csv", "--output", "semi.out", "--template", "trial", "--delimiter", ";"],
+            &[
+                "--input",
+                "semi.csv",
+                "--output",
+                "semi.out",
+                "--template",
+                "trial",
+                "--delimiter",
+                ";",
+                "--ignore-column",
+                "x,y",
+                "--no-order-ids",
+            ],
         ),
         0,
     );
@@ -354,7 +380,8 @@ fn files_with_customers_are_private_and_a_replaced_output_keeps_its_mode() {
     let t = tempfile::tempdir().expect("tempdir");
     init(t.path());
     std::fs::write(t.path().join("in.csv"), "organization\nA\n").expect("write");
-    let args = ["--input", "in.csv", "--output", "keys.csv", "--template", "trial", "--force"];
+    let args =
+        ["--input", "in.csv", "--output", "keys.csv", "--template", "trial", "--force", "--no-order-ids"];
     assert_exit(&batch(t.path(), &args), 0);
     assert_eq!(mode(&t.path().join("ledger.sqlite")), 0o600);
     assert_eq!(mode(&t.path().join("keys.csv")), 0o600);
@@ -449,7 +476,7 @@ fn a_progress_bar_on_a_terminal_unless_quiet() {
     std::fs::write(t.path().join("in.csv"), input).expect("write");
     let on_terminal = |extra: &str, out: &str| {
         let command = format!(
-            "{} batch --template trial --input in.csv --output {out} {extra}",
+            "{} batch --template trial --no-order-ids --input in.csv --output {out} {extra}",
             env!("CARGO_BIN_EXE_keygen")
         );
         let o = std::process::Command::new("script")

@@ -1,10 +1,12 @@
 //! keygen's integration tests: the real binary, in temporary folders. One test binary.
 
 mod batch;
+mod desk;
 mod issue;
 mod keys;
 mod ledger;
 mod lifecycle;
+mod secrets;
 mod spreadsheets;
 mod templates;
 mod util;

@@ -18,7 +18,8 @@ fn batch_help() -> String {
          organization  required: the customer's organization, as they will type it\n  \
          template      an edition (trial, standard, professional, enterprise, or a --templates file);\n                \
          required unless --template, which fills the empty cells\n  \
-         seats         1 to 65534 (1.000 or 1,000 is one thousand), or unlimited (default: the template's)\n  \
+         seats         1 to 65534 (1.000 or 1,000 is one thousand), or unlimited\n                \
+         (default: the template's)\n  \
          features      feature names separated by ; | or , , or all (default: the template's)\n  \
          expires       YYYY-MM-DD, DD.MM.YYYY, or never (default: the template's validity from the day\n                \
          of issue); a slash date is read only when it has one reading (13/02/2027)\n  \

@@ -305,6 +305,13 @@ fn passphrases_are_asked_on_a_terminal() {
     );
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("AST8-"), "{}", stdout(&o));
+    // The erase key (DEL) and the kill key (Ctrl-U) edit the line as the terminal would.
+    let o = on_terminal(
+        t.path(),
+        "issue --key v/signing-key.pem --template trial --org Beta",
+        &[("Passphrase for v/signing-key.pem:", "wrong\u{15}sesame streetö 4\u{7f}\u{7f}\u{7f} 42")],
+    );
+    assert_exit(&o, 0);
     let o = on_terminal(
         t.path(),
         "init --dir w --encrypt",

@@ -26,6 +26,7 @@ fn keygen(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin("keygen"))
         .current_dir(dir)
         .env_remove("KEYGEN_SIGNING_KEY")
+        .env_remove("KEYGEN_LEDGER")
         .env_remove("KEYGEN_PASSPHRASE")
         .env("KEYGEN_TEMPLATES", templates())
         .args(args)

@@ -69,6 +69,7 @@ fn every_command_of_the_operations_guide_works() {
         .env("KEYGEN_TEMPLATES", root.join("templates"))
         .env("KEYGEN_PASSPHRASE", "test passphrase for the guide")
         .env_remove("KEYGEN_SIGNING_KEY")
+        .env_remove("KEYGEN_LEDGER")
         .env_remove("VERIFIER_PUBLIC_KEYS")
         .env_remove("VERIFIER_REVOCATIONS")
         .stdin(std::process::Stdio::null())

@@ -15,7 +15,9 @@ CREATE TABLE signing_keys (
 CREATE UNIQUE INDEX signing_keys_one_current ON signing_keys (status) WHERE status = 'current';
 
 -- One row per key issued. `position` is the row's place in the SHA-256 chain (from 1),
--- `prev` the hash of the row before (64 zeros for the first), `hash` this row's.
+-- `prev` the hash of the row before (64 zeros for the first), `hash` this row's. The key's
+-- text embeds its serial, so the serial's uniqueness covers it (an index on 250-character
+-- texts would cost a batch dearly); `ledger verify` checks both.
 CREATE TABLE keys (
     serial       TEXT    NOT NULL PRIMARY KEY CHECK (length(serial) = 16),
     position     INTEGER NOT NULL UNIQUE CHECK (position >= 1),
@@ -26,7 +28,7 @@ CREATE TABLE keys (
     features     TEXT    NOT NULL CHECK (length(features) > 0),
     issued       TEXT    NOT NULL CHECK (length(issued) = 10),
     expires      TEXT    CHECK (expires IS NULL OR length(expires) = 10),
-    key          TEXT    NOT NULL UNIQUE,
+    key          TEXT    NOT NULL,
     signed_by    TEXT    NOT NULL REFERENCES signing_keys (key_id),
     supersedes   TEXT    UNIQUE REFERENCES keys (serial),
     reason       TEXT    CHECK (reason IN ('renewal', 'amendment')),
@@ -35,7 +37,7 @@ CREATE TABLE keys (
     contact      TEXT,
     recorded_at  TEXT    NOT NULL,
     prev         TEXT    NOT NULL CHECK (length(prev) = 64),
-    hash         TEXT    NOT NULL UNIQUE CHECK (length(hash) = 64),
+    hash         TEXT    NOT NULL CHECK (length(hash) = 64),
     CHECK (supersedes IS NULL OR supersedes <> serial),
     CHECK ((supersedes IS NULL) = (reason IS NULL))
 );

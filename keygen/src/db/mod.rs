@@ -87,7 +87,14 @@ impl Db {
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(Error::db(format!("cannot open the ledger {}", path.display())))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(Error::db("cannot set the busy timeout"))?;
-        let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+        // No checkpoint when a writer exits (SQLite's auto-checkpoint folds the WAL in during
+        // commits, every 1,000 pages): `issue` then syncs once, for its commit, not four
+        // times more for a checkpoint.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(Error::db("cannot configure the ledger's connection"))?;
+        // A 64 MiB page cache: a batch inserts into the serial's index in random order.
+        let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA cache_size = -65536;";
         conn.execute_batch(setup).map_err(Error::db(format!("cannot open the ledger {}", path.display())))?;
         migrate(&mut conn, path)?;
         Ok(Some(Db { conn, path: path.to_owned() }))

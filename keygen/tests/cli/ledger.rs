@@ -265,23 +265,53 @@ fn reads_never_write_and_work_for_a_user_who_may_only_read() {
     let t = tempfile::tempdir().expect("tempdir");
     init(t.path());
     issue(t.path(), &["--org", "Alpha AG", "--order-id", "A-1", "--expires", "2027-01-01"]);
-    // A folder the reader may only list, with a ledger they may only read, and no -wal or
-    // -shm beside it (the last writer has closed).
-    let shelf = t.path().join("shelf");
-    std::fs::create_dir(&shelf).expect("mkdir");
-    let ledger = shelf.join("ledger.sqlite");
-    snapshot(&t.path().join("ledger.sqlite"), &ledger);
-    rusqlite::Connection::open(&ledger)
-        .expect("open")
-        .pragma_update(None, "journal_mode", "WAL")
-        .expect("wal");
+    // A folder the reader may only list, with a ledger they may only read: once as its
+    // last writer left it (its -wal and -shm beside it, readable too), once alone (the last
+    // writer folded the WAL in and removed both).
     let set =
         |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
     set(t.path(), 0o755);
-    set(&ledger, 0o444);
-    set(&shelf, 0o555);
-    let before = std::fs::read(&ledger).expect("read");
-    let root = rustix_is_root();
+    for alone in [false, true] {
+        let shelf = t.path().join(if alone { "alone" } else { "with-wal" });
+        std::fs::create_dir(&shelf).expect("mkdir");
+        let ledger = shelf.join("ledger.sqlite");
+        if alone {
+            snapshot(&t.path().join("ledger.sqlite"), &ledger);
+            rusqlite::Connection::open(&ledger)
+                .expect("open")
+                .pragma_update(None, "journal_mode", "WAL")
+                .expect("wal");
+        } else {
+            let o = run(keygen(t.path())
+                .args([
+                    "issue",
+                    "--template",
+                    "trial",
+                    "--org",
+                    "Alpha AG",
+                    "--order-id",
+                    "A-1",
+                    "--expires",
+                    "2027-01-01",
+                    "--ledger",
+                ])
+                .arg(&ledger));
+            assert_exit(&o, 0);
+            assert!(shelf.join("ledger.sqlite-wal").exists(), "the writer left its WAL");
+        }
+        reads_only(&shelf, &ledger, &set);
+    }
+}
+
+fn reads_only(shelf: &Path, ledger: &Path, set: &dyn Fn(&Path, u32)) {
+    let files: Vec<std::path::PathBuf> =
+        std::fs::read_dir(shelf).expect("dir").map(|e| e.expect("entry").path()).collect();
+    for f in &files {
+        set(f, 0o444);
+    }
+    set(shelf, 0o555);
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).expect("read")).collect();
+    let root = is_root();
     for read in [
         &["ledger", "find", "--all"][..],
         &["ledger", "find", "--order-id", "A-1", "--format", "json"],
@@ -298,18 +328,18 @@ fn reads_never_write_and_work_for_a_user_who_may_only_read() {
         } else {
             std::process::Command::new(env!("CARGO_BIN_EXE_keygen"))
         };
-        let o = cmd.args(read).arg("--ledger").arg(&ledger).current_dir(&shelf).output().expect("run");
+        let o = cmd.args(read).arg("--ledger").arg(ledger).current_dir(shelf).output().expect("run");
         assert_exit(&o, 0);
         assert!(!stdout(&o).is_empty(), "{read:?}");
     }
-    set(&shelf, 0o755);
-    assert_eq!(std::fs::read(&ledger).expect("read"), before, "a read changed the ledger");
-    let beside: Vec<_> =
-        std::fs::read_dir(&shelf).expect("dir").map(|e| e.expect("entry").file_name()).collect();
-    assert_eq!(beside.len(), 1, "a read left files: {beside:?}");
+    set(shelf, 0o755);
+    let after: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).expect("read")).collect();
+    assert!(after == before, "a read changed the ledger's files");
+    let beside = std::fs::read_dir(shelf).expect("dir").count();
+    assert_eq!(beside, files.len(), "a read left files");
 }
 
-fn rustix_is_root() -> bool {
+fn is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()

@@ -25,6 +25,7 @@ pub fn keygen(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_keygen"));
     cmd.current_dir(dir)
         .env_remove("KEYGEN_SIGNING_KEY")
+        .env_remove("KEYGEN_LEDGER")
         .env_remove("KEYGEN_PASSPHRASE")
         .env("KEYGEN_TEMPLATES", templates_dir())
         .stdin(std::process::Stdio::null());

@@ -27,11 +27,7 @@ fn the_readme_erp_example_issues_the_files_seats_records_the_orders_and_a_rerun_
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = batch(t.path(), &args);
     assert_exit(&o, 0);
-    let ledger: Vec<serde_json::Value> = std::fs::read_to_string(t.path().join("ledger.jsonl"))
-        .expect("ledger")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let ledger = ledger_rows(t.path());
     let got: Vec<(&str, &str, serde_json::Value)> = ledger
         .iter()
         .map(|r| {
@@ -55,7 +51,7 @@ fn the_readme_erp_example_issues_the_files_seats_records_the_orders_and_a_rerun_
     let o = batch(t.path(), &again);
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("already issued a key"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(t.path().join("ledger.jsonl")).expect("ledger").lines().count(), 3);
+    assert_eq!(ledger_keys(t.path()), 3);
 }
 
 #[test]
@@ -87,7 +83,7 @@ fn a_column_not_read_is_refused_by_name_with_the_mapping_it_needs_unless_ignored
         "{err}"
     );
     assert!(err.contains("export.csv:1: order_id: no column holds order ids: a row is recognised by its order, so running this file again would issue every key again"), "{err}");
-    assert!(!t.path().join("ledger.jsonl").exists() && !t.path().join("keys.csv").exists());
+    assert!(!t.path().join("ledger.sqlite").exists() && !t.path().join("keys.csv").exists());
 
     // Named as not read: carried through, and without orders only when said so.
     let ignored =
@@ -226,16 +222,8 @@ fn dates_as_european_exports_write_them_are_read_and_ambiguous_slashes_refused()
     )
     .expect("write");
     assert_exit(&batch(t.path(), &args), 0);
-    let expires: Vec<String> = std::fs::read_to_string(t.path().join("ledger.jsonl"))
-        .expect("ledger")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("json")["expires"]
-                .as_str()
-                .expect("day")
-                .to_owned()
-        })
-        .collect();
+    let expires: Vec<String> =
+        ledger_rows(t.path()).iter().map(|r| r["expires"].as_str().expect("day").to_owned()).collect();
     assert_eq!(expires, ["2027-02-13", "2027-12-31"]);
 }
 
@@ -303,7 +291,7 @@ fn renewals_and_amendments_get_the_customer_block_saying_what_they_replace() {
         assert!(renewed.contains(part), "{part:?} missing from:\n{renewed}");
     }
     let second: serde_json::Value =
-        serde_json::from_str(&issue(&["ledger", "find", "--order-id", "SO-2"])).expect("json");
+        serde_json::from_str(&issue(&["ledger", "find", "--order-id", "SO-2", "--format", "json"])).expect("json");
     let amended = issue(&["amend", "--for-order", "SO-2", "--seats", "60", "--format", "text"]);
     for part in [
         "Your new AST 8 product key".to_owned(),

@@ -4,8 +4,8 @@
 mod batch;
 mod cli;
 mod commands;
-mod db;
 mod customer;
+mod db;
 mod error;
 mod failpoint;
 mod issue;

@@ -136,14 +136,17 @@ pub fn check(
             };
             let Some(o) = order else { continue };
             if let Some(first) = orders.get(o.as_str()) {
-                problems.push(problem(line, "order_id", format!("'{o}' is also on line {first}")));
+                problems.push(problem(
+                    line,
+                    columns.header("order_id"),
+                    format!("'{o}' is also on line {first}"),
+                ));
                 continue;
             }
             if let Some(l) = ledger {
-                problems.extend(
-                    issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?
-                        .map(|(what, group)| Problem { group, ..problem(line, "order_id", what) }),
-                );
+                problems.extend(issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?.map(
+                    |(what, group)| Problem { group, ..problem(line, columns.header("order_id"), what) },
+                ));
                 if args.skip_issued
                     && keys::order_exists(l.conn(), &o).map_err(Error::db("cannot read the ledger"))?
                 {

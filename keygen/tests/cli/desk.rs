@@ -51,6 +51,8 @@ fn the_readme_erp_example_issues_the_files_seats_records_the_orders_and_a_rerun_
     let o = batch(t.path(), &again);
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("already issued a key"), "{}", stderr(&o));
+    // Named by the input's header, not ours.
+    assert!(stderr(&o).contains("3 rows: Auftrag: already issued"), "{}", stderr(&o));
     assert_eq!(ledger_keys(t.path()), 3);
 }
 
@@ -291,7 +293,8 @@ fn renewals_and_amendments_get_the_customer_block_saying_what_they_replace() {
         assert!(renewed.contains(part), "{part:?} missing from:\n{renewed}");
     }
     let second: serde_json::Value =
-        serde_json::from_str(&issue(&["ledger", "find", "--order-id", "SO-2", "--format", "json"])).expect("json");
+        serde_json::from_str(&issue(&["ledger", "find", "--order-id", "SO-2", "--format", "json"]))
+            .expect("json");
     let amended = issue(&["amend", "--for-order", "SO-2", "--seats", "60", "--format", "text"]);
     for part in [
         "Your new AST 8 product key".to_owned(),

@@ -340,9 +340,31 @@ pub(crate) fn find(text: &str) -> Reading {
     find_in_text(text)
 }
 
-/// A text with no candidate, read whole by the rules of revision 1.
+/// A text with no candidate, read whole by the rules of revision 1. When its prefix cannot
+/// be read and it does not begin with this product's code, it is no mistyped key of this
+/// product, and the error says so rather than naming a character (issue 20).
 fn read_whole(text: &str) -> Reading {
-    read_symbols(text).map(|s| (Read::Symbols(s), None)).map_err(|e| (e, None))
+    read_symbols(text).map(|s| (Read::Symbols(s), None)).map_err(|e| match e {
+        DecodeError::Truncated | DecodeError::PrefixCharacter { .. } | DecodeError::Prefix { .. }
+            if !begins_with_this_product(text) =>
+        {
+            (DecodeError::NotThisProduct, None)
+        }
+        e => (e, None),
+    })
+}
+
+/// Whether the letters a text begins with (white space dropped, as revision 1 reads a
+/// prefix) are this product's code, in any case.
+fn begins_with_this_product(text: &str) -> bool {
+    let code = crate::PRODUCT_CODE;
+    let letters: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take_while(char::is_ascii_alphabetic)
+        .take(code.len() + 1)
+        .collect();
+    letters.eq_ignore_ascii_case(code)
 }
 
 /// A shortcut for what batches hold: a text that is one sound key of this product and major

@@ -65,7 +65,7 @@ pub mod text {
 #[doc(hidden)]
 pub mod raw {
     pub use crate::revocation::{armour, signed_message as list_message};
-    pub use crate::textform::{blob, checksum, decode_whole_text, encode};
+    pub use crate::textform::{blob, checksum, decode_found_the_long_way, decode_whole_text, encode};
     pub use crate::verify::{KEY_CONTEXT, signed_message};
 }
 

@@ -156,7 +156,19 @@ pub fn decode(text: &str) -> Result<DecodedKey, DecodeError> {
 /// [`decode`], with where the key was found in the text (`None` when the text held no
 /// candidate and was read whole, by the rules of revision 1).
 pub fn decode_found(text: &str) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
-    match find(text) {
+    decode_reading(find(text))
+}
+
+/// [`decode_found`] without its shortcuts (the clean-key reading, the byte scan for a
+/// candidate): the reading of key-format.md step by step, which the fuzz targets hold the
+/// shortcuts to.
+#[doc(hidden)]
+pub fn decode_found_the_long_way(text: &str) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
+    decode_reading(find_in_text(text))
+}
+
+fn decode_reading(reading: Reading) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
+    match reading {
         Ok((Read::Symbols(read), found)) => {
             (decode_symbols(&read.product, read.major, &read.symbols, &read.positions), found)
         }

@@ -291,6 +291,14 @@ fn main() {
         "malformed/prefix_mismatch",
     );
     m.add("prefix_missing_dash", format!("AST8{}", &k[body_start..]), None, "2027-01-01", "malformed/prefix");
+    // Another vendor's key: no prefix of this product, and none that reads (issue 20).
+    m.add(
+        "not_a_key_of_this_product",
+        "Q7KX2-9PLMW-4RT8B-HJ3VC-YK6DM".into(),
+        None,
+        "2027-01-01",
+        "malformed/prefix",
+    );
     m.add(
         "field_rule_seats_zero",
         m.raw(|b| {

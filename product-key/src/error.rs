@@ -180,6 +180,16 @@ pub enum DecodeError {
         /// What belongs there.
         expected: &'static str,
     },
+    /// A text with no prefix of this product that does not even begin as a key of this
+    /// format (letters, a major version, `-`) behind this product's code: another vendor's
+    /// key (`Q7KX2-9PLMW-...`) or other text, rather than a mistyped key. Of kind `prefix`.
+    #[error(
+        "this is not an {product} product key: those start with '{product}{major}-', then groups of five \
+         letters and digits",
+        product = crate::PRODUCT_CODE,
+        major = crate::MAJOR_VERSION
+    )]
+    NotThisProduct,
     /// A prefix that breaks a rule.
     #[error("bad prefix at character {position}: {what}")]
     Prefix {
@@ -326,9 +336,10 @@ impl DecodeError {
     pub fn kind(&self) -> &'static str {
         match self {
             DecodeError::Empty => "empty",
-            DecodeError::Truncated | DecodeError::PrefixCharacter { .. } | DecodeError::Prefix { .. } => {
-                "prefix"
-            }
+            DecodeError::Truncated
+            | DecodeError::PrefixCharacter { .. }
+            | DecodeError::Prefix { .. }
+            | DecodeError::NotThisProduct => "prefix",
             DecodeError::Character { .. } => "character",
             DecodeError::Length { .. } => "length",
             DecodeError::Padding { .. } => "padding",

@@ -39,6 +39,8 @@ mod day;
 pub mod error;
 mod exact;
 mod ids;
+#[cfg(test)]
+mod linear_time;
 mod org;
 mod payload;
 mod revocation;
@@ -49,13 +51,13 @@ mod sign;
 mod status;
 mod textform;
 mod trusted;
+mod typo;
 mod verify;
 
 /// The text form: reading a key out of pasted text, and pointing at a likely typo.
 pub mod text {
-    pub use crate::textform::{
-        CRC_LEN, DecodedKey, Found, SIGNATURE_LEN, Typo, decode, decode_found, locate_typo,
-    };
+    pub use crate::textform::{CRC_LEN, DecodedKey, Found, SIGNATURE_LEN, decode, decode_found};
+    pub use crate::typo::{MAX_SEARCHED, Typo, locate_typo};
 }
 
 /// The raw encoders that test vectors and crafted keys are made with. Not for products: a
@@ -63,7 +65,7 @@ pub mod text {
 #[doc(hidden)]
 pub mod raw {
     pub use crate::revocation::{armour, signed_message as list_message};
-    pub use crate::textform::{blob, checksum, decode_whole_text, encode};
+    pub use crate::textform::{blob, checksum, decode_found_the_long_way, decode_whole_text, encode};
     pub use crate::verify::{KEY_CONTEXT, signed_message};
 }
 

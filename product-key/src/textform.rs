@@ -15,16 +15,66 @@ pub const CRC_LEN: usize = 4;
 /// Smallest payload the layout allows: one-letter product, one-byte organization.
 pub const MIN_PAYLOAD_LEN: usize = 32;
 
-const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(crate) const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const GROUP: usize = 5;
 
-static CROCKFORD: LazyLock<Encoding> = LazyLock::new(|| {
+static CROCKFORD: LazyLock<Encoding> = LazyLock::new(|| crockford(true));
+
+/// The same alphabet, ignoring the padding bits: the search for a sound start decodes a span
+/// once and checks each length's padding itself.
+static CROCKFORD_UNCHECKED: LazyLock<Encoding> = LazyLock::new(|| crockford(false));
+
+fn crockford(check_trailing_bits: bool) -> Encoding {
     let mut spec = Specification::new();
     spec.symbols.push_str(ALPHABET);
-    spec.check_trailing_bits = true;
+    spec.check_trailing_bits = check_trailing_bits;
     // The alphabet is a fixed valid specification; failure here is a programming error.
     spec.encoding().unwrap_or_else(|e| panic!("Crockford alphabet: {e}"))
-});
+}
+
+/// Decodes canonical symbols (strictly: the padding bits must be zero), counting the work for
+/// the tests that hold reading to linear time.
+pub(crate) fn base32(symbols: &[u8]) -> Result<Vec<u8>, data_encoding::DecodeError> {
+    work::count(symbols.len());
+    CROCKFORD.decode(symbols)
+}
+
+/// The 5-bit value of a canonical symbol (one of [`ALPHABET`]).
+pub(crate) fn value(symbol: u8) -> u8 {
+    ALPHABET.bytes().position(|s| s == symbol).map_or(0, |v| v as u8)
+}
+
+/// Whether `n` symbols can be a whole number of bytes, the last symbol padded with fewer than
+/// five zero bits.
+fn is_blob_length(n: usize) -> bool {
+    (5 * n) % 8 < 5
+}
+
+/// The symbols decoded while reading a text, counted in the library's own unit tests only:
+/// they hold reading to time linear in the text without timing it (issue 18).
+pub(crate) mod work {
+    #[cfg(test)]
+    thread_local! {
+        static SYMBOLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Counts `n` symbols decoded.
+    #[cfg(test)]
+    pub fn count(n: usize) {
+        SYMBOLS.with(|s| s.set(s.get() + n));
+    }
+
+    #[cfg(not(test))]
+    pub fn count(_: usize) {}
+
+    /// The symbols `f` decodes, on this thread.
+    #[cfg(test)]
+    pub fn of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let before = SYMBOLS.with(std::cell::Cell::get);
+        let out = f();
+        (out, SYMBOLS.with(std::cell::Cell::get) - before)
+    }
+}
 
 /// A key whose text and checksum are sound and whose payload parses. Nothing here is
 /// trusted until the signature is verified.
@@ -70,11 +120,11 @@ pub fn encode(product: &str, major: u8, blob: &[u8]) -> String {
 
 /// A key's text after the lenient reading rules: the prefix, and the body's symbols in the
 /// canonical alphabet with each one's position in the text as given.
-struct Symbols {
-    product: String,
-    major: u8,
-    symbols: Vec<u8>,
-    positions: Vec<usize>,
+pub(crate) struct Symbols {
+    pub(crate) product: String,
+    pub(crate) major: u8,
+    pub(crate) symbols: Vec<u8>,
+    pub(crate) positions: Vec<usize>,
 }
 
 /// Where the key was found in the text given (format revision 2: keys are read out of
@@ -106,7 +156,19 @@ pub fn decode(text: &str) -> Result<DecodedKey, DecodeError> {
 /// [`decode`], with where the key was found in the text (`None` when the text held no
 /// candidate and was read whole, by the rules of revision 1).
 pub fn decode_found(text: &str) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
-    match find(text) {
+    decode_reading(find(text))
+}
+
+/// [`decode_found`] without its shortcuts (the clean-key reading, the byte scan for a
+/// candidate): the reading of key-format.md step by step, which the fuzz targets hold the
+/// shortcuts to.
+#[doc(hidden)]
+pub fn decode_found_the_long_way(text: &str) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
+    decode_reading(find_in_text(text))
+}
+
+fn decode_reading(reading: Reading) -> (Result<DecodedKey, DecodeError>, Option<Found>) {
+    match reading {
         Ok((Read::Symbols(read), found)) => {
             (decode_symbols(&read.product, read.major, &read.symbols, &read.positions), found)
         }
@@ -116,7 +178,7 @@ pub fn decode_found(text: &str) -> (Result<DecodedKey, DecodeError>, Option<Foun
 }
 
 /// What was read: symbols still to decode, or the blob of a sound start, decoded already.
-enum Read {
+pub(crate) enum Read {
     Symbols(Symbols),
     Sound { major: u8, blob: Vec<u8> },
 }
@@ -153,7 +215,9 @@ fn symbol(c: char) -> Option<u8> {
 }
 
 const MAX_CANDIDATES: usize = 16;
-const MAX_BODY: usize = 2048;
+/// The most body characters of a span that are considered (key-format.md, "Reading a key out
+/// of pasted text", step 3): the longest key that can be read out of pasted text.
+pub(crate) const MAX_BODY: usize = 2048;
 
 /// A prefix in the text: the product code, digits and a dash, at `start`.
 struct Candidate {
@@ -165,13 +229,14 @@ struct Candidate {
 }
 
 fn candidate_at(chars: &[char], i: usize) -> Option<Candidate> {
-    if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
-        return None;
-    }
     let code = crate::PRODUCT_CODE.as_bytes();
+    // The letters first: most characters are not the code's first letter.
     let letters = chars.get(i..i + code.len())?;
     if !letters.iter().zip(code).all(|(c, k)| c.is_ascii() && c.to_ascii_uppercase() as u32 == u32::from(*k))
     {
+        return None;
+    }
+    if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
         return None;
     }
     let first = i + code.len();
@@ -180,6 +245,25 @@ fn candidate_at(chars: &[char], i: usize) -> Option<Candidate> {
         start: i,
         digits: (first, last),
         body: last + 1,
+    })
+}
+
+/// Whether the text holds a candidate prefix (step 1), judged on its bytes as
+/// [`candidate_at`] judges characters (an ASCII byte is its own character; any byte of
+/// another character is no ASCII letter or digit). A text without one is read whole, with no
+/// character table built.
+pub(crate) fn holds_candidate(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let code = crate::PRODUCT_CODE.as_bytes();
+    (0..bytes.len()).any(|p| {
+        bytes.get(p..p + code.len()).is_some_and(|l| l.eq_ignore_ascii_case(code))
+            && (p == 0 || !bytes[p - 1].is_ascii_alphanumeric())
+            && {
+                let first = p + code.len();
+                let last = first + bytes[first..].iter().take_while(|b| b.is_ascii_digit()).count();
+                // `last` follows ASCII bytes only: a character boundary.
+                last > first && text.get(last..).and_then(|t| t.chars().next()).is_some_and(is_dash)
+            }
     })
 }
 
@@ -216,19 +300,35 @@ fn span_from(chars: &[char], start: usize) -> Span {
 
 /// The longest sound start of the span, if any (every character reads, the length is a
 /// blob's, the padding is zero, the checksum matches): its count of body characters and its
-/// blob.
+/// blob. The blob of the first `n` symbols is the first `5n/8` bytes of any longer decoding
+/// (bits run most significant first), so one decoding and one running checksum serve every
+/// length: linear in the span, where decoding each start would be quadratic (issue 18).
 fn longest_sound(span: &Span) -> Option<(usize, Vec<u8>)> {
     let readable = span.body.iter().position(|(_, s)| s.is_none()).unwrap_or(span.body.len());
     let symbols: Vec<u8> = span.body[..readable].iter().filter_map(|(_, s)| *s).collect();
-    let shortest = (MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN) * 8 / 5;
-    (shortest..=readable)
-        .rev()
-        .filter(|n| (5 * n) % 8 < 5)
-        .find_map(|n| sound_blob(&symbols[..n]).map(|b| (n, b)))
+    let usable = (0..=symbols.len()).rev().find(|&n| is_blob_length(n))?;
+    work::count(usable);
+    let bytes = CROCKFORD_UNCHECKED.decode(&symbols[..usable]).ok()?;
+    let shortest = MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(bytes.get(..shortest - CRC_LEN)?);
+    let mut longest = None;
+    for len in shortest..=bytes.len() {
+        // `crc` holds the checksum of bytes[..len - CRC_LEN], the payload and signature.
+        let n = (8 * len).div_ceil(5);
+        let padding = 5 * n - 8 * len;
+        if value(symbols[n - 1]) & ((1 << padding) - 1) == 0
+            && crc.clone().finalize().to_be_bytes() == bytes[len - CRC_LEN..len]
+        {
+            longest = Some((n, len));
+        }
+        crc.update(&bytes[len - CRC_LEN..len - CRC_LEN + 1]);
+    }
+    longest.map(|(n, len)| (n, bytes[..len].to_vec()))
 }
 
 fn sound_blob(symbols: &[u8]) -> Option<Vec<u8>> {
-    let blob = CROCKFORD.decode(symbols).ok()?;
+    let blob = base32(symbols).ok()?;
     if blob.len() < MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN {
         return None;
     }
@@ -236,17 +336,47 @@ fn sound_blob(symbols: &[u8]) -> Option<Vec<u8>> {
     (checksum(signed).to_be_bytes() == crc).then_some(blob)
 }
 
-type Reading = Result<(Read, Option<Found>), (DecodeError, Option<Found>)>;
+pub(crate) type Reading = Result<(Read, Option<Found>), (DecodeError, Option<Found>)>;
 
 /// Finds the key in pasted text (key-format.md, "Reading a key out of pasted text"): the
 /// first candidate prefix with a sound start; else the first candidate, cut at its span's
 /// first empty line, refused with the error it has (`wrong_product` for another major
 /// version of this product); else, with no candidate at all, the whole text.
-fn find(text: &str) -> Reading {
+pub(crate) fn find(text: &str) -> Reading {
     if let Some(sound) = clean_key(text) {
         return Ok(sound);
     }
+    if !holds_candidate(text) {
+        return read_whole(text);
+    }
     find_in_text(text)
+}
+
+/// A text with no candidate, read whole by the rules of revision 1. When its prefix cannot
+/// be read and it does not begin with this product's code, it is no mistyped key of this
+/// product, and the error says so rather than naming a character (issue 20).
+fn read_whole(text: &str) -> Reading {
+    read_symbols(text).map(|s| (Read::Symbols(s), None)).map_err(|e| match e {
+        DecodeError::Truncated | DecodeError::PrefixCharacter { .. } | DecodeError::Prefix { .. }
+            if !begins_with_this_product(text) =>
+        {
+            (DecodeError::NotThisProduct, None)
+        }
+        e => (e, None),
+    })
+}
+
+/// Whether the letters a text begins with (white space dropped, as revision 1 reads a
+/// prefix) are this product's code, in any case.
+fn begins_with_this_product(text: &str) -> bool {
+    let code = crate::PRODUCT_CODE;
+    let letters: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take_while(char::is_ascii_alphabetic)
+        .take(code.len() + 1)
+        .collect();
+    letters.eq_ignore_ascii_case(code)
 }
 
 /// A shortcut for what batches hold: a text that is one sound key of this product and major
@@ -268,6 +398,9 @@ fn clean_key(text: &str) -> Option<(Read, Option<Found>)> {
     }
     let mut symbols = Vec::with_capacity(body.len());
     for &b in body {
+        if symbols.len() == MAX_BODY {
+            return None;
+        }
         if b.is_ascii_alphanumeric() {
             symbols.push(symbol(char::from(b))?);
         } else if b != b'-' {
@@ -276,7 +409,7 @@ fn clean_key(text: &str) -> Option<(Read, Option<Found>)> {
     }
     let n = symbols.len();
     let shortest = (MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN) * 8 / 5;
-    if n >= MAX_BODY || n < shortest || (5 * n) % 8 >= 5 {
+    if n >= MAX_BODY || n < shortest || !is_blob_length(n) {
         return None;
     }
     let blob = sound_blob(&symbols)?;
@@ -309,9 +442,7 @@ fn find_in_text(text: &str) -> Reading {
             first = Some((candidate, span));
         }
     }
-    let Some((candidate, span)) = first else {
-        return read_symbols(text).map(|s| (Read::Symbols(s), None)).map_err(|e| (e, None));
-    };
+    let Some((candidate, span)) = first else { return read_whole(text) };
     // Cut at the span's first empty line, then drop trailing white space and dashes.
     let mut end = span.end;
     let mut breaks = 0;
@@ -382,14 +513,19 @@ fn read_candidate(chars: &[char], c: &Candidate, body: &[(usize, Option<u8>)], e
 
 /// Reads a whole text by the rules of revision 1 (white space anywhere, `-` in the body).
 fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
-    let mut chars =
-        text.chars().enumerate().map(|(i, c)| (i + 1, c)).filter(|(_, c)| !c.is_whitespace()).peekable();
+    // (position from 1, character, byte offset after it)
+    let mut chars = text
+        .char_indices()
+        .enumerate()
+        .map(|(i, (at, c))| (i + 1, c, at + c.len_utf8()))
+        .filter(|(_, c, _)| !c.is_whitespace())
+        .peekable();
     if chars.peek().is_none() {
         return Err(DecodeError::Empty);
     }
 
     let mut product = String::new();
-    while let Some(&(position, c)) = chars.peek() {
+    while let Some(&(position, c, _)) = chars.peek() {
         if !c.is_ascii_alphabetic() {
             break;
         }
@@ -400,7 +536,7 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
         chars.next();
     }
     if product.is_empty() {
-        let (position, character) = chars.peek().copied().unwrap_or((1, ' '));
+        let (position, character) = chars.peek().map_or((1, ' '), |&(p, c, _)| (p, c));
         return Err(DecodeError::PrefixCharacter {
             character,
             position,
@@ -409,7 +545,7 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
     }
     let mut major_digits = String::new();
     let mut major_start = 0;
-    while let Some(&(position, c)) = chars.peek() {
+    while let Some(&(position, c, _)) = chars.peek() {
         if !c.is_ascii_digit() {
             break;
         }
@@ -421,7 +557,7 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
     }
     if major_digits.is_empty() {
         return Err(match chars.peek() {
-            Some(&(position, character)) => DecodeError::PrefixCharacter {
+            Some(&(position, character, _)) => DecodeError::PrefixCharacter {
                 character,
                 position,
                 expected: "the major version after the product code",
@@ -438,9 +574,9 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
     let major: u8 = major_digits
         .parse()
         .map_err(|_| DecodeError::Prefix { position: major_start, what: "the major version is above 255" })?;
-    match chars.next() {
-        Some((_, '-')) => {}
-        Some((position, character)) => {
+    let (mut position, body) = match chars.next() {
+        Some((position, '-', after)) => (position, &text[after..]),
+        Some((position, character, _)) => {
             return Err(DecodeError::PrefixCharacter {
                 character,
                 position,
@@ -448,13 +584,16 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
             });
         }
         None => return Err(DecodeError::Truncated),
-    }
+    };
 
-    let mut symbols = Vec::with_capacity(text.len());
-    let mut positions = Vec::with_capacity(text.len());
-    for (position, c) in chars {
+    // The body, in one plain loop: it may be the whole of a long text.
+    let mut symbols = Vec::with_capacity(body.len());
+    let mut positions = Vec::with_capacity(body.len());
+    for c in body.chars() {
+        position += 1;
         let symbol = match c.to_ascii_uppercase() {
             '-' => continue,
+            c if c.is_whitespace() => continue,
             'O' => b'0',
             'I' | 'L' => b'1',
             'U' => return Err(DecodeError::Character { character: c, position }),
@@ -468,13 +607,13 @@ fn read_symbols(text: &str) -> Result<Symbols, DecodeError> {
 }
 
 /// Turns symbols into a key: length, padding, checksum, payload, prefix agreement.
-fn decode_symbols(
+pub(crate) fn decode_symbols(
     product: &str,
     major: u8,
     symbols: &[u8],
     positions: &[usize],
 ) -> Result<DecodedKey, DecodeError> {
-    let blob = CROCKFORD.decode(symbols).map_err(|e| match e.kind {
+    let blob = base32(symbols).map_err(|e| match e.kind {
         DecodeKind::Trailing => {
             DecodeError::Padding { position: positions.get(e.position).copied().unwrap_or(0) }
         }
@@ -521,73 +660,8 @@ impl DecodedKey {
     }
 }
 
-/// A likely typo in a key whose checksum does not match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Typo {
-    /// One character is wrong.
-    Substitution {
-        /// Its position in the text as given, from 1.
-        position: usize,
-        /// What the text has.
-        found: char,
-        /// What makes the checksum match.
-        likely: char,
-    },
-    /// Two neighbouring characters are swapped.
-    Transposition {
-        /// Position of the first of the two, from 1.
-        position: usize,
-    },
-}
-
-/// For a key that fails its checksum: the single substitution or swap of neighbours that
-/// makes the checksum match and the payload parse, if there is exactly one. Only a hint for
-/// a person: the key stays malformed, and nothing is corrected silently.
-pub fn locate_typo(text: &str) -> Option<Typo> {
-    let (Read::Symbols(read), _) = find(text).ok()? else { return None };
-    let judge = |symbols: &[u8]| decode_symbols(&read.product, read.major, symbols, &read.positions);
-    if !matches!(judge(&read.symbols), Err(DecodeError::Checksum)) {
-        return None;
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut found = None;
-    let mut symbols = read.symbols.clone();
-    for i in 0..symbols.len() {
-        let original = symbols[i];
-        for &candidate in ALPHABET.as_bytes() {
-            if candidate == original {
-                continue;
-            }
-            symbols[i] = candidate;
-            if judge(&symbols).is_ok() {
-                if found.is_some() {
-                    return None;
-                }
-                let position = read.positions[i];
-                let typed = chars.get(position - 1).copied().unwrap_or(' ');
-                found = Some(Typo::Substitution { position, found: typed, likely: char::from(candidate) });
-            }
-        }
-        symbols[i] = original;
-    }
-    for i in 1..symbols.len() {
-        if symbols[i - 1] == symbols[i] {
-            continue;
-        }
-        symbols.swap(i - 1, i);
-        if judge(&symbols).is_ok() {
-            if found.is_some() {
-                return None;
-            }
-            found = Some(Typo::Transposition { position: read.positions[i - 1] });
-        }
-        symbols.swap(i - 1, i);
-    }
-    found
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The shortcut gives what the long way gives, whenever it gives anything.
@@ -649,27 +723,85 @@ mod tests {
         }
     }
 
-    const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
+    /// The search for a sound start as it was, decoding every length anew (quadratic): the
+    /// oracle of the linear search.
+    fn longest_sound_by_decoding_each(span: &Span) -> Option<(usize, Vec<u8>)> {
+        let readable = span.body.iter().position(|(_, s)| s.is_none()).unwrap_or(span.body.len());
+        let symbols: Vec<u8> = span.body[..readable].iter().filter_map(|(_, s)| *s).collect();
+        let shortest = (MIN_PAYLOAD_LEN + SIGNATURE_LEN + CRC_LEN) * 8 / 5;
+        (shortest..=readable)
+            .rev()
+            .filter(|n| (5 * n) % 8 < 5)
+            .find_map(|n| sound_blob(&symbols[..n]).map(|b| (n, b)))
+    }
 
-    #[test]
-    fn finds_one_wrong_character() {
-        let mut typo: Vec<char> = KEY.chars().collect();
-        assert_eq!(typo[101], 'C');
-        typo[101] = 'G';
-        let typo: String = typo.into_iter().collect();
-        assert_eq!(decode(&typo).err(), Some(DecodeError::Checksum));
-        assert_eq!(locate_typo(&typo), Some(Typo::Substitution { position: 102, found: 'G', likely: 'C' }));
+    type SoundStart = Option<(usize, Vec<u8>)>;
+
+    /// The longest sound start after a prefix of five characters: (linear search, oracle).
+    fn sound_starts(text: &str) -> (SoundStart, SoundStart) {
+        let chars: Vec<char> = text.chars().collect();
+        let span = span_from(&chars, 5);
+        (longest_sound(&span), longest_sound_by_decoding_each(&span))
     }
 
     #[test]
-    fn finds_swapped_neighbours() {
-        let typo = KEY.replacen("3H6GB", "3HG6B", 1);
-        assert_eq!(locate_typo(&typo), Some(Typo::Transposition { position: 68 }));
+    fn the_linear_search_finds_the_sound_start_of_a_key_followed_by_more() {
+        let symbols = KEY[5..].chars().filter(|c| *c != '-').count();
+        for text in [
+            KEY.to_owned(),
+            format!("{KEY} Thanks"),
+            format!("{KEY}0"),
+            format!("{KEY}000000"),
+            format!("{KEY}-{}", &KEY[5..]),
+            format!("{KEY}U"),
+        ] {
+            let (linear, oracle) = sound_starts(&text);
+            assert_eq!(linear.as_ref().map(|(n, _)| *n), Some(symbols), "{text}");
+            assert_eq!(linear, oracle, "{text}");
+        }
+        // A key whose last character carries padding bits is not sound at its own length.
+        let (linear, oracle) = sound_starts(&format!("{}T", &KEY[..KEY.len() - 1]));
+        assert_eq!((linear.is_none(), linear), (true, oracle));
     }
 
-    #[test]
-    fn says_nothing_of_sound_keys_or_of_damage_it_cannot_place() {
-        assert_eq!(locate_typo(KEY), None);
-        assert_eq!(locate_typo(&KEY.replacen("3H6GB", "XXXXX", 1)), None);
+    proptest::proptest! {
+        #[test]
+        fn the_linear_search_for_a_sound_start_finds_what_decoding_each_start_finds(
+            damage in proptest::collection::vec((5usize..300, "[0-9A-Z\\-U ]"), 0..3),
+            cut in 150usize..300,
+            suffix in "[0-9A-Za-z ]{0,12}",
+        ) {
+            let mut text: Vec<String> = KEY.chars().map(String::from).collect();
+            for (at, what) in damage {
+                if at < text.len() {
+                    text[at] = what;
+                }
+            }
+            let text: String = text.concat();
+            let text = format!("{}{suffix}", &text[..cut.min(text.len())]);
+            let (linear, oracle) = sound_starts(&text);
+            proptest::prop_assert_eq!(linear, oracle);
+        }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_scan_for_a_candidate_agrees_with_the_character_scan(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "AST", "ast", "aSt", "AS", "8", "07", "-", "\u{2013}", "\u{fe63}", "\u{2212}", "x", "é",
+                    "\u{200b}", " ", "\n", "9-", "Ä", "ß8", ">",
+                ]),
+                0..12,
+            ),
+        ) {
+            let text = parts.concat();
+            let chars: Vec<char> = text.chars().collect();
+            let by_chars = (0..chars.len()).any(|i| candidate_at(&chars, i).is_some());
+            proptest::prop_assert_eq!(holds_candidate(&text), by_chars, "{:?}", text);
+        }
+    }
+
+    /// The spec's worked example.
+    pub(crate) const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
 }

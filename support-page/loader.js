@@ -7,7 +7,7 @@
 "use strict";
 (function (root) {
   const REQUEST_SIZE = 32;
-  const ABI_VERSION = 1;
+  const ABI_VERSION = 2;
 
   function createVerifier(wasmBytes) {
     const module = new WebAssembly.Module(wasmBytes);

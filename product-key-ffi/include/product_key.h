@@ -14,7 +14,7 @@
 
 // The version of this interface: raised whenever a function, struct or code changes meaning,
 // so that a host can refuse a library it was not written for.
-#define PK_ABI_VERSION 1
+#define PK_ABI_VERSION 2
 
 // Why a call gave no verdict. `PK_ERROR_OK` (0) means it did; a key that is not valid is a
 // verdict, not an error.
@@ -55,15 +55,20 @@ typedef enum PkStatus {
   PK_STATUS_WRONG_PRODUCT = 2,
   // Named by the revocation list given (8).
   PK_STATUS_REVOKED = 3,
-  // Issued more than one day after the checking day (6).
+  // Issued more than one day after the checking day (7).
   PK_STATUS_NOT_YET_VALID = 4,
-  // The checking day is after the last valid day (6).
+  // The checking day is after the last valid day (7).
   PK_STATUS_EXPIRED = 5,
-  // The organization given does not match the key's (7).
+  // The organization given does not match the key's (6).
   PK_STATUS_ORG_MISMATCH = 6,
   // Every check passed (0).
   PK_STATUS_VALID = 7,
 } PkStatus;
+
+// The trusted keys, ready to check keys against. Opaque to the host: made by
+// `pk_verifier_new`, released by `pk_verifier_free`. Never changed once made, so any number
+// of threads may call the `pk_verifier_*` check functions on one handle at the same time.
+typedef struct PkVerifier PkVerifier;
 
 // What to check a key against, as the host gives it.
 typedef struct PkRequest {
@@ -139,7 +144,27 @@ typedef struct PkVerdict {
   // The verdict in one sentence with what to do, as `verifier check` says it (UTF-8,
   // NUL-ended); on an error, what was wrong.
   char *message;
+  // The key as read, in its canonical text ("AST8-...", upper case, grouped; no quote
+  // markers, no line breaks): what the product stores (UTF-8, NUL-ended). NULL when nothing
+  // could be decoded (`has_key` false).
+  char *key_text;
 } PkVerdict;
+
+// What to check a key against, besides the trusted keys a `PkVerifier` holds:
+// `PkRequest` without `public_keys` and `public_key_count`, field for field.
+typedef struct PkCheck {
+  // The key as the user entered or pasted it (a whole e-mail is fine): UTF-8, ending in NUL.
+  const char *text;
+  // The organization the user entered (UTF-8, NUL-ended), or NULL for no organization check.
+  const char *organization;
+  // The checking day, in days since 1970-01-01 (UTC): 0 to 65535.
+  int64_t day;
+  // An armoured revocation list (UTF-8, NUL-ended), or NULL for none.
+  const char *revocation_list;
+  // The highest list sequence the host has accepted before (0 before any): an older list is
+  // refused with `PK_ERROR_LIST_OLDER`, so that an old list cannot bring a key back.
+  uint32_t highest_sequence_seen;
+} PkCheck;
 
 #ifdef __cplusplus
 extern "C" {
@@ -149,10 +174,12 @@ extern "C" {
 // `PK_ABI_VERSION` before the first call.
 uint32_t pk_abi_version(void);
 
-// Judges the key in `request` into `*out`. On `PK_ERROR_OK`, `*out` holds the verdict; on
-// any other code (but `PK_ERROR_NULL_POINTER` for `out` itself), `*out` holds no verdict
-// and its `message` says what was wrong. Either way, release `*out` with
-// `pk_verdict_free`.
+// Judges the key in `request` into `*out`: the one-shot form of `pk_verifier_verify`, which
+// reads the trusted keys again on every call. `*out` is first made an empty verdict
+// (`exit_code` -1, every string NULL), before anything can fail. On `PK_ERROR_OK`, `*out`
+// holds the verdict; on any other code (but `PK_ERROR_NULL_POINTER` for `out` itself),
+// `*out` holds no verdict and its `message` says what was wrong (NULL after
+// `PK_ERROR_PANIC`). Either way, release `*out` with `pk_verdict_free`.
 //
 // # Safety
 // `request` and `out` must be null or valid pointers; the pointers inside `request` must be
@@ -160,17 +187,18 @@ uint32_t pk_abi_version(void);
 enum PkError pk_verify(const struct PkRequest *request, struct PkVerdict *out);
 
 // Judges the key in `request` and writes the verdict as the JSON of `verifier check --json`
-// (`{"status", "valid", "message", "key", "found"}`) to `*out_json`. On any other code than
-// `PK_ERROR_OK` (but a null `out_json`), `*out_json` is `{"error": NAME, "message": TEXT}`.
-// Release the string with `pk_free_string`.
+// (`{"status", "valid", "message", "key", "found", "key_text"}`) to `*out_json`, which is
+// set to NULL first, before anything can fail. On any other code than `PK_ERROR_OK` (but a
+// null `out_json` and `PK_ERROR_PANIC`), `*out_json` is `{"error": NAME, "message": TEXT}`.
+// Release the string with `pk_free_string` (NULL is fine).
 //
 // # Safety
 // As [`pk_verify`]; `out_json` must be null or valid for writing one pointer.
 enum PkError pk_verify_json(const struct PkRequest *request, char **out_json);
 
 // Judges the key in `request` and writes what `verifier check` prints, as JSON for a host
-// that lays it out itself: `{"status", "valid", "headline", "found", "note", "fields":
-// [{"name", "value"}]}`, in the verifier's words. Errors as [`pk_verify_json`].
+// that lays it out itself: `{"status", "valid", "headline", "found", "key_text", "note",
+// "fields": [{"name", "value"}]}`, in the verifier's words. Errors as [`pk_verify_json`].
 //
 // # Safety
 // As [`pk_verify_json`].
@@ -215,11 +243,60 @@ const char *pk_error_name(int32_t error);
 void pk_free_string(char *s);
 
 // Releases the strings a verdict holds and sets them to NULL; the struct itself is the
-// caller's. Calling it twice, or on a zeroed struct, is harmless.
+// caller's. Calling it twice, or on a zeroed struct or one a call of this library wrote
+// (whatever it returned), is harmless.
 //
 // # Safety
-// `verdict` must be null or point to a verdict written by `pk_verify`.
+// `verdict` must be null, or point to a `PkVerdict` whose three string fields are each NULL
+// or a string of this library not yet released (true of any verdict an export wrote, and of
+// a zeroed one). Only those three fields are read: the others may hold anything.
 void pk_verdict_free(struct PkVerdict *verdict);
+
+// Reads `public_key_count` trusted keys of 32 bytes at `public_keys` into a new verifier at
+// `*out`. `*out` is set to NULL first, whatever happens; on `PK_ERROR_OK` it holds the
+// handle, to release with `pk_verifier_free`. Errors: `PK_ERROR_NULL_POINTER`,
+// `PK_ERROR_NO_PUBLIC_KEY`, `PK_ERROR_BAD_PUBLIC_KEY`.
+//
+// # Safety
+// `public_keys` must be null or point to `public_key_count * 32` readable bytes; `out` null
+// or valid for writing one pointer.
+enum PkError pk_verifier_new(const uint8_t *public_keys,
+                             size_t public_key_count,
+                             struct PkVerifier **out);
+
+// Releases a verifier made by `pk_verifier_new`. NULL is ignored. No check may be running
+// on it, or start after.
+//
+// # Safety
+// `verifier` must be null or a handle from `pk_verifier_new`, not yet released.
+void pk_verifier_free(struct PkVerifier *verifier);
+
+// Judges the key in `check` against the verifier's trusted keys into `*out`, as
+// `pk_verify` does (the same verdict, the same out-parameter rules: `*out` is an empty
+// verdict first; release it with `pk_verdict_free` whatever the code).
+//
+// # Safety
+// `verifier` must be null or a live handle; `check` and `out` null or valid, the pointers
+// inside `check` null or valid as its fields document, for the duration of the call.
+enum PkError pk_verifier_verify(const struct PkVerifier *verifier,
+                                const struct PkCheck *check,
+                                struct PkVerdict *out);
+
+// `pk_verify_json` through the verifier: the JSON of `verifier check --json`.
+//
+// # Safety
+// As [`pk_verifier_verify`]; `out_json` must be null or valid for writing one pointer.
+enum PkError pk_verifier_verify_json(const struct PkVerifier *verifier,
+                                     const struct PkCheck *check,
+                                     char **out_json);
+
+// `pk_explain_json` through the verifier: what `verifier check` prints, as JSON.
+//
+// # Safety
+// As [`pk_verifier_verify_json`].
+enum PkError pk_verifier_explain_json(const struct PkVerifier *verifier,
+                                      const struct PkCheck *check,
+                                      char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -72,9 +72,10 @@ pub fn public_key(text: &str) -> Result<[u8; 32], Failure> {
         .ok_or_else(|| Failure::new(PkError::Panic, "a key that was added is not in the set"))
 }
 
-/// `text` as a string the host releases with `pk_free_string`. A NUL inside (which no text
-/// given through this interface can hold) is shown as U+FFFD rather than cutting the text.
-pub fn owned_c_string(text: String) -> *mut c_char {
+/// `text` as a C string, still owned here (so dropped if a later step fails). A NUL inside
+/// (which no text given through this interface can hold) is shown as U+FFFD rather than
+/// cutting the text.
+pub fn c_string(text: String) -> CString {
     let text = if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text };
-    CString::new(text).unwrap_or_default().into_raw()
+    CString::new(text).unwrap_or_default()
 }

@@ -7,12 +7,16 @@
 //!   into [`PkError::Panic`];
 //! - a null pointer where a value is required, text that is not UTF-8 and a day outside the
 //!   days a key can hold are errors with their own codes, never undefined behaviour;
-//! - nothing is kept between calls: every function may be called from any thread.
+//! - the one-shot calls keep nothing between calls; a verifier handle ([`PkVerifier`]) is
+//!   immutable once built: any number of threads may check keys through one handle at once.
 //!
 //! The header `include/product_key.h` is generated from this crate by cbindgen (build.rs).
 //! The same exports, compiled to WebAssembly, run the support page (`support-page/`).
 
 mod convert;
+mod handle;
+mod hooks;
+mod judge;
 mod verdict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
@@ -20,13 +24,15 @@ mod wasm;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use product_key::{Check, Day, RevocationError, RevocationList, Status, TrustedKeys};
+use product_key::{RevocationError, RevocationList, Status};
 
+pub use handle::PkVerifier;
+pub use judge::PkCheck;
 pub use verdict::PkVerdict;
 
 /// The version of this interface: raised whenever a function, struct or code changes meaning,
 /// so that a host can refuse a library it was not written for.
-pub const PK_ABI_VERSION: u32 = 1;
+pub const PK_ABI_VERSION: u32 = 2;
 
 /// The status of a key: the same eight, in the same order of checks, as `verifier check`.
 #[repr(C)]
@@ -40,11 +46,11 @@ pub enum PkStatus {
     WrongProduct = 2,
     /// Named by the revocation list given (8).
     Revoked = 3,
-    /// Issued more than one day after the checking day (6).
+    /// Issued more than one day after the checking day (7).
     NotYetValid = 4,
-    /// The checking day is after the last valid day (6).
+    /// The checking day is after the last valid day (7).
     Expired = 5,
-    /// The organization given does not match the key's (7).
+    /// The organization given does not match the key's (6).
     OrgMismatch = 6,
     /// Every check passed (0).
     Valid = 7,
@@ -175,58 +181,6 @@ pub struct PkRequest {
     pub highest_sequence_seen: u32,
 }
 
-/// Everything a request holds, checked and owned on the Rust side.
-struct Inputs {
-    text: String,
-    organization: Option<String>,
-    at: Day,
-    trusted: TrustedKeys,
-    list: Option<RevocationList>,
-}
-
-impl Inputs {
-    /// Checks `request` in the order `verifier check` does: trusted keys, the day, the list,
-    /// then the texts.
-    ///
-    /// # Safety
-    /// Every non-null pointer of `request` must be valid as its field documents.
-    unsafe fn read(request: &PkRequest) -> Result<Inputs, Failure> {
-        // SAFETY: the caller's contract for `public_keys` and `public_key_count`.
-        let trusted = unsafe { convert::trusted_keys(request.public_keys, request.public_key_count) }?;
-        let at = convert::day(request.day)?;
-        // SAFETY: the caller's contract for `revocation_list`.
-        let list = match unsafe { convert::optional_text(request.revocation_list, "the revocation list") }? {
-            None => None,
-            Some(text) => Some(
-                RevocationList::open_not_older(
-                    &text,
-                    &trusted,
-                    product_key::PRODUCT_CODE,
-                    request.highest_sequence_seen,
-                )
-                .map_err(|e| {
-                    Failure::new(PkError::of_list(&e), format!("cannot use the revocation list: {e}"))
-                })?,
-            ),
-        };
-        // SAFETY: the caller's contract for `text`.
-        let text = unsafe { convert::optional_text(request.text, "the key text") }?
-            .ok_or_else(|| Failure::new(PkError::NullPointer, "the key text is a null pointer"))?;
-        // SAFETY: the caller's contract for `organization`.
-        let organization = unsafe { convert::optional_text(request.organization, "the organization") }?;
-        Ok(Inputs { text, organization, at, trusted, list })
-    }
-
-    fn verdict(&self) -> product_key::Verdict {
-        let check = Check {
-            at: self.at,
-            organization: self.organization.as_deref(),
-            revocations: self.list.as_ref(),
-        };
-        product_key::verify(&self.text, &self.trusted, &check)
-    }
-}
-
 /// Runs `body`, turning a panic into [`PkError::Panic`]: unwinding into C is undefined
 /// behaviour, and a host must never be brought down by a key.
 fn guard(body: impl FnOnce() -> PkError) -> PkError {
@@ -246,102 +200,46 @@ pub extern "C" fn pk_abi_version() -> u32 {
     guard_or(0, || PK_ABI_VERSION)
 }
 
-/// Judges the key in `request` into `*out`. On `PK_ERROR_OK`, `*out` holds the verdict; on
-/// any other code (but `PK_ERROR_NULL_POINTER` for `out` itself), `*out` holds no verdict
-/// and its `message` says what was wrong. Either way, release `*out` with
-/// `pk_verdict_free`.
+/// Judges the key in `request` into `*out`: the one-shot form of `pk_verifier_verify`, which
+/// reads the trusted keys again on every call. `*out` is first made an empty verdict
+/// (`exit_code` -1, every string NULL), before anything can fail. On `PK_ERROR_OK`, `*out`
+/// holds the verdict; on any other code (but `PK_ERROR_NULL_POINTER` for `out` itself),
+/// `*out` holds no verdict and its `message` says what was wrong (NULL after
+/// `PK_ERROR_PANIC`). Either way, release `*out` with `pk_verdict_free`.
 ///
 /// # Safety
 /// `request` and `out` must be null or valid pointers; the pointers inside `request` must be
 /// null or valid as its fields document, for the duration of the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pk_verify(request: *const PkRequest, out: *mut PkVerdict) -> PkError {
-    guard(|| {
-        if out.is_null() {
-            return PkError::NullPointer;
-        }
-        // SAFETY: `request` is null or valid, by the caller's contract.
-        let result = unsafe { request.as_ref() }
-            .ok_or_else(|| Failure::new(PkError::NullPointer, "the request is a null pointer"))
-            // SAFETY: the caller's contract for the request's pointers.
-            .and_then(|r| unsafe { Inputs::read(r) });
-        let (code, verdict) = match result {
-            Ok(inputs) => {
-                let verdict = inputs.verdict();
-                (PkError::Ok, PkVerdict::of(&verdict, &inputs.text, inputs.at, inputs.list.as_ref()))
-            }
-            Err(failure) => (failure.code, PkVerdict::failed(&failure.message)),
-        };
-        // SAFETY: `out` is non-null and valid for writes by the caller's contract; it may be
-        // uninitialised, so it is written without reading or dropping what was there.
-        unsafe { out.write(verdict) };
-        code
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { judge::verdict_into(out, || judge::judge_request(request)) }
 }
 
 /// Judges the key in `request` and writes the verdict as the JSON of `verifier check --json`
-/// (`{"status", "valid", "message", "key", "found"}`) to `*out_json`. On any other code than
-/// `PK_ERROR_OK` (but a null `out_json`), `*out_json` is `{"error": NAME, "message": TEXT}`.
-/// Release the string with `pk_free_string`.
+/// (`{"status", "valid", "message", "key", "found", "key_text"}`) to `*out_json`, which is
+/// set to NULL first, before anything can fail. On any other code than `PK_ERROR_OK` (but a
+/// null `out_json` and `PK_ERROR_PANIC`), `*out_json` is `{"error": NAME, "message": TEXT}`.
+/// Release the string with `pk_free_string` (NULL is fine).
 ///
 /// # Safety
 /// As [`pk_verify`]; `out_json` must be null or valid for writing one pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pk_verify_json(request: *const PkRequest, out_json: *mut *mut c_char) -> PkError {
     // SAFETY: the caller's contract, passed on.
-    unsafe {
-        json_of(request, out_json, |inputs, verdict| {
-            product_key_report::verdict_json(verdict, &inputs.text, inputs.at)
-        })
-    }
+    unsafe { judge::json_into(out_json, || judge::judge_request(request), judge::verdict_json) }
 }
 
 /// Judges the key in `request` and writes what `verifier check` prints, as JSON for a host
-/// that lays it out itself: `{"status", "valid", "headline", "found", "note", "fields":
-/// [{"name", "value"}]}`, in the verifier's words. Errors as [`pk_verify_json`].
+/// that lays it out itself: `{"status", "valid", "headline", "found", "key_text", "note",
+/// "fields": [{"name", "value"}]}`, in the verifier's words. Errors as [`pk_verify_json`].
 ///
 /// # Safety
 /// As [`pk_verify_json`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pk_explain_json(request: *const PkRequest, out_json: *mut *mut c_char) -> PkError {
     // SAFETY: the caller's contract, passed on.
-    unsafe {
-        json_of(request, out_json, |inputs, verdict| {
-            product_key_report::explanation_json(verdict, &inputs.text, inputs.at, inputs.list.as_ref())
-        })
-    }
-}
-
-/// # Safety
-/// As [`pk_verify_json`].
-unsafe fn json_of(
-    request: *const PkRequest,
-    out_json: *mut *mut c_char,
-    shape: impl FnOnce(&Inputs, &product_key::Verdict) -> serde_json::Value,
-) -> PkError {
-    guard(|| {
-        if out_json.is_null() {
-            return PkError::NullPointer;
-        }
-        // SAFETY: `request` is null or valid, by the caller's contract.
-        let result = unsafe { request.as_ref() }
-            .ok_or_else(|| Failure::new(PkError::NullPointer, "the request is a null pointer"))
-            // SAFETY: the caller's contract for the request's pointers.
-            .and_then(|r| unsafe { Inputs::read(r) });
-        let (code, value) = match result {
-            Ok(inputs) => {
-                let verdict = inputs.verdict();
-                (PkError::Ok, shape(&inputs, &verdict))
-            }
-            Err(failure) => (
-                failure.code,
-                serde_json::json!({"error": failure.code.name().to_str().unwrap_or_default(), "message": failure.message}),
-            ),
-        };
-        // SAFETY: `out_json` is non-null and valid for one pointer write by the caller's contract.
-        unsafe { out_json.write(convert::owned_c_string(value.to_string())) };
-        code
-    })
+    unsafe { judge::json_into(out_json, || judge::judge_request(request), judge::explanation_json) }
 }
 
 /// Opens an armoured revocation list as `pk_verify` would (signature, product, not older than
@@ -463,22 +361,34 @@ pub unsafe extern "C" fn pk_free_string(s: *mut c_char) {
 }
 
 /// Releases the strings a verdict holds and sets them to NULL; the struct itself is the
-/// caller's. Calling it twice, or on a zeroed struct, is harmless.
+/// caller's. Calling it twice, or on a zeroed struct or one a call of this library wrote
+/// (whatever it returned), is harmless.
 ///
 /// # Safety
-/// `verdict` must be null or point to a verdict written by `pk_verify`.
+/// `verdict` must be null, or point to a `PkVerdict` whose three string fields are each NULL
+/// or a string of this library not yet released (true of any verdict an export wrote, and of
+/// a zeroed one). Only those three fields are read: the others may hold anything.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn pk_verdict_free(verdict: *mut PkVerdict) {
     guard_or((), || {
-        // SAFETY: null or a valid verdict by the caller's contract.
-        if let Some(v) = unsafe { verdict.as_mut() } {
-            // SAFETY: both strings are null or came from this library, and are nulled after.
+        if verdict.is_null() {
+            return;
+        }
+        // Each field is reached through raw pointers, never through a `&mut PkVerdict`: the
+        // struct may hold values no Rust `PkVerdict` may (a `bool` of 2, an unknown status),
+        // which a reference to it would make undefined behaviour.
+        // SAFETY: `verdict` is non-null and points to a PkVerdict by the caller's contract,
+        // so each field's place is in bounds and aligned.
+        let fields = unsafe {
+            [&raw mut (*verdict).organization, &raw mut (*verdict).message, &raw mut (*verdict).key_text]
+        };
+        for field in fields {
+            // SAFETY: the field is in bounds and aligned (above); any bit pattern is a valid
+            // pointer value, and by the caller's contract it is NULL or this library's string.
             unsafe {
-                pk_free_string(v.organization);
-                pk_free_string(v.message);
+                pk_free_string(field.read());
+                field.write(std::ptr::null_mut());
             }
-            v.organization = std::ptr::null_mut();
-            v.message = std::ptr::null_mut();
         }
     })
 }

@@ -1,11 +1,11 @@
-//! The verdict as a plain C struct: numbers and flags in place, two owned strings.
+//! The verdict as a plain C struct: numbers and flags in place, three owned strings.
 
-use std::ffi::{CStr, c_char};
+use std::ffi::{CStr, CString, c_char};
 
 use product_key::{Day, Expiry, RevocationList, Status, Verdict};
 
 use crate::PkStatus;
-use crate::convert::owned_c_string;
+use crate::convert::c_string;
 
 /// A key's verdict and, when the key could be read, its fields. The fields are those of the
 /// key as written: trust them only when `trusted` is true. Release with `pk_verdict_free`.
@@ -64,13 +64,19 @@ pub struct PkVerdict {
     /// The verdict in one sentence with what to do, as `verifier check` says it (UTF-8,
     /// NUL-ended); on an error, what was wrong.
     pub message: *mut c_char,
+    /// The key as read, in its canonical text ("AST8-...", upper case, grouped; no quote
+    /// markers, no line breaks): what the product stores (UTF-8, NUL-ended). NULL when nothing
+    /// could be decoded (`has_key` false).
+    pub key_text: *mut c_char,
 }
 
 impl PkVerdict {
-    fn empty(status: PkStatus) -> PkVerdict {
+    /// No verdict and nothing owned: what every out parameter holds before the call does
+    /// anything that could fail.
+    pub fn none() -> PkVerdict {
         PkVerdict {
-            status,
-            exit_code: 0,
+            status: PkStatus::Malformed,
+            exit_code: -1,
             valid: false,
             trusted: false,
             has_key: false,
@@ -93,21 +99,28 @@ impl PkVerdict {
             revocations_applied: false,
             revocation_sequence: 0,
             message: std::ptr::null_mut(),
+            key_text: std::ptr::null_mut(),
         }
     }
 
     /// No verdict: only the message, saying why.
     pub fn failed(message: &str) -> PkVerdict {
-        let mut v = PkVerdict::empty(PkStatus::Malformed);
-        v.exit_code = -1;
-        v.message = owned_c_string(message.to_owned());
+        let mut v = PkVerdict::none();
+        v.message = c_string(message.to_owned()).into_raw();
         v
     }
 
-    /// The verdict on `text`, checked on `at` against `list`.
+    /// The verdict on `text`, checked on `at` against `list`. The strings are made first and
+    /// handed over last, so that a failure on the way drops them instead of leaking them.
     pub fn of(verdict: &Verdict, text: &str, at: Day, list: Option<&RevocationList>) -> PkVerdict {
+        let message = c_string(product_key_report::headline(verdict, text, at));
+        let organization: Option<CString> =
+            verdict.key.as_ref().map(|k| c_string(k.payload.organization.to_string()));
+        let key_text: Option<CString> = verdict.key.as_ref().map(|k| c_string(k.to_text()));
+        crate::hooks::panic_point(text);
         let status = verdict.status();
-        let mut v = PkVerdict::empty(status.into());
+        let mut v = PkVerdict::none();
+        v.status = status.into();
         v.exit_code = i32::from(status.exit_code());
         v.valid = verdict.is_valid();
         v.trusted = verdict.trusted;
@@ -129,7 +142,6 @@ impl PkVerdict {
             v.major_version = p.major;
             v.serial = p.serial.get();
             v.key_id = p.key_id.0;
-            v.organization = owned_c_string(p.organization.to_string());
             v.seats = p.seats.limit().unwrap_or(0);
             v.seats_unlimited = p.seats.limit().is_none();
             v.features = p.features.bits();
@@ -143,7 +155,9 @@ impl PkVerdict {
                 v.supersedes = s.get();
             }
         }
-        v.message = owned_c_string(product_key_report::headline(verdict, text, at));
+        v.message = message.into_raw();
+        v.organization = organization.map_or(std::ptr::null_mut(), CString::into_raw);
+        v.key_text = key_text.map_or(std::ptr::null_mut(), CString::into_raw);
         v
     }
 }

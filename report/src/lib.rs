@@ -173,8 +173,8 @@ pub fn details(
 }
 
 /// What `verifier check` prints, as one JSON object for a host that shows it in its own way
-/// (the support page): `{"status", "valid", "headline", "found", "note", "fields": [{"name",
-/// "value"}]}`. The words are those of the terminal output.
+/// (the support page): `{"status", "valid", "headline", "found", "key_text", "note",
+/// "fields": [{"name", "value"}]}`. The words are those of the terminal output.
 pub fn explanation_json(
     verdict: &Verdict,
     text: &str,
@@ -187,6 +187,7 @@ pub fn explanation_json(
         "valid": verdict.is_valid(),
         "headline": headline(verdict, text, at),
         "found": found_line(verdict, text),
+        "key_text": key_text(verdict),
         "note": note,
         "fields": rows.iter().map(|(name, value)| json!({"name": name, "value": value})).collect::<Vec<_>>(),
     })
@@ -230,5 +231,13 @@ pub fn verdict_json(verdict: &Verdict, text: &str, at: Day) -> Value {
         "message": headline(verdict, text, at),
         "key": key_json(verdict),
         "found": verdict.found.as_ref().map(|f| json!({"from": f.from, "to": f.to, "text": f.text})),
+        "key_text": key_text(verdict),
     })
+}
+
+/// The key as read, in its canonical text (`AST8-...`: no quote markers, no line breaks):
+/// what a product stores, rather than the span of the pasted text. `None` when nothing could
+/// be decoded.
+pub fn key_text(verdict: &Verdict) -> Option<String> {
+    verdict.key.as_ref().map(|k| k.to_text())
 }

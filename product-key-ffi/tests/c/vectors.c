@@ -67,12 +67,69 @@ static void check_field(const Vector *v, const char *name, const char *got) {
     }
 }
 
+static const char *or_null(const char *s) { return s ? s : "(null)"; }
+
+static int same_text(const char *a, const char *b) {
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The handle's verdict must be the one-shot call's, field for field. */
+static void compare_verdicts(const Vector *v, const PkVerdict *handle, const PkVerdict *once) {
+    if (handle->status != once->status) fail(v, "handle status", pk_status_name((int32_t)once->status), pk_status_name((int32_t)handle->status));
+    if (handle->exit_code != once->exit_code || handle->valid != once->valid || handle->trusted != once->trusted ||
+        handle->has_key != once->has_key || handle->serial != once->serial || handle->seats != once->seats ||
+        handle->features != once->features || handle->issued != once->issued || handle->expires != once->expires ||
+        handle->found != once->found || handle->found_from != once->found_from || handle->found_to != once->found_to ||
+        handle->revocations_applied != once->revocations_applied ||
+        handle->revocation_sequence != once->revocation_sequence)
+        fail(v, "handle verdict", "the one-shot verdict", "another");
+    if (!same_text(handle->message, once->message)) fail(v, "handle message", or_null(once->message), or_null(handle->message));
+    if (!same_text(handle->organization, once->organization)) fail(v, "handle organization", or_null(once->organization), or_null(handle->organization));
+    if (!same_text(handle->key_text, once->key_text)) fail(v, "handle key_text", or_null(once->key_text), or_null(handle->key_text));
+}
+
+/* key_text: the canonical key, present exactly when the key was decoded; verifying it again
+ * gives the same status, and the JSON holds the same text. */
+static void check_key_text(const Vector *v, const PkVerifier *verifier, const PkCheck *check, const PkVerdict *verdict,
+                           const char *json) {
+    char prefix[16];
+    char quoted[1024];
+    PkCheck again = *check;
+    PkVerdict reread;
+    if (!verdict->has_key) {
+        if (verdict->key_text != NULL) fail(v, "key_text", "NULL without a key", verdict->key_text);
+        if (strstr(json, "\"key_text\":null") == NULL) fail(v, "json key_text", "null", json);
+        return;
+    }
+    if (verdict->key_text == NULL) {
+        fail(v, "key_text", "the key", "NULL");
+        return;
+    }
+    sprintf(prefix, "%s%u-", verdict->product, (unsigned)verdict->major_version);
+    if (strncmp(verdict->key_text, prefix, strlen(prefix)) != 0 || strpbrk(verdict->key_text, "\r\n> \"'") != NULL)
+        fail(v, "key_text", "the canonical key", verdict->key_text);
+    if (strlen(verdict->key_text) < sizeof quoted - 16) {
+        sprintf(quoted, "\"key_text\":\"%s\"", verdict->key_text);
+        if (strstr(json, quoted) == NULL) fail(v, "json key_text", quoted, json);
+    }
+    again.text = verdict->key_text;
+    if (pk_verifier_verify(verifier, &again, &reread) != PK_ERROR_OK || reread.status != verdict->status)
+        fail(v, "key_text verified again", pk_status_name((int32_t)verdict->status), pk_status_name((int32_t)reread.status));
+    else if (!same_text(reread.key_text, verdict->key_text))
+        fail(v, "key_text of key_text", verdict->key_text, or_null(reread.key_text));
+    pk_verdict_free(&reread);
+}
+
 static void check_key(const Vector *v) {
     PkRequest request;
+    PkCheck check;
+    PkVerifier *verifier = NULL;
     PkVerdict verdict;
+    PkVerdict once;
     PkError code;
     char buf[512];
     char *json = NULL;
+    char *json_once = NULL;
     const char *name;
 
     memset(&request, 0, sizeof request);
@@ -84,12 +141,30 @@ static void check_key(const Vector *v) {
     request.revocation_list = v->has_list ? v->list : NULL;
     request.highest_sequence_seen = (uint32_t)v->highest;
 
-    code = pk_verify(&request, &verdict);
-    if (code != PK_ERROR_OK) {
-        fail(v, "pk_verify", "ok", pk_error_name((int32_t)code));
-        pk_verdict_free(&verdict);
+    memset(&check, 0, sizeof check);
+    check.text = request.text;
+    check.organization = request.organization;
+    check.day = request.day;
+    check.revocation_list = request.revocation_list;
+    check.highest_sequence_seen = request.highest_sequence_seen;
+
+    code = pk_verifier_new(v->keys, v->key_count, &verifier);
+    if (code != PK_ERROR_OK || verifier == NULL) {
+        fail(v, "pk_verifier_new", "ok", pk_error_name((int32_t)code));
         return;
     }
+    code = pk_verifier_verify(verifier, &check, &verdict);
+    if (code != PK_ERROR_OK) {
+        fail(v, "pk_verifier_verify", "ok", pk_error_name((int32_t)code));
+        pk_verdict_free(&verdict);
+        pk_verifier_free(verifier);
+        return;
+    }
+    code = pk_verify(&request, &once);
+    if (code != PK_ERROR_OK) fail(v, "pk_verify", "ok", pk_error_name((int32_t)code));
+    else compare_verdicts(v, &verdict, &once);
+    pk_verdict_free(&once);
+
     name = pk_status_name((int32_t)verdict.status);
     if (strcmp(name, v->expect) != 0) fail(v, "status", v->expect, name);
     if (verdict.exit_code != pk_status_exit_code((int32_t)verdict.status)) fail(v, "exit code", "the status's", "another");
@@ -136,17 +211,32 @@ static void check_key(const Vector *v) {
         }
         check_field(v, "supersedes", buf);
     }
-    pk_verdict_free(&verdict);
-    pk_verdict_free(&verdict); /* twice is harmless */
 
-    code = pk_verify_json(&request, &json);
+    code = pk_verifier_verify_json(verifier, &check, &json);
     if (code != PK_ERROR_OK || json == NULL) {
-        fail(v, "pk_verify_json", "ok", pk_error_name((int32_t)code));
+        fail(v, "pk_verifier_verify_json", "ok", pk_error_name((int32_t)code));
     } else {
         sprintf(buf, "\"status\":\"%s\"", v->expect);
         if (strstr(json, buf) == NULL) fail(v, "json", buf, json);
+        check_key_text(v, verifier, &check, &verdict, json);
+        code = pk_verify_json(&request, &json_once);
+        if (code != PK_ERROR_OK || json_once == NULL || strcmp(json, json_once) != 0)
+            fail(v, "pk_verify_json", json, or_null(json_once));
     }
     pk_free_string(json);
+    pk_free_string(json_once);
+    json = json_once = NULL;
+
+    code = pk_verifier_explain_json(verifier, &check, &json);
+    if (pk_explain_json(&request, &json_once) != code || code != PK_ERROR_OK || json == NULL || json_once == NULL ||
+        strcmp(json, json_once) != 0)
+        fail(v, "pk_verifier_explain_json", or_null(json_once), or_null(json));
+    pk_free_string(json);
+    pk_free_string(json_once);
+
+    pk_verdict_free(&verdict);
+    pk_verdict_free(&verdict); /* twice is harmless */
+    pk_verifier_free(verifier);
 }
 
 static void check_list(const Vector *v) {
@@ -164,6 +254,47 @@ static void check_list(const Vector *v) {
         sprintf(buf, "%lu", (unsigned long)sequence);
         check_field(v, "sequence", buf);
     }
+}
+
+/* The handle's refusals: *out is NULL after any failure, out parameters are written first. */
+static void check_handle_refusals(const unsigned char key[32]) {
+    static const Vector none = {"", "handle refusals", "", "", 0, 0, {0}, 0, "", 0, 0, "", {{"", ""}}, 0};
+    unsigned char zero_keys[32] = {0};
+    PkVerifier *verifier = (PkVerifier *)&none; /* not NULL: the call must clear it */
+    PkCheck check;
+    PkVerdict verdict;
+    char *json = (char *)&none;
+
+    if (pk_verifier_new(key, 0, &verifier) != PK_ERROR_NO_PUBLIC_KEY || verifier != NULL) fail(&none, "no key", "no_public_key and NULL", "other");
+    verifier = (PkVerifier *)&none;
+    if (pk_verifier_new(zero_keys, 1, &verifier) != PK_ERROR_BAD_PUBLIC_KEY || verifier != NULL) fail(&none, "weak key", "bad_public_key and NULL", "other");
+    verifier = (PkVerifier *)&none;
+    if (pk_verifier_new(NULL, 1, &verifier) != PK_ERROR_NULL_POINTER || verifier != NULL) fail(&none, "null keys", "null_pointer and NULL", "other");
+    if (pk_verifier_new(key, 1, NULL) != PK_ERROR_NULL_POINTER) fail(&none, "null out", "null_pointer", "other");
+    pk_verifier_free(NULL);
+
+    memset(&check, 0, sizeof check);
+    check.text = "AST8-0";
+    check.day = 20000;
+    if (pk_verifier_verify(NULL, &check, &verdict) != PK_ERROR_NULL_POINTER) fail(&none, "null verifier", "null_pointer", "other");
+    if (verdict.exit_code != -1 || verdict.message == NULL || strstr(verdict.message, "verifier") == NULL) fail(&none, "null verifier message", "names the verifier", or_null(verdict.message));
+    pk_verdict_free(&verdict);
+    if (pk_verifier_new(key, 1, &verifier) != PK_ERROR_OK || verifier == NULL) {
+        fail(&none, "pk_verifier_new", "ok", "other");
+        return;
+    }
+    if (pk_verifier_verify(verifier, NULL, &verdict) != PK_ERROR_NULL_POINTER) fail(&none, "null check", "null_pointer", "other");
+    pk_verdict_free(&verdict);
+    if (pk_verifier_verify(verifier, &check, NULL) != PK_ERROR_NULL_POINTER) fail(&none, "null verdict", "null_pointer", "other");
+    check.day = 65536;
+    if (pk_verifier_verify_json(verifier, &check, &json) != PK_ERROR_DAY_OUT_OF_RANGE) fail(&none, "handle day", "day_out_of_range", "other");
+    if (json == NULL || strstr(json, "\"error\":\"day_out_of_range\"") == NULL) fail(&none, "handle error json", "its name", or_null(json));
+    pk_free_string(json);
+    check.day = 20000;
+    check.text = NULL;
+    if (pk_verifier_explain_json(verifier, &check, &json) != PK_ERROR_NULL_POINTER) fail(&none, "handle null text", "null_pointer", "other");
+    pk_free_string(json);
+    pk_verifier_free(verifier);
 }
 
 /* What any host must be able to rely on: refusals with codes, never a crash. */
@@ -209,6 +340,10 @@ static void check_refusals(void) {
     request.text = NULL;
     if (pk_verify(&request, &verdict) != PK_ERROR_NULL_POINTER) fail(&none, "null text", "null_pointer", "other");
     pk_verdict_free(&verdict);
+    /* Only a test-hooks build panics on this mark; this library must judge it. */
+    request.text = "PK-TEST-HOOK-PANIC AST8-0";
+    if (pk_verify(&request, &verdict) != PK_ERROR_OK) fail(&none, "hook mark", "a verdict", "another code");
+    pk_verdict_free(&verdict);
     request.text = "AST8-0";
     request.public_key_count = 0;
     if (pk_verify(&request, &verdict) != PK_ERROR_NO_PUBLIC_KEY) fail(&none, "no key", "no_public_key", "other");
@@ -220,6 +355,7 @@ static void check_refusals(void) {
     if (pk_public_key_from_text("-----BEGIN PRIVATE KEY-----\n", key) != PK_ERROR_BAD_PUBLIC_KEY) fail(&none, "private key", "bad_public_key", "other");
     pk_free_string(NULL);
     pk_verdict_free(NULL);
+    check_handle_refusals(key);
 }
 
 int main(int argc, char **argv) {

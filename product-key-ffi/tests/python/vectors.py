@@ -26,6 +26,16 @@ class PkRequest(ctypes.Structure):
     ]
 
 
+class PkCheck(ctypes.Structure):
+    _fields_ = [
+        ("text", ctypes.c_char_p),
+        ("organization", ctypes.c_char_p),
+        ("day", ctypes.c_int64),
+        ("revocation_list", ctypes.c_char_p),
+        ("highest_sequence_seen", ctypes.c_uint32),
+    ]
+
+
 class PkVerdict(ctypes.Structure):
     _fields_ = [
         ("status", ctypes.c_int),
@@ -52,6 +62,7 @@ class PkVerdict(ctypes.Structure):
         ("revocations_applied", ctypes.c_bool),
         ("revocation_sequence", ctypes.c_uint32),
         ("message", ctypes.c_void_p),
+        ("key_text", ctypes.c_void_p),
     ]
 
 
@@ -62,6 +73,13 @@ def load(path):
     lib.pk_verify.restype = ctypes.c_int
     lib.pk_verify_json.argtypes = [ctypes.POINTER(PkRequest), ctypes.POINTER(ctypes.c_void_p)]
     lib.pk_verify_json.restype = ctypes.c_int
+    lib.pk_verifier_new.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+    lib.pk_verifier_new.restype = ctypes.c_int
+    lib.pk_verifier_free.argtypes = [ctypes.c_void_p]
+    lib.pk_verifier_verify.argtypes = [ctypes.c_void_p, ctypes.POINTER(PkCheck), ctypes.POINTER(PkVerdict)]
+    lib.pk_verifier_verify.restype = ctypes.c_int
+    lib.pk_verifier_verify_json.argtypes = [ctypes.c_void_p, ctypes.POINTER(PkCheck), ctypes.POINTER(ctypes.c_void_p)]
+    lib.pk_verifier_verify_json.restype = ctypes.c_int
     lib.pk_open_revocation_list.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t,
                                             ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32)]
     lib.pk_open_revocation_list.restype = ctypes.c_int
@@ -85,7 +103,7 @@ def text(ptr):
 def main():
     lib = load(sys.argv[1])
     vectors = pathlib.Path(sys.argv[2])
-    assert lib.pk_abi_version() == 1, "this script was written for ABI version 1"
+    assert lib.pk_abi_version() == 2, "this script was written for ABI version 2"
     mismatches = []
     count = 0
 
@@ -106,9 +124,22 @@ def main():
             v["revocations"].encode("utf-8") if v.get("revocations") else None,
             0,
         )
-        verdict = PkVerdict()
-        code = lib.pk_verify(ctypes.byref(request), ctypes.byref(verdict))
+        check = PkCheck(request.text, request.organization, request.day, request.revocation_list, 0)
+        verifier = ctypes.c_void_p()
+        code = lib.pk_verifier_new(keys, len(keys) // 32, ctypes.byref(verifier))
+        expect(name, "pk_verifier_new", "ok", lib.pk_error_name(code).decode())
+        once = PkVerdict()
+        code = lib.pk_verify(ctypes.byref(request), ctypes.byref(once))
         expect(name, "pk_verify", "ok", lib.pk_error_name(code).decode())
+        verdict = PkVerdict()
+        code = lib.pk_verifier_verify(verifier, ctypes.byref(check), ctypes.byref(verdict))
+        expect(name, "pk_verifier_verify", "ok", lib.pk_error_name(code).decode())
+        for field, _ in PkVerdict._fields_:
+            if field in ("organization", "message", "key_text"):
+                expect(name, f"handle {field}", text(getattr(once, field)), text(getattr(verdict, field)))
+            elif field not in ("product", "key_id"):
+                expect(name, f"handle {field}", getattr(once, field), getattr(verdict, field))
+        lib.pk_verdict_free(ctypes.byref(once))
         expect(name, "status", v["status"], lib.pk_status_name(verdict.status).decode())
         found = v["found"]
         expect(name, "found", (found["from"], found["to"]) if found else None,
@@ -136,13 +167,23 @@ def main():
             }
             for field in wanted:
                 expect(name, field, wanted[field], got[field])
+        key_text = text(verdict.key_text)
+        expect(name, "key_text present", verdict.has_key, key_text is not None)
+        if key_text is not None:
+            expect(name, "key_text canonical", True, key_text.startswith(f"{verdict.product.decode()}{verdict.major_version}-") and not any(c in key_text for c in "\r\n> "))
         lib.pk_verdict_free(ctypes.byref(verdict))
 
         out = ctypes.c_void_p()
         code = lib.pk_verify_json(ctypes.byref(request), ctypes.byref(out))
         document = json.loads(text(out.value))
         lib.pk_free_string(out)
+        out = ctypes.c_void_p()
+        code = lib.pk_verifier_verify_json(verifier, ctypes.byref(check), ctypes.byref(out))
+        expect(name, "handle json", document, json.loads(text(out.value)))
+        lib.pk_free_string(out)
+        lib.pk_verifier_free(verifier)
         expect(name, "json status", v["status"], document["status"])
+        expect(name, "json key_text", key_text, document["key_text"])
         if v["status"] == "valid":
             for field in ("serial", "organization", "seats", "expires", "features", "supersedes"):
                 expect(name, f"json {field}", v["fields"][field], document["key"][field])

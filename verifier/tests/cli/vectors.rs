@@ -70,8 +70,48 @@ fn every_vector_gets_its_status_and_exit_code() {
             }
             (fields, key) => failures.push(format!("{name}: fields {fields} but key {key}")),
         }
+        // The clean key: present exactly when a key was decoded, in its canonical text (what
+        // reading it again gives back), the key of the text given.
+        let decoded = product_key::text::decode(v["key"].as_str().expect("key")).ok();
+        match (got["key"].is_null(), got["key_text"].as_str()) {
+            (true, None) if got["key_text"].is_null() => {}
+            (false, Some(clean)) => {
+                let again = product_key::text::decode(clean).map(|k| k.to_text());
+                if again.as_deref() != Ok(clean)
+                    || decoded.as_ref().map(|k| k.to_text()).as_deref() != Some(clean)
+                {
+                    failures
+                        .push(format!("{name}: key_text {clean:?} is not the key read, in canonical text"));
+                }
+            }
+            _ => failures.push(format!("{name}: key {} but key_text {}", got["key"], got["key_text"])),
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_json_gives_the_clean_key_not_the_quoted_span() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let path = vectors_dir().join("paste_email_quoting_over_lines.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    let keys = t.path().join("trusted.hex");
+    std::fs::write(&keys, v["trusted_public_keys"][0].as_str().expect("hex")).expect("write");
+    let mut cmd = verifier(t.path());
+    cmd.args(["check", "--json", "--at", "2027-01-01", "--public-key"]).arg(&keys);
+    let o = run_with_stdin(&mut cmd, v["key"].as_str().expect("key").as_bytes());
+    let got: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let span = got["found"]["text"].as_str().expect("found text");
+    assert!(span.contains("\n> "), "the span read holds the quote markers: {span:?}");
+    let clean = got["key_text"].as_str().expect("key_text");
+    assert!(clean.starts_with("AST8-04GZW-CEZ0D-"), "{clean}");
+    assert!(clean.ends_with("-DPNWW-SA"), "{clean}");
+    assert!(!clean.contains(['>', '\n', '\r', ' ']), "{clean:?}");
+    assert_eq!(
+        clean.chars().filter(|c| *c != '-').count(),
+        span.chars().filter(|c| c.is_ascii_alphanumeric()).count()
+    );
 }
 
 /// The vectors checked on 2027-01-01 against TEST 1 alone, through `verifier batch`: each

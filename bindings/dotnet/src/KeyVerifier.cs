@@ -173,9 +173,12 @@ namespace Ast.ProductKeys
 
         private Verdict ReadVerdict(ref Native.PkCheck check)
         {
-            IntPtr native = Marshal.AllocHGlobal(Marshal.SizeOf(typeof(Native.PkVerdict)));
+            int size = Marshal.SizeOf(typeof(Native.PkVerdict));
+            IntPtr native = Marshal.AllocHGlobal(size);
             try
             {
+                // The library clears it first too; zeroed here, it is never read unwritten.
+                Marshal.Copy(new byte[size], 0, native, size);
                 int code = Native.pk_verifier_verify(handle, ref check, native);
                 try
                 {

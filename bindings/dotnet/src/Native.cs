@@ -62,7 +62,7 @@ namespace Ast.ProductKeys
         internal static extern uint pk_abi_version();
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int pk_public_key_from_text(byte[] text, byte[] out32);
+        internal static extern int pk_public_key_from_text(byte[] text, [Out] byte[] out32);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int pk_verifier_new(byte[] publicKeys, UIntPtr publicKeyCount, out VerifierHandle verifier);

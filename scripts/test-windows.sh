@@ -27,6 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
+# The code behind cfg(windows) / cfg(not(unix)) is linted only when built for Windows.
+cargo clippy --quiet --locked -p verifier -p cli-support -p tabular -p product-key-ffi --target "$target" -- -D warnings
 cargo build --quiet --locked -p product-key-ffi -p verifier --target "$target"
 cargo build --quiet --locked -p product-key-ffi -p verifier
 win="$repo/target/$target/debug"
@@ -60,7 +62,9 @@ imports="$(x86_64-w64-mingw32-objdump -p "$win/product_key.dll" | sed -n 's/^\s*
 echo "imports: $(echo $imports)"
 for dll in $imports; do
   case "$(echo "$dll" | tr '[:upper:]' '[:lower:]')" in
-    kernel32.dll | ntdll.dll | msvcrt.dll | advapi32.dll | bcrypt.dll | userenv.dll | ws2_32.dll | api-ms-win-*) ;;
+    # Windows' own (bcryptprimitives.dll since Windows 10; only debug builds import it and
+    # userenv and ws2_32: the release DLL needs kernel32, ntdll, msvcrt and api-ms-win-core-synch).
+    kernel32.dll | ntdll.dll | msvcrt.dll | advapi32.dll | bcrypt.dll | bcryptprimitives.dll | userenv.dll | ws2_32.dll | api-ms-win-*) ;;
     *) fail "product_key.dll needs $dll, which Windows does not have" ;;
   esac
 done

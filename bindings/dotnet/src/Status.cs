@@ -12,11 +12,11 @@ namespace Ast.ProductKeys
         WrongProduct = 2,
         /// <summary>Named by the revocation list given (8).</summary>
         Revoked = 3,
-        /// <summary>Issued more than one day after the checking day (6).</summary>
+        /// <summary>Issued more than one day after the checking day (7).</summary>
         NotYetValid = 4,
-        /// <summary>The checking day is after the last valid day (6).</summary>
+        /// <summary>The checking day is after the last valid day (7).</summary>
         Expired = 5,
-        /// <summary>The organization given does not match the key's (7).</summary>
+        /// <summary>The organization given does not match the key's (6).</summary>
         OrgMismatch = 6,
         /// <summary>Every check passed (0): the only status that unlocks the product.</summary>
         Valid = 7,

@@ -10,7 +10,8 @@
 #   Ast.ProductKeys.VERSION.nupkg       the C# binding for the product: the assembly under
 #       lib/netstandard2.0/, product_key.dll under runtimes/win-x64/native/,
 #       libproduct_key.so under runtimes/linux-x64/native/, and for C and C++ hosts the header
-#       and product_key.def under native/ (see docs/embedding.md);
+#       (native/include/), product_key.def and mingw's import library libproduct_key.dll.a
+#       (native/win-x64/; see docs/embedding.md);
 #   ast-keys-VERSION-windows-support.zip  for support desks on Windows: verifier.exe, the
 #       support page built with the vendor's public key(s) given by --public-key (made only
 #       when one is given), and the README.
@@ -57,6 +58,7 @@ mkdir -p "$pkg/lib/netstandard2.0" "$pkg/runtimes/win-x64/native" "$pkg/runtimes
 cp "$win/product_key.dll" "$pkg/runtimes/win-x64/native/"
 cp "$repo/target/release/libproduct_key.so" "$pkg/runtimes/linux-x64/native/"
 cp "$repo/product-key-ffi/include/product_key.h" "$pkg/native/include/"
+cp "$win/libproduct_key.dll.a" "$pkg/native/win-x64/"
 "$repo/scripts/windows-def.sh" "$win/product_key.dll" "$repo/product-key-ffi/include/product_key.h" > "$pkg/native/win-x64/product_key.def"
 sed "s/@VERSION@/$version/" "$repo/bindings/dotnet/Ast.ProductKeys.nuspec" > "$pkg/Ast.ProductKeys.nuspec"
 cat > "$pkg/[Content_Types].xml" <<'XML'

@@ -70,7 +70,7 @@ cat > "$pkg/_rels/.rels" <<'XML'
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/Ast.ProductKeys.nuspec" Id="R0" /></Relationships>
 XML
 rm -f "$out/Ast.ProductKeys.$version.nupkg"
-(cd "$pkg" && zip -q -X -r "$out/Ast.ProductKeys.$version.nupkg" .)
+(cd "$pkg" && zip -q -X -D -r "$out/Ast.ProductKeys.$version.nupkg" .)
 echo "$out/Ast.ProductKeys.$version.nupkg"
 
 # The Windows zip for support.

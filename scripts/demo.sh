@@ -4,23 +4,24 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
-cargo build --quiet --release --locked -p keygen -p verifier
-bin="$repo/target/release"
+# Where cargo puts them (CARGO_TARGET_DIR included), as cargo says.
+keygen="$(scripts/cargo-artifact.sh keygen bin --quiet --release --locked -p keygen)"
+verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --release --locked -p verifier)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 # From a folder with no templates: the editions are built into keygen.
 cd "$scratch"
 
 echo "== keygen init: a new signing key in $scratch"
-"$bin/keygen" init --dir "$scratch"
+"$keygen" init --dir "$scratch"
 
 echo "== keygen issue: a key of the built-in Standard edition for 'Acme Analytics GmbH'"
-key="$("$bin/keygen" issue --key "$scratch/signing-key.pem" \
+key="$("$keygen" issue --key "$scratch/signing-key.pem" \
   --template standard --org "Acme Analytics GmbH" --order-id DEMO-1)"
 echo "$key"
 
 echo "== verifier check: the customer typed 'ACME analytics gmbh'"
-"$bin/verifier" check "$key" --public-key "$scratch/public-key.pem" --org "ACME analytics gmbh"
+"$verifier" check "$key" --public-key "$scratch/public-key.pem" --org "ACME analytics gmbh"
 
 echo "== keygen ledger verify"
-"$bin/keygen" ledger verify --key "$scratch/signing-key.pem"
+"$keygen" ledger verify --key "$scratch/signing-key.pem"

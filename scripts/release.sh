@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The release, for machines without Rust. Run from anywhere:
 #
-#   scripts/release.sh [DIR] [--public-key FILE]...      (DIR default: target/dist)
+#   scripts/release.sh [DIR] [--public-key FILE]...   (DIR default: target/dist, under
+#   CARGO_TARGET_DIR when set)
 #
 # Makes in DIR:
 #   ast-keys-VERSION-linux-ARCH.tar.gz  keygen and verifier (bin/; the four editions are built
@@ -19,7 +20,7 @@
 # Not tested here: a real `dotnet restore` of the package, and Windows itself.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-out="$repo/target/dist"
+out="${CARGO_TARGET_DIR:-$repo/target}/dist"
 keys=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,10 +31,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 windows=x86_64-pc-windows-gnu
-cargo=(cargo build --quiet --release --locked --manifest-path "$repo/Cargo.toml")
-"${cargo[@]}" -p keygen -p verifier -p product-key-ffi
-"${cargo[@]}" -p verifier -p product-key-ffi --target "$windows"
-version="$("$repo/target/release/keygen" --version | awk '{print $2}')"
+# Where cargo puts each artifact (CARGO_TARGET_DIR and --target included), as cargo says.
+artifact() { "$repo/scripts/cargo-artifact.sh" "$@" --quiet --release --locked; }
+keygen="$(artifact keygen bin -p keygen)"
+verifier="$(artifact verifier bin -p verifier)"
+so="$(artifact product_key so -p product-key-ffi)"
+dll="$(artifact product_key dll -p product-key-ffi --target "$windows")"
+import_lib="$(artifact product_key dll.a -p product-key-ffi --target "$windows")"
+verifier_exe="$(artifact verifier bin -p verifier --target "$windows")"
+version="$("$keygen" --version | awk '{print $2}')"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$out"
@@ -42,24 +48,23 @@ out="$(cd "$out" && pwd)"
 # The Linux archive.
 name="ast-keys-$version-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m)"
 mkdir -p "$stage/$name/bin" "$stage/$name/share"
-cp "$repo/target/release/keygen" "$repo/target/release/verifier" "$stage/$name/bin/"
-"$repo/target/release/keygen" generate-docs "$stage/$name/share/docs"
-"$repo/target/release/verifier" generate-docs "$stage/$name/share/docs"
+cp "$keygen" "$verifier" "$stage/$name/bin/"
+"$keygen" generate-docs "$stage/$name/share/docs"
+"$verifier" generate-docs "$stage/$name/share/docs"
 cp -r "$repo/README.md" "$repo/docs" "$repo/templates" "$stage/$name/"
 tar -C "$stage" -czf "$out/$name.tar.gz" "$name"
 echo "$out/$name.tar.gz"
 
 # The NuGet package: a zip with the nuspec at its root and the parts NuGet's readers expect.
 pkg="$stage/nupkg"
-win="$repo/target/$windows/release"
 mkdir -p "$pkg/lib/netstandard2.0" "$pkg/runtimes/win-x64/native" "$pkg/runtimes/linux-x64/native" "$pkg/native/include" \
   "$pkg/native/win-x64" "$pkg/_rels"
 "$repo/scripts/build-dotnet.sh" "$pkg/lib/netstandard2.0"
-cp "$win/product_key.dll" "$pkg/runtimes/win-x64/native/"
-cp "$repo/target/release/libproduct_key.so" "$pkg/runtimes/linux-x64/native/"
+cp "$dll" "$pkg/runtimes/win-x64/native/product_key.dll"
+cp "$so" "$pkg/runtimes/linux-x64/native/libproduct_key.so"
 cp "$repo/product-key-ffi/include/product_key.h" "$pkg/native/include/"
-cp "$win/libproduct_key.dll.a" "$pkg/native/win-x64/"
-"$repo/scripts/windows-def.sh" "$win/product_key.dll" "$repo/product-key-ffi/include/product_key.h" > "$pkg/native/win-x64/product_key.def"
+cp "$import_lib" "$pkg/native/win-x64/libproduct_key.dll.a"
+"$repo/scripts/windows-def.sh" "$dll" "$repo/product-key-ffi/include/product_key.h" > "$pkg/native/win-x64/product_key.def"
 sed "s/@VERSION@/$version/" "$repo/bindings/dotnet/Ast.ProductKeys.nuspec" > "$pkg/Ast.ProductKeys.nuspec"
 cat > "$pkg/[Content_Types].xml" <<'XML'
 <?xml version="1.0" encoding="utf-8"?>
@@ -80,7 +85,8 @@ if [ ${#keys[@]} -eq 0 ]; then
 fi
 name="ast-keys-$version-windows-support"
 mkdir -p "$stage/$name"
-cp "$win/verifier.exe" "$repo/README.md" "$stage/$name/"
+cp "$verifier_exe" "$stage/$name/verifier.exe"
+cp "$repo/README.md" "$stage/$name/"
 "$repo/scripts/support-page.sh" "${keys[@]}" --out "$stage/$name/support.html" >/dev/null
 rm -f "$out/$name.zip"
 (cd "$stage" && zip -q -X -r "$out/$name.zip" "$name")

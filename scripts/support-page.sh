@@ -6,7 +6,8 @@
 #
 # A public key file is an SPKI PEM (what `keygen init` writes beside the signing key) or 64
 # hex digits (`keygen public-key --format hex`). Needs cargo and the wasm32-unknown-unknown
-# target (rustup target add wasm32-unknown-unknown). The page is written whole or not at all.
+# target (rustup target add wasm32-unknown-unknown), and python3. The page is written whole or
+# not at all.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -23,59 +24,34 @@ while [ $# -gt 0 ]; do
     --public-key=*) keys+=("${1#*=}"); shift ;;
     --out) [ $# -ge 2 ] || usage; out="$2"; shift 2 ;;
     --out=*) out="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
 [ ${#keys[@]} -gt 0 ] || { echo "give at least one --public-key FILE (the vendor's public key)" >&2; exit 2; }
 [ -n "$out" ] || { echo "give --out FILE (where to write the page)" >&2; exit 2; }
 
-# Each key as a JavaScript string. A public key file holds only printable ASCII (PEM or hex);
-# anything else is refused here rather than built into a page.
-key_list=""
 for key in "${keys[@]}"; do
   [ -r "$key" ] || { echo "cannot read the public key $key" >&2; exit 2; }
-  if LC_ALL=C grep -q '[^ -~[:space:]]' "$key" || [ "$(wc -c < "$key")" -gt 4096 ]; then
-    echo "$key is not a public key file (SPKI PEM or 64 hex digits)" >&2
-    exit 2
-  fi
-  if grep -q 'PRIVATE KEY' "$key"; then
-    echo "$key is a private key: give the public key (public-key.pem beside it)" >&2
-    exit 2
-  fi
-  text="$(tr -d '\r' < "$key" | sed 's/\\/\\\\/g; s/"/\\"/g' | awk '{printf "%s\\n", $0}')"
-  key_list="$key_list\"$text\", "
 done
+# Each key decoded and written as 64 hex digits, never as the file's text: a file that is not
+# exactly a public key is refused here, before anything is built.
+decoded="$(python3 "$repo/scripts/support_page.py" keys "${keys[@]}")" || exit 2
+mapfile -t key_hex <<< "$decoded"
 
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "the wasm32-unknown-unknown target is missing: rustup target add wasm32-unknown-unknown" >&2
   exit 1
 fi
-cargo build --quiet --locked --manifest-path "$repo/Cargo.toml" -p product-key-ffi \
-  --target wasm32-unknown-unknown --profile wasm
-wasm="$repo/target/wasm32-unknown-unknown/wasm/product_key.wasm"
+# Where cargo puts the library (CARGO_TARGET_DIR included), as cargo says: never a stale file.
+wasm="$("$repo/scripts/cargo-artifact.sh" product_key wasm --quiet --locked -p product-key-ffi \
+  --target wasm32-unknown-unknown --profile wasm)"
 
 page_dir="$(dirname "$out")"
 mkdir -p "$page_dir"
 tmp="$(mktemp "$page_dir/.support-page.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
-while IFS= read -r line || [ -n "$line" ]; do
-  case "$line" in
-    '<!-- @LOADER@ -->')
-      printf '<script>\n'
-      cat "$repo/support-page/loader.js"
-      printf '</script>\n'
-      ;;
-    '/* @DATA@ */')
-      printf 'const TRUSTED_KEYS = [%s];\n' "${key_list%, }"
-      printf 'const BUILT_ON = "%s";\n' "$(date -u +%Y-%m-%d)"
-      printf 'const WASM_BASE64 = "'
-      base64 -w0 "$wasm"
-      printf '";\n'
-      ;;
-    *) printf '%s\n' "$line" ;;
-  esac
-done < "$repo/support-page/page.html" > "$tmp"
+python3 "$repo/scripts/support_page.py" page --wasm "$wasm" --out "$tmp" --keys "${key_hex[@]}"
 chmod 644 "$tmp"
 mv -f "$tmp" "$out"
 trap - EXIT

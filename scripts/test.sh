@@ -1,28 +1,21 @@
 #!/usr/bin/env bash
 # Every test: the workspace's (library, tools, C ABI from C and Python), then the support
 # page's: its WebAssembly against every vector and the verifier (Node), and the page itself
-# in headless Chromium. Needs openssl, gcc, python3, node and npm, chromium and the
-# wasm32-unknown-unknown target; .ci/run installs what a fresh machine lacks.
+# in headless Chromium. Needs openssl, gcc, python3, valgrind, node and npm, chromium and
+# the wasm32-unknown-unknown target: scripts/install-deps.sh installs what is missing.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
+# A fresh machine needs nothing else: what is missing is installed first.
+scripts/install-deps.sh
+
 cargo test --workspace --locked
 
-missing=()
-command -v node >/dev/null 2>&1 || missing+=("node and npm")
-[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=("chromium (apt-get install chromium)")
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
-  missing+=("the wasm32 target (rustup target add wasm32-unknown-unknown)")
-if [ ${#missing[@]} -gt 0 ]; then
-  printf 'the support page tests need: %s\n' "${missing[@]}" >&2
-  exit 1
-fi
-if [ ! -d support-page/node_modules/playwright-core ]; then
-  npm ci --prefix support-page --no-audit --no-fund --loglevel=error
-fi
-
-cargo build --quiet --locked -p verifier
+# Where cargo puts them (CARGO_TARGET_DIR included), as cargo says.
+verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier)"
+wasm="$(scripts/cargo-artifact.sh product_key wasm --quiet --locked -p product-key-ffi \
+  --target wasm32-unknown-unknown --profile wasm)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 # The vectors are signed with RFC 8032's TEST 1 key; the page is built with it, as a vendor
@@ -33,5 +26,5 @@ node -e '
   console.log("-----BEGIN PUBLIC KEY-----\n" + der.toString("base64") + "\n-----END PUBLIC KEY-----");
 ' "$repo/tests/vectors/all_features.json" > "$scratch/test-key.pem"
 scripts/support-page.sh --public-key "$scratch/test-key.pem" --out "$scratch/support.html" >/dev/null
-node support-page/tests/vectors.js target/wasm32-unknown-unknown/wasm/product_key.wasm tests/vectors target/debug/verifier
-node support-page/tests/browser.js "$scratch/support.html" tests/vectors target/debug/verifier ${SCREENSHOT:+"$SCREENSHOT"}
+node support-page/tests/vectors.js "$wasm" tests/vectors "$verifier"
+node support-page/tests/browser.js "$scratch/support.html" tests/vectors "$verifier" ${SCREENSHOT:+"$SCREENSHOT"}

@@ -264,3 +264,57 @@ fn python_ctypes_reaches_every_verdict() {
         .arg(vectors_dir()));
     assert!(said.contains(", 0 mismatches"), "{said}");
 }
+
+/// The code block of `lang` in docs/embedding.md that contains `marker`.
+fn embedding_md_block(lang: &str, marker: &str) -> String {
+    let doc = std::fs::read_to_string(crate_dir().join("../docs/embedding.md")).expect("embedding.md");
+    let opening = format!("```{lang}\n");
+    doc.split(opening.as_str())
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| format!("{block}\n")))
+        .find(|block| block.contains(marker))
+        .unwrap_or_else(|| panic!("embedding.md has no {lang} block with {marker:?}"))
+}
+
+#[test]
+fn embedding_md_python_example_runs_as_written() {
+    let libs = libraries();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let program = dir.path().join("check_key.py");
+    std::fs::write(&program, embedding_md_block("python", "def main()")).expect("write");
+    let vector: Value = serde_json::from_str(
+        &std::fs::read_to_string(vectors_dir().join("paste_email_quoting_over_lines.json")).expect("read"),
+    )
+    .expect("JSON");
+    let pasted = vector["key"].as_str().expect("key");
+    let mut child = Command::new("python3")
+        .arg(&program)
+        .arg(&libs.shared)
+        .arg(trusted_hex(&vector))
+        .arg(vector["at"].as_str().expect("at"))
+        .arg(vector["org"].as_str().expect("org"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write as _;
+    child.stdin.take().expect("stdin").write_all(pasted.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.starts_with("VALID: this key unlocks AST 8 for 'Acme Analytics GmbH'"), "{said}");
+    let clean = product_key::text::decode(pasted).expect("the vector's key").to_text();
+    assert!(said.contains(&format!("\nstore: {clean}\n")), "{said}");
+}
+
+#[test]
+fn embedding_md_c_example_compiles_with_the_strict_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("check.c");
+    std::fs::write(&source, embedding_md_block("c", "#include \"product_key.h\"")).expect("write");
+    run(Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fsyntax-only", "-I"])
+        .arg(crate_dir().join("include"))
+        .arg(&source));
+}

@@ -29,9 +29,11 @@ pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
         },
         Finding::Malformed(_) => "; ask the customer to copy the whole key again from the e-mail".into(),
         Finding::UnknownSigner(id) => {
-            // Worded for support rather than as the library's "signed by unknown key".
+            // Worded for support rather than as the library's "signed by unknown key": most
+            // often a key signed before a rotation, with a signing key no longer trusted.
             return format!(
-                "NOT VALID: signed by key {id}, which this verifier does not trust: was it issued with a test key?"
+                "NOT VALID: signed by key {id}, a signing key not trusted here (a retired or unknown signing key, \
+                 e.g. one replaced in a key rotation); ask sales for a key signed with a current signing key"
             );
         }
         Finding::BadSignature(_) => "; do not accept it".into(),
@@ -240,4 +242,29 @@ pub fn verdict_json(verdict: &Verdict, text: &str, at: Day) -> Value {
 /// be decoded.
 pub fn key_text(verdict: &Verdict) -> Option<String> {
     verdict.key.as_ref().map(|k| k.to_text())
+}
+
+#[cfg(test)]
+mod tests {
+    use product_key::{Day, DecodeError, Finding, KeyId, Verdict};
+
+    use super::headline;
+
+    fn said(finding: Finding) -> String {
+        let verdict = Verdict { finding, key: None, trusted: false, found: None };
+        headline(&verdict, "", Day::from_days(20_819))
+    }
+
+    #[test]
+    fn an_untrusted_signing_key_is_named_and_told_apart_from_a_bad_signature() {
+        let id = KeyId([0x39, 0xf7, 0x13, 0xd0]);
+        let unknown = said(Finding::UnknownSigner(id));
+        assert!(unknown.contains("signed by key 39f713d0"), "{unknown}");
+        assert!(unknown.contains("not trusted here (a retired or unknown signing key"), "{unknown}");
+        assert!(!unknown.contains("test key"), "{unknown}");
+        let forged = said(Finding::BadSignature(id));
+        assert!(forged.contains("does not verify with trusted key 39f713d0"), "{forged}");
+        assert!(!forged.contains("retired"), "{forged}");
+        assert_ne!(said(Finding::Malformed(DecodeError::Checksum)), unknown);
+    }
 }

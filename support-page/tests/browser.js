@@ -25,7 +25,7 @@ function verifierSays(vector) {
       return { name: m[1].trim(), value: m[2] };
     })
     .filter((row) => row.name !== "Revocations");
-  return { headline: json.message, found, rows };
+  return { headline: json.message, found, rows, status: json.status, keyText: json.key_text };
 }
 
 async function main() {
@@ -42,6 +42,27 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     context.on("request", (request) => requests.push(request.url()));
+    // Test instrumentation, from outside the page: every WebAssembly instance is counted, and
+    // its pk_explain_json can be made to trap once (a real trap of the module: an allocation
+    // of 4 GiB panics, which the page's wasm build turns into `unreachable`).
+    await context.addInitScript(() => {
+      const Real = WebAssembly.Instance;
+      globalThis.__pkInstances = 0;
+      globalThis.__pkTrapNext = false;
+      WebAssembly.Instance = function (module, imports) {
+        const real = new Real(module, imports);
+        globalThis.__pkInstances++;
+        const exports = Object.assign({}, real.exports);
+        exports.pk_explain_json = (...args) => {
+          if (globalThis.__pkTrapNext) {
+            globalThis.__pkTrapNext = false;
+            real.exports.pk_alloc(0xfffffff0);
+          }
+          return real.exports.pk_explain_json(...args);
+        };
+        return { exports };
+      };
+    });
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -81,6 +102,8 @@ async function main() {
       return {
         headline: (await page.locator("#headline").innerText()).trim(),
         found: (await page.locator("#found").innerText()).trim(),
+        status: await page.locator("#result").getAttribute("data-status"),
+        keyText: (await page.locator("#key-text").isVisible()) ? await page.locator("#key-text-value").innerText() : null,
         live: (await page.locator("[role=status][aria-live=polite]").innerText()).trim(),
         rows: await page.locator("#fields dt").evaluateAll((dts) =>
           dts.map((dt) => ({ name: dt.textContent, value: dt.nextElementSibling.textContent }))),
@@ -96,6 +119,8 @@ async function main() {
       assert.ok(shown.live.includes(said.headline), "the live region announces the headline");
       assert.equal(shown.found.toLowerCase(), said.found ? said.found + "." : "");
       assert.deepEqual(shown.rows.filter((r) => r.name !== "Revocations"), said.rows);
+      assert.equal(shown.status, said.status, "data-status holds the status name");
+      assert.equal(shown.keyText, said.keyText, "the clean key, as verifier check --json gives it");
       return { vector, shown };
     }
 
@@ -179,18 +204,22 @@ async function main() {
       assert.match(shown.headline, /^VALID: this key unlocks AST 8 for 'Acme Analytics GmbH'/);
       assert.deepEqual(shown.rows.find((r) => r.name === "Seats"), { name: "Seats", value: "25 clients" });
       assert.equal(await page.locator("#result").getAttribute("class"), "valid");
+      assert.equal(await page.locator("#result").getAttribute("data-status"), "valid");
     });
 
     await scenario("a typo is told with the character to check", async () => {
       const { shown } = await sameAsVerifier("crc_damage_one_character");
       assert.match(shown.headline, /^NOT VALID: .*character \d+ is probably/);
       assert.equal(await page.locator("#result").getAttribute("class"), "invalid");
+      assert.equal(await page.locator("#result").getAttribute("data-status"), "malformed");
     });
 
     await scenario("a key inside a quoted e-mail is found and checked against the organization", async () => {
       const { shown } = await sameAsVerifier("paste_email_quoting_over_lines");
       assert.match(shown.headline, /^VALID/);
       assert.match(shown.found, /^Read the key from characters \d+ to \d+ of the text\.$/);
+      // The clean key to store: no quote markers, no line breaks.
+      assert.match(shown.keyText, /^AST8-[0-9A-Z-]+$/);
     });
 
     await scenario("a typo inside an e-mail", async () => {
@@ -223,6 +252,52 @@ async function main() {
       const shown = await reads();
       assert.match(shown.headline, /^NOT CHECKED: cannot use the revocation list: .*unknown key/);
       assert.equal(await page.locator("#result").getAttribute("class"), "failed");
+      assert.equal(await page.locator("#result").getAttribute("data-status"), "error");
+    });
+
+    await scenario("a WebAssembly trap: an error shown, never the verdict before, and a fresh instance after", async () => {
+      const vector = readVector(vectorsDir, "all_features");
+      await check(vector);
+      assert.match((await reads()).headline, /^VALID/);
+      const instances = await page.evaluate(() => globalThis.__pkInstances);
+      await page.evaluate(() => { globalThis.__pkTrapNext = true; });
+      await page.locator("#check button[type=submit]").click();
+      const trapped = await reads();
+      assert.match(trapped.headline, /^NOT CHECKED: the key check failed inside this page \(.+\); it was restarted: check the key again/);
+      assert.doesNotMatch(trapped.live, /VALID:/);
+      assert.deepEqual(trapped.rows, []);
+      assert.equal(trapped.keyText, null);
+      assert.equal(trapped.status, "error");
+      assert.equal(await page.locator("#result").getAttribute("class"), "failed");
+      assert.equal(await page.evaluate(() => globalThis.__pkTrapNext), false, "the trap fired");
+      assert.equal(await page.evaluate(() => globalThis.__pkInstances), instances + 1, "a fresh instance");
+      await page.locator("#check button[type=submit]").click();
+      const again = await reads();
+      assert.match(again.headline, /^VALID/);
+      assert.equal(again.status, "valid");
+    });
+
+    await scenario("the policy runs only the page's own scripts: by hash, no 'unsafe-inline'", async () => {
+      const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
+      const scriptSrc = policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src "));
+      assert.ok(scriptSrc && !scriptSrc.includes("'unsafe-inline'"), policy);
+      assert.equal((scriptSrc.match(/'sha256-[A-Za-z0-9+/]{43}='/g) || []).length, 2, scriptSrc);
+      // A script put into the page (as an injection would) does not run. In a page of its own:
+      // the refusal is reported as a console error, which the page under test must not have.
+      const probe = await context.newPage();
+      try {
+        await probe.goto(pageUrl);
+        const ran = await probe.evaluate(() => {
+          const s = document.createElement("script");
+          s.textContent = "window.__injected = true;";
+          document.body.append(s);
+          return window.__injected === true;
+        });
+        assert.equal(ran, false, "an inline script without the page's hash ran");
+        assert.match(await probe.locator("#about").innerText(), /Trusts 1 signing key/, "the page's own scripts ran");
+      } finally {
+        await probe.close();
+      }
     });
 
     await scenario("the button works as well as Ctrl+Enter", async () => {

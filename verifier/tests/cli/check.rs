@@ -57,7 +57,7 @@ fn messages_say_why_and_what_to_do() {
         .expect("run");
     assert_exit(&o, 4);
     let expected = format!(
-        "signed by key {}, which this verifier does not trust: was it issued with a test key?",
+        "signed by key {}, a signing key not trusted here (a retired or unknown signing key",
         other.key_id()
     );
     assert!(stdout(&o).contains(&expected), "{}", stdout(&o));

@@ -1,8 +1,13 @@
 //! Publishing a file whole: written to a temporary file beside the target, synced, then
 //! renamed, so a reader sees the old state or the complete new file, never half of one.
+//!
+//! File modes are Unix's: there the new file takes the mode of the file it replaces, else
+//! 0600. Windows has no modes; there the new file gets the access rules it inherits from its
+//! directory (as any file created there), and replacing a file keeps the rename's meaning.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -35,23 +40,15 @@ pub struct Pending {
 
 impl Pending {
     /// Starts writing `target`. Unless `force`, an existing target is refused now, before
-    /// any work is done. The new file takes the mode of the file it replaces, else 0600:
-    /// outputs hold customers' names and keys.
+    /// any work is done. On Unix the new file takes the mode of the file it replaces, else
+    /// 0600: outputs hold customers' names and keys. On Windows it takes its directory's
+    /// inherited access rules (Windows has no modes).
     pub fn create(target: &Path, force: bool) -> Result<Pending, PublishError> {
-        let existing = target.metadata();
         if !force && target.symlink_metadata().is_ok() {
             return Err(PublishError::Exists(target.to_owned()));
         }
-        let mode = existing.map_or(0o600, |m| m.permissions().mode() & 0o777);
-        let dir = parent_dir(target);
         let io = |source| PublishError::Io { path: target.to_owned(), source };
-        let tmp = tempfile::Builder::new()
-            .prefix(".partial-")
-            .permissions(std::fs::Permissions::from_mode(mode))
-            .tempfile_in(dir)
-            .map_err(io)?;
-        // The umask may have narrowed the mode asked for; set it exactly.
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io)?;
+        let tmp = temporary_beside(target).map_err(io)?;
         Ok(Pending { target: target.to_owned(), force, writer: BufWriter::with_capacity(1 << 20, tmp) })
     }
 
@@ -85,6 +82,28 @@ impl Pending {
         }
         Ok(())
     }
+}
+
+/// The temporary file the output is written to, in the target's directory so that the
+/// rename stays on one file system, with the mode of the file it replaces, else 0600.
+#[cfg(unix)]
+fn temporary_beside(target: &Path) -> std::io::Result<NamedTempFile> {
+    let mode = target.metadata().map_or(0o600, |m| m.permissions().mode() & 0o777);
+    let tmp = tempfile::Builder::new()
+        .prefix(".partial-")
+        .permissions(std::fs::Permissions::from_mode(mode))
+        .tempfile_in(parent_dir(target))?;
+    // The umask may have narrowed the mode asked for; set it exactly.
+    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+    Ok(tmp)
+}
+
+/// The temporary file the output is written to, in the target's directory so that the
+/// rename stays on one volume. Windows has no file modes: the file gets the access rules
+/// its directory passes on to new files.
+#[cfg(not(unix))]
+fn temporary_beside(target: &Path) -> std::io::Result<NamedTempFile> {
+    tempfile::Builder::new().prefix(".partial-").tempfile_in(parent_dir(target))
 }
 
 impl Write for Pending {

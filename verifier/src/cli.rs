@@ -39,7 +39,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Trust {
     /// A trusted public key: SPKI PEM, or a file of 64 hex digits (repeatable).
-    /// Default: the paths in $VERIFIER_PUBLIC_KEYS, separated by ':'.
+    /// Default: the paths in $VERIFIER_PUBLIC_KEYS, separated by ':' (';' on Windows).
     #[arg(long = "public-key", value_name = "PATH")]
     pub public_keys: Vec<PathBuf>,
     /// A signed revocation list to apply. Default: the file $VERIFIER_REVOCATIONS names.

@@ -38,6 +38,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// before it gives up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// The WAL size (bytes) past which a commit folds it into the database.
+pub const WAL_FOLD: u64 = 4 << 20;
+
 /// `prev` of the first row of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -237,12 +240,23 @@ impl Writer<'_> {
         self.path
     }
 
-    /// Commits: durable when this returns (`synchronous = FULL`).
+    /// Commits: durable when this returns (`synchronous = FULL`). A WAL grown past
+    /// [`WAL_FOLD`] is then folded into the database and truncated, when no reader holds it
+    /// (never waiting for one): every process that opens the ledger after the last one closed
+    /// reads the whole WAL first, which must stay small.
     pub fn commit(mut self) -> Result<(), Error> {
         self.conn
             .execute_batch("COMMIT")
             .map_err(Error::db(format!("cannot commit to the ledger {}", self.path.display())))?;
         self.finished = true;
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD) {
+            // Committed already: a checkpoint that cannot run now is the next writer's.
+            let _ = self.conn.busy_timeout(Duration::ZERO);
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+        }
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Windows and .NET tests, run here with mingw-w64, Wine and Mono
-# (scripts/install-windows-deps.sh installs them on Debian):
+# The Windows and .NET tests, run here with mingw-w64, Wine and Mono (installed first, where
+# missing, by scripts/install-windows-deps.sh):
 #   1. product_key.dll (cross-built for x86_64-pc-windows-gnu) imports system DLLs only, and
 #      the C vector program, cross-compiled with -std=c11 -Wall -Wextra -pedantic -Werror,
 #      reaches every vector under Wine: linked with mingw's import library, with the static
@@ -17,6 +17,8 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 target=x86_64-pc-windows-gnu
 
+# A fresh machine needs nothing else: what is missing is installed first.
+scripts/install-windows-deps.sh
 missing=()
 for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-objdump x86_64-w64-mingw32-dlltool wine wineserver mcs mono ikdasm python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -29,12 +31,15 @@ fi
 
 # The code behind cfg(windows) / cfg(not(unix)) is linted only when built for Windows.
 cargo clippy --quiet --locked -p verifier -p cli-support -p tabular -p product-key-ffi --target "$target" -- -D warnings
-cargo build --quiet --locked -p product-key-ffi -p verifier --target "$target"
-cargo build --quiet --locked -p product-key-ffi -p verifier
-win="$repo/target/$target/debug"
-linux="$repo/target/debug"
+# Where cargo puts them (CARGO_TARGET_DIR and --target included), as cargo says.
+dll="$(scripts/cargo-artifact.sh product_key dll --quiet --locked -p product-key-ffi --target "$target")"
+win="$(dirname "$dll")"   # product_key.dll, libproduct_key.dll.a and libproduct_key.a
+verifier_exe="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier --target "$target")"
+so="$(scripts/cargo-artifact.sh product_key so --quiet --locked -p product-key-ffi)"
+linux="$(dirname "$so")"
+verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier)"
 scratch="$(mktemp -d)"
-export WINEDEBUG=-all WINEPREFIX="$repo/target/wine"
+export WINEDEBUG=-all WINEPREFIX="${CARGO_TARGET_DIR:-$repo/target}/wine"
 trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   # A new prefix: about 15 s and 700 MB, once; it prints a few lines even with WINEDEBUG=-all.
@@ -58,7 +63,7 @@ x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -pedantic -Werror -shared -o "$scr
   tests/windows/process_prng_stub.c -ladvapi32
 
 echo "== product_key.dll"
-imports="$(x86_64-w64-mingw32-objdump -p "$win/product_key.dll" | sed -n 's/^\s*DLL Name: //p' | sort -u)"
+imports="$(x86_64-w64-mingw32-objdump -p "$dll" | sed -n 's/^\s*DLL Name: //p' | sort -u)"
 echo "imports: $(echo $imports)"
 for dll in $imports; do
   case "$(echo "$dll" | tr '[:upper:]' '[:lower:]')" in
@@ -70,7 +75,7 @@ for dll in $imports; do
 done
 
 echo "== product_key.def (what an MSVC product links against)"
-scripts/windows-def.sh "$win/product_key.dll" product-key-ffi/include/product_key.h > "$scratch/product_key.def"
+scripts/windows-def.sh "$dll" product-key-ffi/include/product_key.h > "$scratch/product_key.def"
 cp "$scratch/product_key.def" "$scratch/damaged.def"
 sed -i '/pk_verdict_free/d' "$scratch/damaged.def"
 if scripts/windows-def.sh --check "$scratch/damaged.def" product-key-ffi/include/product_key.h 2>/dev/null; then
@@ -81,7 +86,7 @@ echo "== the C vector program under Wine"
 python3 tests/windows/flatten_vectors.py tests/vectors > "$scratch/vectors.txt" 2> "$scratch/count"
 count="$(cat "$scratch/count")"
 mkdir -p "$scratch/c"
-cp "$win/product_key.dll" "$scratch/c/"
+cp "$dll" "$scratch/c/"
 build_c() {
   local out="$1"
   shift
@@ -108,7 +113,7 @@ fi
 [[ "$said" == *"status: expected 'expired', got 'valid'"* ]] || fail "the damaged vector was not named: $said"
 
 echo "== verifier.exe under Wine"
-tests/windows/verifier.sh "$win/verifier.exe" "$scratch/bcryptprimitives.dll" "$linux/verifier" "$scratch/verifier"
+tests/windows/verifier.sh "$verifier_exe" "$scratch/bcryptprimitives.dll" "$verifier" "$scratch/verifier"
 
 echo "== the C# binding under Mono"
 dotnet="$scratch/dotnet"
@@ -118,12 +123,12 @@ mcs -langversion:7 -warnaserror+ -r:"$dotnet/Ast.ProductKeys.dll" -r:System.Web.
 run_mono() {
   LD_LIBRARY_PATH="$linux${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$dotnet/vectors.exe" "$@"
 }
-said="$(run_mono tests/vectors "$linux/verifier")" || fail "the C# tests: $said"
+said="$(run_mono tests/vectors "$verifier")" || fail "the C# tests: $said"
 echo "$said" | tail -1
 [[ "$said" == *"$count vectors checked, 0 mismatches"* ]] || fail "the C# tests: $said"
 cp -r tests/vectors "$scratch/damaged-vectors"
 sed -i 's/"status": "valid"/"status": "expired"/' "$scratch/damaged-vectors/all_features.json"
-if said="$(run_mono "$scratch/damaged-vectors" "$linux/verifier")"; then
+if said="$(run_mono "$scratch/damaged-vectors" "$verifier")"; then
   fail "the C# tests passed a damaged vector"
 fi
 [[ "$said" == *"all_features: status name: expected 'expired', got 'valid'"* ]] || fail "not named: $said"

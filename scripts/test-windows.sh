@@ -65,12 +65,12 @@ x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -pedantic -Werror -shared -o "$scr
 echo "== product_key.dll"
 imports="$(x86_64-w64-mingw32-objdump -p "$dll" | sed -n 's/^\s*DLL Name: //p' | sort -u)"
 echo "imports: $(echo $imports)"
-for dll in $imports; do
-  case "$(echo "$dll" | tr '[:upper:]' '[:lower:]')" in
+for import in $imports; do
+  case "$(echo "$import" | tr '[:upper:]' '[:lower:]')" in
     # Windows' own (bcryptprimitives.dll since Windows 10; only debug builds import it and
     # userenv and ws2_32: the release DLL needs kernel32, ntdll, msvcrt and api-ms-win-core-synch).
     kernel32.dll | ntdll.dll | msvcrt.dll | advapi32.dll | bcrypt.dll | bcryptprimitives.dll | userenv.dll | ws2_32.dll | api-ms-win-*) ;;
-    *) fail "product_key.dll needs $dll, which Windows does not have" ;;
+    *) fail "product_key.dll needs $import, which Windows does not have" ;;
   esac
 done
 

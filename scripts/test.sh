@@ -28,3 +28,10 @@ node -e '
 scripts/support-page.sh --public-key "$scratch/test-key.pem" --out "$scratch/support.html" >/dev/null
 node support-page/tests/vectors.js "$wasm" tests/vectors "$verifier"
 node support-page/tests/browser.js "$scratch/support.html" tests/vectors "$verifier" ${SCREENSHOT:+"$SCREENSHOT"}
+
+# keygen's tests that kill, pause or fail a command at a chosen stage: built with the
+# test-only `failpoints` feature (a release build ignores KEYGEN_FAILPOINT).
+scripts/test-keygen-failpoints.sh
+# Where the product lives: product_key.dll and verifier.exe under Wine, the C# binding under
+# Mono (scripts/install-windows-deps.sh installs mingw-w64, Wine and Mono where missing).
+scripts/test-windows.sh

@@ -225,5 +225,6 @@ fn sign(
     let mut record = KeyRecord::new(key, &payload, &plan.terms.template, plan.order_id, plan.contact);
     record.issued_at = Some(issued_at.to_owned());
     record.via = Some("batch".into());
+    record.actor = Some(crate::ops::batch_actor().to_owned());
     Ok(record)
 }

@@ -40,7 +40,8 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
 
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
     let ledger_path = db::path_for(args.ledger.as_deref(), &args.key.key);
-    let request = crate::ops::issue::Request { terms, serial, order_id, contact, actor: crate::ops::cli_actor() };
+    let request =
+        crate::ops::issue::Request { terms, serial, order_id, contact, actor: crate::ops::cli_actor() };
     let crate::ops::issue::Issued { record, payload, json: shown, .. } =
         crate::ops::issue::issue(&signer, &args.key.key, &ledger_path, request)?;
 

@@ -103,8 +103,18 @@ fn state(k: &History) -> String {
     }
 }
 
-const HEADER: [&str; 10] =
-    ["serial", "organization", "order_id", "issued", "expires", "seats", "features", "state", "genuine", "actor"];
+const HEADER: [&str; 10] = [
+    "serial",
+    "organization",
+    "order_id",
+    "issued",
+    "expires",
+    "seats",
+    "features",
+    "state",
+    "genuine",
+    "actor",
+];
 
 fn cells(k: &History, bad: &Option<String>) -> [String; 10] {
     let r = k.record();

@@ -124,12 +124,18 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     // Checked before the ledger changes, so a refused --out leaves everything as it was.
     let mut file = Pending::create(target, true)?;
 
-    let recorded =
-        crate::ops::revoke::record(conn, &signer, today, args.reason.as_deref(), &new_serials, &crate::ops::cli_actor())
-            .map_err(|e| match e {
-                Error::Db { what, source } => Error::Db { what: format!("{what} {}", path.display()), source },
-                e => e,
-            })?;
+    let recorded = crate::ops::revoke::record(
+        conn,
+        &signer,
+        today,
+        args.reason.as_deref(),
+        &new_serials,
+        &crate::ops::cli_actor(),
+    )
+    .map_err(|e| match e {
+        Error::Db { what, source } => Error::Db { what: format!("{what} {}", path.display()), source },
+        e => e,
+    })?;
     let (sequence, text) = (recorded.sequence, recorded.text);
     tx.commit()?;
     drop(ledger);

@@ -93,7 +93,14 @@ pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<(Person, St
 }
 
 /// Adds a person (a name already there is a constraint error).
-pub fn add(conn: &Connection, name: &str, role: Role, hash: &str, at: &str, by: &str) -> rusqlite::Result<()> {
+pub fn add(
+    conn: &Connection,
+    name: &str,
+    role: Role,
+    hash: &str,
+    at: &str,
+    by: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO people (name, role, password_hash, added_at, added_by) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![name, role.name(), hash, at, by],
@@ -126,7 +133,8 @@ pub fn failed(conn: &Connection, name: &str, limit: u32, lock_until: &str) -> ru
 
 /// A good sign-in: the count starts again.
 pub fn succeeded(conn: &Connection, name: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE people SET failed_attempts = 0, locked_until = NULL WHERE name = ?1", [name]).map(|_| ())
+    conn.execute("UPDATE people SET failed_attempts = 0, locked_until = NULL WHERE name = ?1", [name])
+        .map(|_| ())
 }
 
 /// Appends an event to the desk's journal.

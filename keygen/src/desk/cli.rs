@@ -112,7 +112,10 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
                     Some(t) if t.as_str() > now_rfc3339().as_str() => format!("  locked until {t}"),
                     _ => String::new(),
                 };
-                out.push_str(&format!("{}  {}  added {} by {}{locked}\n", p.name, p.role, p.added_at, p.added_by));
+                out.push_str(&format!(
+                    "{}  {}  added {} by {}{locked}\n",
+                    p.name, p.role, p.added_at, p.added_by
+                ));
             }
             cli_support::print(&out).map_err(Error::stdout)?;
         }
@@ -122,7 +125,10 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
             let hash = people::hash_password(&password).map_err(Error::input)?;
             let tx = ledger.begin()?;
             if people::get(tx.conn(), name).map_err(what())?.is_some() {
-                return Err(Error::input(format!("{name} is already one of the desk's people ({})", path.display())));
+                return Err(Error::input(format!(
+                    "{name} is already one of the desk's people ({})",
+                    path.display()
+                )));
             }
             people::add(tx.conn(), name, *role, &hash, &now_rfc3339(), &actor).map_err(what())?;
             people::event(tx.conn(), &now_rfc3339(), &actor, "person added", &format!("{name} ({role})"))
@@ -140,7 +146,10 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
         UserCommand::Remove { name } => {
             let tx = ledger.begin()?;
             if !people::remove(tx.conn(), name).map_err(what())? {
-                return Err(Error::input(format!("{name} is not one of the desk's people ({})", path.display())));
+                return Err(Error::input(format!(
+                    "{name} is not one of the desk's people ({})",
+                    path.display()
+                )));
             }
             people::event(tx.conn(), &now_rfc3339(), &actor, "person removed", name).map_err(what())?;
             tx.commit()?;
@@ -151,7 +160,10 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
             let hash = people::hash_password(&password).map_err(Error::input)?;
             let tx = ledger.begin()?;
             if !people::set_password(tx.conn(), name, &hash).map_err(what())? {
-                return Err(Error::input(format!("{name} is not one of the desk's people ({})", path.display())));
+                return Err(Error::input(format!(
+                    "{name} is not one of the desk's people ({})",
+                    path.display()
+                )));
             }
             people::event(tx.conn(), &now_rfc3339(), &actor, "password set", name).map_err(what())?;
             tx.commit()?;
@@ -166,7 +178,11 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
 
 /// A name people sign in with: 1 to 64 characters, no control characters, no spaces at the ends.
 pub fn check_name(name: &str) -> Result<(), Error> {
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) || name.trim() != name {
+    if name.is_empty()
+        || name.chars().count() > 64
+        || name.chars().any(char::is_control)
+        || name.trim() != name
+    {
         return Err(Error::input(format!(
             "'{}' is not a name: 1 to 64 characters, no control characters, no spaces at either end",
             name.escape_debug()
@@ -188,8 +204,9 @@ fn password(file: Option<&std::path::Path>) -> Result<(zeroize::Zeroizing<String
                     path.display()
                 )),
             })?;
-            let text = std::str::from_utf8(&bytes)
-                .map_err(|_| Error::input(format!("the password file {} is not UTF-8 text", path.display())))?;
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                Error::input(format!("the password file {} is not UTF-8 text", path.display()))
+            })?;
             let line = zeroize::Zeroizing::new(text.lines().next().unwrap_or("").to_owned());
             if line.chars().count() < MIN_PASSWORD {
                 return Err(Error::input(format!(

@@ -52,12 +52,16 @@ impl Window {
 }
 
 async fn lines(desk: &super::State, w: &Window) -> Result<Vec<crate::ops::report::Line>, Error> {
-    let today = i64::from(Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?.days());
+    let today = i64::from(
+        Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?.days(),
+    );
     let days = i64::from(w.days());
     let (from, to) = if w.lapsed() { (today - days, today - 1) } else { (today, today + days) };
     let d = desk.clone();
     super::blocking(move || match Db::open_read(&d.ledger) {
-        Ok(db) => crate::ops::report::lines(db.conn(), today, from, to).map_err(Error::db("cannot read the ledger")),
+        Ok(db) => {
+            crate::ops::report::lines(db.conn(), today, from, to).map_err(Error::db("cannot read the ledger"))
+        }
         Err(Error::Input(_)) => Ok(Vec::new()),
         Err(e) => Err(e),
     })
@@ -65,7 +69,11 @@ async fn lines(desk: &super::State, w: &Window) -> Result<Vec<crate::ops::report
 }
 
 /// `GET /report`: the renewal report.
-pub async fn report(State(desk): State<super::State>, headers: HeaderMap, Query(w): Query<Window>) -> Response {
+pub async fn report(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Query(w): Query<Window>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Support) {
         Ok(v) => v,
         Err(r) => return r,
@@ -104,7 +112,11 @@ pub async fn report(State(desk): State<super::State>, headers: HeaderMap, Query(
 }
 
 /// `GET /report.csv`: the same, as `keygen ledger report --format csv` writes it.
-pub async fn report_csv(State(desk): State<super::State>, headers: HeaderMap, Query(w): Query<Window>) -> Response {
+pub async fn report_csv(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Query(w): Query<Window>,
+) -> Response {
     if let Err(r) = require(&desk, &headers, Role::Support) {
         return r;
     }
@@ -113,7 +125,10 @@ pub async fn report_csv(State(desk): State<super::State>, headers: HeaderMap, Qu
             let mut r = text.into_response();
             let h = r.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"renewals.csv\""));
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"renewals.csv\""),
+            );
             r
         }
         Err(e) => pages::error(&e.to_string()),
@@ -156,7 +171,11 @@ pub struct CheckForm {
 
 /// `POST /check`: the verifier's words (`product-key-report`), with the ledger's signing keys
 /// and its latest revocation list.
-pub async fn check(State(desk): State<super::State>, headers: HeaderMap, Form(form): Form<CheckForm>) -> Response {
+pub async fn check(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Form(form): Form<CheckForm>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Support) {
         Ok(v) => v,
         Err(r) => return r,
@@ -169,7 +188,8 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, Form(fo
     let words = super::blocking(move || {
         let at = Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?;
         let db = Db::open_read(&d.ledger)?;
-        let signers = crate::db::head::signing_keys(db.conn()).map_err(Error::db("cannot read the ledger"))?;
+        let signers =
+            crate::db::head::signing_keys(db.conn()).map_err(Error::db("cannot read the ledger"))?;
         let trusted = crate::db::verify::trusted_keys(&signers, None).map_err(|b| Error::input(b.what))?;
         let last = crate::db::lists::all(db.conn()).map_err(Error::db("cannot read the ledger"))?.pop();
         let list = last.and_then(|l| {

@@ -25,7 +25,11 @@ pub struct Search {
 }
 
 /// `GET /find?q=`: organization (any spelling `ledger find --org` reads), order or serial.
-pub async fn find(State(desk): State<super::State>, headers: HeaderMap, Query(search): Query<Search>) -> Response {
+pub async fn find(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Query(search): Query<Search>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Support) {
         Ok(v) => v,
         Err(r) => return r,
@@ -87,7 +91,11 @@ fn state(k: &History) -> String {
 }
 
 /// `GET /key/{serial}`: the key, its story, and what the role may do with it.
-pub async fn key_page(State(desk): State<super::State>, headers: HeaderMap, Path(serial): Path<String>) -> Response {
+pub async fn key_page(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Support) {
         Ok(v) => v,
         Err(r) => return r,
@@ -96,7 +104,8 @@ pub async fn key_page(State(desk): State<super::State>, headers: HeaderMap, Path
     let s = serial.clone();
     let found = super::blocking(move || {
         let db = Db::open_read(&d.ledger)?;
-        let mut found = ops::find::find(db.conn(), &ops::find::Query { serial: Some(s), ..Default::default() })?;
+        let mut found =
+            ops::find::find(db.conn(), &ops::find::Query { serial: Some(s), ..Default::default() })?;
         Ok(found.pop())
     })
     .await;
@@ -104,10 +113,16 @@ pub async fn key_page(State(desk): State<super::State>, headers: HeaderMap, Path
         Ok(Some(f)) => f,
         Ok(None) => {
             let body = html! { h1 { "No such key" } p { "Serial " (serial) " is not in the ledger." } };
-            return (StatusCode::NOT_FOUND, layout("No such key", Some((&visit, &person)), body)).into_response();
+            return (StatusCode::NOT_FOUND, layout("No such key", Some((&visit, &person)), body))
+                .into_response();
         }
         Err(e) => {
-            return pages::problems((&visit, &person), "Key", &pages::lines(&e), html! { a href="/find" { "Find" } });
+            return pages::problems(
+                (&visit, &person),
+                "Key",
+                &pages::lines(&e),
+                html! { a href="/find" { "Find" } },
+            );
         }
     };
     let k = &f.history;
@@ -209,7 +224,12 @@ pub struct IssueForm {
     contact: String,
 }
 
-fn issue_form(desk: &super::Desk, who: (&Visit, &Person), form: &IssueForm, problems: Option<&[String]>) -> Response {
+fn issue_form(
+    desk: &super::Desk,
+    who: (&Visit, &Person),
+    form: &IssueForm,
+    problems: Option<&[String]>,
+) -> Response {
     let editions: Vec<(String, String)> = crate::template::load_all(&desk.templates)
         .map(|all| all.into_iter().filter_map(|(_, t)| t.ok()).map(|t| (t.id, t.name)).collect())
         .unwrap_or_default();
@@ -247,7 +267,11 @@ fn given(text: &str) -> Option<String> {
 }
 
 /// `POST /issue`.
-pub async fn issue(State(desk): State<super::State>, headers: HeaderMap, Form(form): Form<IssueForm>) -> Response {
+pub async fn issue(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Form(form): Form<IssueForm>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Sales) {
         Ok(v) => v,
         Err(r) => return r,
@@ -285,7 +309,8 @@ pub async fn issue(State(desk): State<super::State>, headers: HeaderMap, Form(fo
     .await;
     match done {
         Ok((record, block)) => {
-            pages::issued((&visit, &person), "Key issued", &record.key, &record.serial, &block).into_response()
+            pages::issued((&visit, &person), "Key issued", &record.key, &record.serial, &block)
+                .into_response()
         }
         Err(e) => issue_form(&desk, (&visit, &person), &form, Some(&pages::lines(&e))),
     }
@@ -326,8 +351,10 @@ pub async fn renew(
         return back_to_key((&visit, &person), &serial, "Renew", &problems);
     }
     let renewal = ops::replace::Renewal { valid_days, expires };
-    replace(desk, visit, person, serial, ops::replace::Reason::Renewal, move |old, day| renewal.terms(old, day))
-        .await
+    replace(desk, visit, person, serial, ops::replace::Reason::Renewal, move |old, day| {
+        renewal.terms(old, day)
+    })
+    .await
 }
 
 /// The amend form.
@@ -372,7 +399,8 @@ pub async fn amend(
         Ok(a) => a,
         Err(problems) => return back_to_key((&visit, &person), &serial, "Amend", &problems),
     };
-    replace(desk, visit, person, serial, ops::replace::Reason::Amendment, move |old, _| amendment.terms(old)).await
+    replace(desk, visit, person, serial, ops::replace::Reason::Amendment, move |old, _| amendment.terms(old))
+        .await
 }
 
 fn back_to_key(who: (&Visit, &Person), serial: &str, title: &str, problems: &[String]) -> Response {
@@ -486,7 +514,8 @@ pub async fn revoke_confirm(
         Err(r) => return r,
     };
     // Several `serial` fields: read as pairs (a struct would keep one of them).
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let field =
+        |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     if let Err(r) = check_csrf(&visit, &field("csrf")) {
         return r;
     }
@@ -502,7 +531,8 @@ pub async fn revoke_confirm(
         crate::db::head::ensure_current(tx.conn(), &d.signer, &d.key_path)?;
         // Chosen again inside the transaction: what another person did meanwhile counts.
         let chosen = ops::revoke::preview(tx.conn(), &serials)?;
-        let new: Vec<String> = chosen.iter().filter(|c| c.new).map(|c| c.history.record().serial.clone()).collect();
+        let new: Vec<String> =
+            chosen.iter().filter(|c| c.new).map(|c| c.history.record().serial.clone()).collect();
         if new.is_empty() {
             return Err(Error::input("nothing new to revoke: these keys are revoked already"));
         }
@@ -521,7 +551,12 @@ pub async fn revoke_confirm(
             };
             layout("Revoked", Some((&visit, &person)), body).into_response()
         }
-        Err(e) => pages::problems((&visit, &person), "Revoke", &pages::lines(&e), html! { a href="/find" { "Find" } }),
+        Err(e) => pages::problems(
+            (&visit, &person),
+            "Revoke",
+            &pages::lines(&e),
+            html! { a href="/find" { "Find" } },
+        ),
     }
 }
 
@@ -545,7 +580,9 @@ pub async fn revoke_list(
             let mut r = text.into_response();
             let h = r.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"revocations-{sequence}.txt\"")) {
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("attachment; filename=\"revocations-{sequence}.txt\""))
+            {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
             r

@@ -7,6 +7,7 @@
 //! sessions, CSRF tokens), `guard` (headers, the Origin check, limits), `pages` (the layout),
 //! and one file of handlers per page.
 
+pub mod batch;
 pub mod cli;
 pub mod guard;
 pub mod handlers;
@@ -73,6 +74,8 @@ pub struct Desk {
     pub limits: Limits,
     /// Signed-in and signing-in visitors.
     pub sessions: session::Store,
+    /// Batch uploads waiting for confirmation or download.
+    pub uploads: batch::Uploads,
 }
 
 /// The shared state of every handler.
@@ -95,6 +98,9 @@ pub fn app(desk: State) -> Router {
         .route("/key/{serial}/revoke", post(keys::revoke_preview))
         .route("/revoke", post(keys::revoke_confirm))
         .route("/revoke/list/{sequence}", get(keys::revoke_list))
+        .route("/batch", get(batch::page).post(batch::check))
+        .route("/batch/confirm", post(batch::confirm))
+        .route("/batch/{token}/keys.csv", get(batch::download))
         .route("/report", get(handlers::report))
         .route("/report.csv", get(handlers::report_csv))
         .route("/check", get(handlers::check_page).post(handlers::check))

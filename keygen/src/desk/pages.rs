@@ -25,6 +25,7 @@ pub fn layout(title: &str, who: Option<(&Visit, &Person)>, body: Markup) -> Mark
                     nav {
                         a href="/find" { "Find" }
                         @if person.role >= Role::Sales { a href="/issue" { "Issue" } }
+                        @if person.role >= Role::Operations { a href="/batch" { "Batch" } }
                         a href="/report" { "Renewals" }
                         a href="/check" { "Check a key" }
                         @if person.role >= Role::Admin { a href="/people" { "People" } }
@@ -63,7 +64,10 @@ pub fn signin(csrf: &str, refused: Option<&str>) -> Markup {
 
 /// A failure of the desk itself (500), said as it is (errors never carry secrets).
 pub fn error(message: &str) -> Response {
-    (StatusCode::INTERNAL_SERVER_ERROR, layout("Error", None, html! { h1 { "Error" } pre.problem { (message) } }))
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        layout("Error", None, html! { h1 { "Error" } pre.problem { (message) } }),
+    )
         .into_response()
 }
 

@@ -82,7 +82,11 @@ pub struct AddForm {
 }
 
 /// `POST /people`: adds a person with a generated password, shown once.
-pub async fn add(State(desk): State<super::State>, headers: HeaderMap, Form(form): Form<AddForm>) -> Response {
+pub async fn add(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Form(form): Form<AddForm>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Admin) {
         Ok(v) => v,
         Err(r) => return r,
@@ -140,7 +144,11 @@ pub struct RemoveForm {
 }
 
 /// `POST /people/remove`: they cannot sign in any more, and their sessions end.
-pub async fn remove(State(desk): State<super::State>, headers: HeaderMap, Form(form): Form<RemoveForm>) -> Response {
+pub async fn remove(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Form(form): Form<RemoveForm>,
+) -> Response {
     let (visit, person) = match require(&desk, &headers, Role::Admin) {
         Ok(v) => v,
         Err(r) => return r,
@@ -161,7 +169,8 @@ pub async fn remove(State(desk): State<super::State>, headers: HeaderMap, Form(f
             let what = || Error::db("cannot write the ledger");
             let gone = people::remove(tx.conn(), &form.name).map_err(what())?;
             if gone {
-                people::event(tx.conn(), &now_rfc3339(), &admin, "person removed", &form.name).map_err(what())?;
+                people::event(tx.conn(), &now_rfc3339(), &admin, "person removed", &form.name)
+                    .map_err(what())?;
             }
             tx.commit()?;
             Ok(gone)

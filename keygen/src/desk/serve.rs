@@ -39,6 +39,7 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
         tls: tls.is_some(),
         limits: Limits::default(),
         sessions: super::session::Store::default(),
+        uploads: super::batch::Uploads::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -59,12 +60,17 @@ pub fn check_address(addr: SocketAddr, tls: bool) -> Result<(), Error> {
     Ok(())
 }
 
-async fn serve(desk: super::State, addr: SocketAddr, tls: Option<(std::path::PathBuf, std::path::PathBuf)>) -> Result<(), Error> {
+async fn serve(
+    desk: super::State,
+    addr: SocketAddr,
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> Result<(), Error> {
     let app = super::app(desk);
     match tls {
         None => {
-            let listener =
-                tokio::net::TcpListener::bind(addr).await.map_err(Error::io(format!("cannot listen on {addr}")))?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(Error::io(format!("cannot listen on {addr}")))?;
             cli_support::warn(&format!("keygen desk: serving on http://{addr}/ (Ctrl-C stops)"));
             axum::serve(listener, app)
                 .with_graceful_shutdown(stopped())
@@ -72,9 +78,10 @@ async fn serve(desk: super::State, addr: SocketAddr, tls: Option<(std::path::Pat
                 .map_err(Error::io("the desk stopped"))
         }
         Some((cert, key)) => {
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key).await.map_err(|e| {
-                Error::input(format!("--tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))
-            })?;
+            let config =
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key).await.map_err(|e| {
+                    Error::input(format!("--tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))
+                })?;
             let handle = axum_server::Handle::new();
             let h = handle.clone();
             tokio::spawn(async move {

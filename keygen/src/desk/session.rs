@@ -72,7 +72,10 @@ impl Store {
         let csrf = random_token()?;
         let now = Instant::now();
         let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.insert(id.clone(), Session { person: person.clone(), csrf: csrf.clone(), created: now, last: now });
+        map.insert(
+            id.clone(),
+            Session { person: person.clone(), csrf: csrf.clone(), created: now, last: now },
+        );
         Ok(Visit { id, person, csrf })
     }
 
@@ -170,7 +173,10 @@ pub fn check_csrf(visit: &Visit, token: &str) -> Result<(), Response> {
     if bool::from(visit.csrf.as_bytes().ct_eq(token.as_bytes())) {
         Ok(())
     } else {
-        Err((StatusCode::FORBIDDEN, "The form's security token is missing or stale: reload the page and try again.")
+        Err((
+            StatusCode::FORBIDDEN,
+            "The form's security token is missing or stale: reload the page and try again.",
+        )
             .into_response())
     }
 }
@@ -201,10 +207,15 @@ pub struct SignIn {
 }
 
 /// What sign-in answers for every refusal.
-pub const REFUSED: &str = "Wrong user or password, or the account is locked for a while after repeated failures.";
+pub const REFUSED: &str =
+    "Wrong user or password, or the account is locked for a while after repeated failures.";
 
 /// `POST /signin`.
-pub async fn signin(State(desk): State<super::State>, headers: HeaderMap, Form(form): Form<SignIn>) -> Response {
+pub async fn signin(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Form(form): Form<SignIn>,
+) -> Response {
     let Some(visit) = cookie_id(&headers).and_then(|id| desk.sessions.get(&id, &desk.limits)) else {
         return Redirect::to("/signin").into_response();
     };
@@ -278,8 +289,9 @@ pub fn authenticate(desk: &super::Desk, user: &str, password: &str) -> Result<Op
 
 /// Now plus `d`, as RFC 3339 UTC (the form `now_rfc3339` writes, so they compare as text).
 fn rfc3339_after(d: Duration) -> String {
-    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|n| n.as_secs()).unwrap_or_default()
-        + d.as_secs();
+    let secs =
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|n| n.as_secs()).unwrap_or_default()
+            + d.as_secs();
     let day = product_key::Day::from_days(u16::try_from(secs / 86_400).unwrap_or(u16::MAX));
     let s = secs % 86_400;
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
@@ -292,7 +304,11 @@ pub struct Token {
 }
 
 /// `POST /signout`.
-pub async fn signout(State(desk): State<super::State>, headers: HeaderMap, Form(form): Form<Token>) -> Response {
+pub async fn signout(
+    State(desk): State<super::State>,
+    headers: HeaderMap,
+    Form(form): Form<Token>,
+) -> Response {
     if let Some(visit) = cookie_id(&headers).and_then(|id| desk.sessions.get(&id, &desk.limits)) {
         if let Err(r) = check_csrf(&visit, &form.csrf) {
             return r;

@@ -30,7 +30,10 @@ pub struct Found {
 pub fn find(conn: &rusqlite::Connection, query: &Query) -> Result<Vec<Found>, Error> {
     let serial = match &query.serial {
         Some(s) => Some(
-            s.trim().parse::<product_key::Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?.to_string(),
+            s.trim()
+                .parse::<product_key::Serial>()
+                .map_err(|e| Error::input(format!("--serial: {e}")))?
+                .to_string(),
         ),
         None => None,
     };

@@ -15,9 +15,3 @@ pub fn cli_actor() -> String {
     let user: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
     if user.is_empty() { "cli".to_owned() } else { format!("cli:{user}") }
 }
-
-/// Who a command-line batch acts for: [`cli_actor`], read once (a batch records many keys).
-pub fn batch_actor() -> &'static str {
-    static ACTOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    ACTOR.get_or_init(cli_actor)
-}

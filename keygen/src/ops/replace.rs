@@ -67,7 +67,9 @@ impl Renewal {
                     self.valid_days.unwrap_or(u32::from(last.days() - old.issued.days().min(last.days())));
                 let from = last.max(issued);
                 from.checked_add(term).ok_or_else(|| {
-                    Error::input(format!("{term} days from {from} is past 2149-06-06, the last day a key can hold"))
+                    Error::input(format!(
+                        "{term} days from {from} is past 2149-06-06, the last day a key can hold"
+                    ))
                 })?
             }
         };

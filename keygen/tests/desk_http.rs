@@ -18,7 +18,9 @@ async fn session_cookie_is_random_httponly_strict_and_renewed_at_sign_in() {
     assert!(!set.contains("Secure"), "plain HTTP on loopback: no Secure ({set})");
     assert_eq!(anon.len(), 64, "256 bits as hex");
     let csrf = csrf_of(&r.body).unwrap();
-    let r = t.post("/signin", Some(&anon), &[("user", "sam"), ("password", PASSWORD), ("csrf", &csrf)]).await;
+    let r = t
+        .post("/signin", Some(&anon), &[("user", "sam"), ("password", PASSWORD), ("csrf", csrf.as_str())])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let signed = cookie_of(&r).unwrap();
     assert_ne!(signed, anon, "a new id at sign-in");
@@ -112,11 +114,13 @@ async fn a_support_account_cannot_issue_renew_amend_revoke_or_manage_people() {
     assert_eq!(t.get("/issue", Some(&cookie)).await.status, StatusCode::FORBIDDEN);
     let r = t.post("/issue", Some(&cookie), &issue_form("Other", &csrf)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = t.post(&format!("/key/{serial}/renew"), Some(&cookie), &[("csrf", &csrf)]).await;
+    let r = t.post(&format!("/key/{serial}/renew"), Some(&cookie), &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = t.post(&format!("/key/{serial}/amend"), Some(&cookie), &[("csrf", &csrf), ("seats", "9")]).await;
+    let r = t
+        .post(&format!("/key/{serial}/amend"), Some(&cookie), &[("csrf", csrf.as_str()), ("seats", "9")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = t.post("/revoke", Some(&cookie), &[("csrf", &csrf), ("serial", &serial)]).await;
+    let r = t.post("/revoke", Some(&cookie), &[("csrf", csrf.as_str()), ("serial", serial.as_str())]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(t.get("/people", Some(&cookie)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(t.keys(), 1, "nothing recorded");
@@ -126,8 +130,13 @@ async fn a_support_account_cannot_issue_renew_amend_revoke_or_manage_people() {
     assert_eq!(t.get(&format!("/key/{serial}"), Some(&cookie)).await.status, StatusCode::OK);
     assert_eq!(t.get("/report", Some(&cookie)).await.status, StatusCode::OK);
     let key = t.key_of(&serial);
-    let r =
-        t.post("/check", Some(&cookie), &[("csrf", &csrf), ("key", &key), ("organization", "Acme")]).await;
+    let r = t
+        .post(
+            "/check",
+            Some(&cookie),
+            &[("csrf", csrf.as_str()), ("key", key.as_str()), ("organization", "Acme")],
+        )
+        .await;
     assert!(r.body.contains("VALID: this key unlocks"), "{}", r.body);
 }
 
@@ -139,14 +148,18 @@ async fn sales_issues_renews_and_amends_but_cannot_revoke_operations_cannot_mana
     assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
     assert!(issued.body.contains("data-product-key=\"AST"), "{}", issued.body);
     let serial = serial_of(&issued.body).unwrap();
-    let renewed = t.post(&format!("/key/{serial}/renew"), Some(&cookie), &[("csrf", &csrf)]).await;
+    let renewed = t.post(&format!("/key/{serial}/renew"), Some(&cookie), &[("csrf", csrf.as_str())]).await;
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
     let renewed_serial = serial_of(&renewed.body).unwrap();
     let amended = t
-        .post(&format!("/key/{renewed_serial}/amend"), Some(&cookie), &[("csrf", &csrf), ("seats", "77")])
+        .post(
+            &format!("/key/{renewed_serial}/amend"),
+            Some(&cookie),
+            &[("csrf", csrf.as_str()), ("seats", "77")],
+        )
         .await;
     assert_eq!(amended.status, StatusCode::OK, "{}", amended.body);
-    let r = t.post(&format!("/key/{serial}/revoke"), Some(&cookie), &[("csrf", &csrf)]).await;
+    let r = t.post(&format!("/key/{serial}/revoke"), Some(&cookie), &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(t.keys(), 3);
     assert_eq!(t.actors(), vec!["sam", "sam", "sam"]);
@@ -161,17 +174,26 @@ async fn an_admin_revokes_after_a_preview_and_the_list_records_who() {
     let issued = t.post("/issue", Some(&cookie), &issue_form("Acme", &csrf)).await;
     let serial = serial_of(&issued.body).unwrap();
     let preview = t
-        .post(&format!("/key/{serial}/revoke"), Some(&cookie), &[("csrf", &csrf), ("reason", "refund")])
+        .post(
+            &format!("/key/{serial}/revoke"),
+            Some(&cookie),
+            &[("csrf", csrf.as_str()), ("reason", "refund")],
+        )
         .await;
     assert!(preview.body.contains("Revoke 1 key"), "{}", preview.body);
     assert_eq!(t.lists(), 0, "a preview writes nothing");
-    let done =
-        t.post("/revoke", Some(&cookie), &[("csrf", &csrf), ("reason", "refund"), ("serial", &serial)]).await;
+    let done = t
+        .post(
+            "/revoke",
+            Some(&cookie),
+            &[("csrf", csrf.as_str()), ("reason", "refund"), ("serial", serial.as_str())],
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(t.lists(), 1);
     let list = t.get("/revoke/list/1", Some(&cookie)).await;
     assert!(list.header("content-disposition").contains("attachment"));
-    assert!(list.body.contains("AST"), "{}", list.body);
+    assert!(list.body.starts_with("-----BEGIN REVOCATION LIST-----"), "{}", list.body);
     let actor: String =
         t.db().query_row("SELECT actor FROM revocation_lists WHERE sequence = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(actor, "ada");
@@ -183,6 +205,7 @@ async fn customer_text_is_escaped_everywhere() {
     let (cookie, csrf) = t.sign_in("ada").await.unwrap();
     let org = "Evil <script>alert(\"x\")</script> 'Co' & Sons";
     let mut form = issue_form(org, &csrf);
+    form.retain(|(k, _)| k != "contact");
     form.push(("contact".into(), "<img src=x onerror=alert(1)>".into()));
     let issued = t.post("/issue", Some(&cookie), &form).await;
     assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
@@ -239,6 +262,41 @@ async fn no_page_shows_the_signing_key() {
         assert!(!r.body.contains(&secret), "{path}");
     }
     assert!(!issued.body.contains(&secret));
+}
+
+#[tokio::test]
+async fn operations_uploads_a_batch_sees_every_problem_then_issues_it() {
+    let t = Desk::new(false);
+    let (sales, sales_csrf) = t.sign_in("sam").await.unwrap();
+    let good = b"organization,seats,order_id\nAcme,5,A-1\nGlobex,7,A-2\n";
+    let r = t.upload("/batch", &sales, &[("csrf", &sales_csrf), ("template", "standard")], good).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "sales may not batch");
+    let (cookie, csrf) = t.sign_in("olga").await.unwrap();
+    let bad = b"organization,seats,order_id\nAcme,five,A-1\nGlobex,7,A-1\n";
+    let r = t.upload("/batch", &cookie, &[("csrf", &csrf), ("template", "standard")], bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("export.csv"), "problems name the uploaded file: {}", r.body);
+    assert!(r.body.contains("seats") && r.body.contains("A-1"), "every problem: {}", r.body);
+    assert_eq!(t.keys(), 0);
+    let r = t.upload("/batch", &cookie, &[("csrf", &csrf), ("template", "standard")], good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Issue 2 keys"), "{}", r.body);
+    assert_eq!(t.keys(), 0, "checking signs nothing");
+    let token =
+        r.body.split("name=\"upload\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    // Another session cannot confirm it.
+    let r = t
+        .post("/batch/confirm", Some(&sales), &[("csrf", sales_csrf.as_str()), ("upload", token.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r =
+        t.post("/batch/confirm", Some(&cookie), &[("csrf", csrf.as_str()), ("upload", token.as_str())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(t.actors(), vec!["olga", "olga"]);
+    let csv = t.get(&format!("/batch/{token}/keys.csv"), Some(&cookie)).await;
+    assert!(csv.header("content-disposition").contains("keys.csv"));
+    assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
+    assert!(csv.body.lines().nth(1).unwrap().contains("AST"), "{}", csv.body);
 }
 
 #[test]

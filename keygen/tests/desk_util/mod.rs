@@ -118,6 +118,34 @@ impl Desk {
         self.send(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// A multipart form: text fields, then one file field `file`.
+    pub async fn upload(&self, path: &str, cookie: &str, fields: &[(&str, &str)], file: &[u8]) -> Answer {
+        let boundary = "----deskboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"export.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::COOKIE, format!("desk_session={cookie}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// The sign-in form posted with this name and password: the answer.
     pub async fn sign_in_raw(&self, user: &str, password: &str) -> Answer {
         let r = self.get("/signin", None).await;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::{KeyArgs, TemplatesArgs};
+use crate::cli::TemplatesArgs;
 use crate::db::people::{self, Role};
 use crate::db::{self, Db};
 use crate::error::Error;
@@ -15,9 +15,18 @@ use crate::record::now_rfc3339;
 /// `keygen desk`.
 #[derive(Debug, Args)]
 pub struct DeskArgs {
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub key: KeyArgs,
+    /// The signing key (PKCS#8 PEM, plain or encrypted); the ledger is beside it.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "KEYGEN_SIGNING_KEY",
+        default_value = "signing-key.pem",
+        global = true
+    )]
+    pub key: PathBuf,
+    /// Read the passphrase of an encrypted key from the first line of this file.
+    #[arg(long, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
     /// The ledger (default: ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH", global = true)]
     pub ledger: Option<PathBuf>,
@@ -89,7 +98,7 @@ impl clap::ValueEnum for Role {
 
 /// Runs `keygen desk ...`.
 pub fn run(args: Box<DeskArgs>) -> Result<ExitCode, Error> {
-    let ledger = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let ledger = db::path_for(args.ledger.as_deref(), &args.key);
     match &args.command {
         None => super::serve::run(&args, &ledger),
         Some(DeskCommand::User(cmd)) => user(cmd, &ledger),

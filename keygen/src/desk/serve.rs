@@ -17,11 +17,11 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
         _ => None,
     };
     check_address(args.listen, tls.is_some())?;
-    let signer = crate::keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let signer = crate::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
     let mut db = Db::open_write(ledger, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger.display())))?;
     let tx = db.begin()?;
-    db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
+    db::head::ensure_current(tx.conn(), &signer, &args.key)?;
     tx.commit()?;
     let nobody = db::people::list(db.conn()).map_err(Error::db("cannot read the ledger"))?.is_empty();
     drop(db);
@@ -33,7 +33,7 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
     }
     let desk = Arc::new(Desk {
         signer,
-        key_path: args.key.key.clone(),
+        key_path: args.key.clone(),
         ledger: ledger.to_owned(),
         templates: args.templates.folder(),
         tls: tls.is_some(),
@@ -71,7 +71,9 @@ async fn serve(
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(Error::io(format!("cannot listen on {addr}")))?;
-            cli_support::warn(&format!("keygen desk: serving on http://{addr}/ (Ctrl-C stops)"));
+            // The address bound (with --listen ...:0, the port the system chose).
+            let bound = listener.local_addr().unwrap_or(addr);
+            cli_support::warn(&format!("keygen desk: serving on http://{bound}/ (Ctrl-C stops)"));
             axum::serve(listener, app)
                 .with_graceful_shutdown(stopped())
                 .await

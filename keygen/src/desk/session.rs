@@ -142,6 +142,8 @@ pub fn clear_cookie(tls: bool) -> HeaderValue {
 
 /// The signed-in person of this request, who must have at least `role`: otherwise the
 /// answer (to the sign-in page, or 403).
+// The refusal is the handler's whole answer, returned once per request: not worth a box.
+#[allow(clippy::result_large_err)]
 pub fn require(desk: &super::Desk, headers: &HeaderMap, role: Role) -> Result<(Visit, Person), Response> {
     let visit = cookie_id(headers).and_then(|id| desk.sessions.get(&id, &desk.limits));
     match visit {
@@ -168,6 +170,7 @@ pub fn forbidden(visit: &Visit, person: &Person, needed: Role) -> Response {
 }
 
 /// Checks a form's CSRF token against the session's (in constant time).
+#[allow(clippy::result_large_err)]
 pub fn check_csrf(visit: &Visit, token: &str) -> Result<(), Response> {
     use subtle::ConstantTimeEq;
     if bool::from(visit.csrf.as_bytes().ct_eq(token.as_bytes())) {

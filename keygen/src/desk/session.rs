@@ -227,6 +227,12 @@ pub async fn signin(
     }
     let d = desk.clone();
     let user = form.user.clone();
+    // Each check holds Argon2's 19 MiB for tens of milliseconds: a few at a time, so a crowd
+    // of sign-ins waits instead of exhausting the memory.
+    static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let Ok(_permit) = CHECKS.acquire().await else {
+        return pages::error("the desk is stopping");
+    };
     let outcome = super::blocking(move || authenticate(&d, &user, &form.password)).await;
     match outcome {
         Ok(Some(person)) => {

@@ -299,6 +299,36 @@ async fn operations_uploads_a_batch_sees_every_problem_then_issues_it() {
     assert!(csv.body.lines().nth(1).unwrap().contains("AST"), "{}", csv.body);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issues_at_once_are_recorded_together_and_a_refused_one_leaves_the_others() {
+    let t = std::sync::Arc::new(Desk::new(false));
+    let (cookie, csrf) = t.sign_in("sam").await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let (t, cookie, csrf) = (t.clone(), cookie.clone(), csrf.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut form = issue_form(&format!("Org {i}"), &csrf);
+            form.retain(|(k, _)| k != "order");
+            // Two requests for one order: the ledger takes one of them.
+            form.push(("order".into(), if i < 2 { "SAME".into() } else { format!("O-{i}") }));
+            t.post("/issue", Some(&cookie), &form).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 11, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(t.keys(), 11);
+    let db = keygen::db::Db::open_read(&t.ledger).unwrap();
+    assert!(keygen::db::verify::verify(db.conn(), None).unwrap().is_ok(), "the chain is intact");
+}
+
 #[test]
 fn a_schema_1_ledger_is_brought_to_schema_2() {
     let dir = tempfile::tempdir().unwrap();

@@ -289,7 +289,7 @@ pub async fn issue(
         given(&form.order),
         given(&form.contact),
     );
-    let done = super::blocking(move || {
+    let checked = super::blocking(move || {
         let issued = Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?;
         let template = crate::template::load(&edition, &d.templates)?;
         let overrides = crate::order::Overrides {
@@ -301,12 +301,17 @@ pub async fn issue(
         let terms = crate::order::build(&template, &overrides, issued, &[',']).map_err(|problems| {
             Error::Inputs(problems.into_iter().map(|(f, e)| format!("{}: {e}", f.column())).collect())
         })?;
-        let request = ops::issue::Request { terms, serial: None, order_id: order, contact, actor };
-        let done = ops::issue::issue(&d.signer, &d.key_path, &d.ledger, request)?;
-        let block = crate::customer::block(&done.record, &done.payload, &template.name, Day::today(), None);
-        Ok((done.record, block))
+        Ok((ops::issue::Request { terms, serial: None, order_id: order, contact, actor }, template.name))
     })
     .await;
+    // Recorded through the desk's queue, with the other requests waiting (group commit).
+    let done = match checked {
+        Ok((request, edition)) => desk.queue.issue(&desk, request).await.map(|done| {
+            let block = crate::customer::block(&done.record, &done.payload, &edition, Day::today(), None);
+            (done.record, block)
+        }),
+        Err(e) => Err(e),
+    };
     match done {
         Ok((record, block)) => {
             pages::issued((&visit, &person), "Key issued", &record.key, &record.serial, &block)

@@ -16,6 +16,7 @@ pub mod pages;
 pub mod people;
 pub mod serve;
 pub mod session;
+pub mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,6 +77,8 @@ pub struct Desk {
     pub sessions: session::Store,
     /// Batch uploads waiting for confirmation or download.
     pub uploads: batch::Uploads,
+    /// The issuing queue (group commit).
+    pub queue: writer::Queue,
 }
 
 /// The shared state of every handler.

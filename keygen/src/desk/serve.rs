@@ -40,6 +40,7 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
         limits: Limits::default(),
         sessions: super::session::Store::default(),
         uploads: super::batch::Uploads::default(),
+        queue: super::writer::Queue::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -42,6 +42,15 @@ pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request)
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
     let tx = ledger.begin()?;
     db::head::ensure_current(tx.conn(), signer, key_path)?;
+    let issued = issue_in(&tx, signer, req)?;
+    tx.commit()?;
+    Ok(issued)
+}
+
+/// Signs and records one key in the caller's transaction (which checked the signing key
+/// with `db::head::ensure_current`); the caller commits.
+pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Issued, Error> {
+    let ledger_path = tx.path();
     let read = || Error::db(format!("cannot read the ledger {}", ledger_path.display()));
     if let Some(o) = &req.order_id
         && keys::order_exists(tx.conn(), o).map_err(read())?
@@ -69,7 +78,6 @@ pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request)
     record.issued_at = Some(now_rfc3339());
     record.via = Some("issue".into());
     record.actor = Some(req.actor);
-    crate::issue::record_key(&tx, signer, &record)?;
-    tx.commit()?;
+    crate::issue::record_key(tx, signer, &record)?;
     Ok(Issued { record, payload, json, issued })
 }

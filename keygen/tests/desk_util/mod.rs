@@ -68,6 +68,7 @@ impl Desk {
             limits,
             sessions: Default::default(),
             uploads: Default::default(),
+            queue: Default::default(),
         });
         Desk { dir, state, ledger, key: made.signing_key }
     }

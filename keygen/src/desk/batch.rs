@@ -2,7 +2,8 @@
 //! checked as `keygen batch` checks it (every problem shown, nothing signed), then on
 //! confirmation (`Issue N keys`) issued and recorded under the person's name, and keys.csv
 //! offered for download. The upload waits in a private temporary folder, named by a random
-//! token that only the session that uploaded it may use.
+//! token that only the session that uploaded it may use; it is removed at the next upload
+//! after its session ends, or when the desk stops.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -187,7 +188,10 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipa
         let rows = rows.map_err(|e| Error::Input(e.to_string().replace(&copy, &upload.name)))?;
         upload.rows = rows;
         let token = random_token()?;
-        d.uploads.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(token.clone(), upload);
+        let mut uploads = d.uploads.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The uploads of sessions that ended go (their folders with them).
+        uploads.retain(|_, u| d.sessions.is_live(&u.session, &d.limits));
+        uploads.insert(token.clone(), upload);
         Ok((token, rows))
     })
     .await;

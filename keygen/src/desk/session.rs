@@ -96,6 +96,12 @@ impl Store {
         Some(Visit { id: id.to_owned(), person: s.person.clone(), csrf: s.csrf.clone() })
     }
 
+    /// Whether `id` is a live session (its idle time not restarted).
+    pub fn is_live(&self, id: &str, limits: &super::Limits) -> bool {
+        let map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(id).is_some_and(|s| live(s, Instant::now(), limits))
+    }
+
     /// Ends a session.
     pub fn close(&self, id: &str) {
         self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);

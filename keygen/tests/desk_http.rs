@@ -197,6 +197,8 @@ async fn an_admin_revokes_after_a_preview_and_the_list_records_who() {
     let actor: String =
         t.db().query_row("SELECT actor FROM revocation_lists WHERE sequence = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(actor, "ada");
+    let story = t.get(&format!("/key/{serial}"), Some(&cookie)).await;
+    assert!(story.body.contains("by <strong class=\"actor\">ada</strong>: refund"), "{}", story.body);
 }
 
 #[tokio::test]

@@ -199,6 +199,9 @@ pub struct Revoked {
     pub revoked_at: String,
     /// Why, if said.
     pub reason: Option<String>,
+    /// Who revoked it (schema 2; none before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 /// One key and its story.
@@ -235,10 +238,12 @@ pub fn story(conn: &Connection, stored: Stored) -> rusqlite::Result<History> {
 /// The revocation of `serial`, if it was revoked.
 pub fn revocation(conn: &Connection, serial: &str) -> rusqlite::Result<Option<Revoked>> {
     conn.prepare_cached(
-        "SELECT r.sequence, l.published_at, r.reason FROM revocations r \
+        "SELECT r.sequence, l.published_at, r.reason, l.actor FROM revocations r \
          JOIN revocation_lists l ON l.sequence = r.sequence WHERE r.serial = ?1",
     )?
-    .query_row([serial], |r| Ok(Revoked { sequence: r.get(0)?, revoked_at: r.get(1)?, reason: r.get(2)? }))
+    .query_row([serial], |r| {
+        Ok(Revoked { sequence: r.get(0)?, revoked_at: r.get(1)?, reason: r.get(2)?, actor: r.get(3)? })
+    })
     .optional()
 }
 

@@ -156,7 +156,11 @@ pub async fn key_page(
                 li { "Replaced by " a href={ "/key/" (by.serial) } { (by.serial) } " (" (by.reason.as_deref().unwrap_or("")) ", " (by.issued_at.as_deref().unwrap_or("")) ")" }
             }
             @if let Some(rv) = &k.revoked {
-                li { "Revoked in list " (rv.sequence) ", " (rv.revoked_at) @if let Some(why) = &rv.reason { ": " (why) } }
+                li {
+                    "Revoked in list " (rv.sequence) ", " (rv.revoked_at)
+                    @if let Some(who) = &rv.actor { " by " strong.actor { (who) } }
+                    @if let Some(why) = &rv.reason { ": " (why) }
+                }
             }
         }
         @if open && person.role >= Role::Sales {

@@ -1,11 +1,13 @@
 //! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000);
-//! `-- --library` measures the library alone.
+//! `-- --library` measures the library alone; `-- --desk` the desk under load (src/desk.rs).
 //!
 //! It builds the release binaries, measures raw Ed25519 signing and strict verification on
 //! this machine (one core and all cores), generates a CSV export, and times `keygen batch`
 //! (ledger on), `verifier batch` on its output, and `verifier check` from process start to
 //! exit. Each figure is printed with its ratio to the raw rate of the same run, since shared
 //! machines are noisy.
+
+mod desk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -31,6 +33,18 @@ fn main() {
         let peak = getrusage(UsageWho::RUSAGE_CHILDREN).map(|u| u.max_rss()).unwrap_or(-1);
         println!("{peak}");
         std::process::exit(status.code().unwrap_or(1));
+    }
+    // `--desk`: the desk's load run alone (a release keygen desk, 50 sessions on loopback).
+    if args.get(1).map(String::as_str) == Some("--desk") {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let built = Command::new(env!("CARGO"))
+            .current_dir(&root)
+            .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
+            .status()
+            .expect("cargo build");
+        assert!(built.success(), "building the release keygen failed");
+        desk::run(&root.join("target/release"));
+        return;
     }
     // `--library` measures the library alone (raw rates, reading, verification): seconds.
     let library_only = args.get(1).map(String::as_str) == Some("--library");

@@ -76,6 +76,9 @@ pub enum Command {
     /// Rotate the signing key: a new key ceremony in the same vault; the old key is retired
     /// (kept aside, still known to the ledger by its public key).
     Rotate(RotateArgs),
+    /// Serve the sales desk in the browser (one machine holds the signing key; people sign
+    /// in), or manage its people (`keygen desk user ...`).
+    Desk(Box<crate::desk::cli::DeskArgs>),
     /// Write shell completions and man pages for keygen into DIR.
     #[command(hide = true)]
     GenerateDocs {

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use product_key::{Day, Serial};
 
 use crate::cli::IssueArgs;
-use crate::db::{self, Db, keys};
+use crate::db::{self, keys};
 use crate::error::Error;
 use crate::order::{self, Overrides};
-use crate::record::{KeyRecord, now_rfc3339};
+use crate::record::KeyRecord;
 use crate::{keyfile, template};
 
 /// Runs `keygen issue`.
@@ -40,39 +40,10 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
 
     let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
     let ledger_path = db::path_for(args.ledger.as_deref(), &args.key.key);
-    let mut ledger = Db::open_write(&ledger_path, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
-    // One transaction, taken first: no other keygen can issue this order or serial meanwhile.
-    let tx = ledger.begin()?;
-    db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
-    let read = || Error::db(format!("cannot read the ledger {}", ledger_path.display()));
-    if let Some(o) = &order_id
-        && keys::order_exists(tx.conn(), o).map_err(read())?
-    {
-        return Err(Error::input(format!(
-            "order '{o}' was already issued a key ({}); see: keygen ledger find --order-id '{o}'",
-            ledger_path.display()
-        )));
-    }
-    let serial = match serial {
-        Some(s) if keys::by_serial(tx.conn(), &s.to_string()).map_err(read())?.is_some() => {
-            return Err(Error::input(format!(
-                "serial {s} is already in the ledger {}",
-                ledger_path.display()
-            )));
-        }
-        Some(s) => s,
-        None => fresh_serial(tx.conn())?,
-    };
-    let mut payload = terms.payload(serial);
-    let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
-    let mut record = KeyRecord::new(key, &payload, &terms.template, order_id, contact);
-    let shown = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
-    record.issued_at = Some(now_rfc3339());
-    record.via = Some("issue".into());
-    record_key(&tx, &signer, &record)?;
-    tx.commit()?;
-    drop(ledger);
+    let request =
+        crate::ops::issue::Request { terms, serial, order_id, contact, actor: crate::ops::cli_actor() };
+    let crate::ops::issue::Issued { record, payload, json: shown, .. } =
+        crate::ops::issue::issue(&signer, &args.key.key, &ledger_path, request)?;
 
     let format = if args.json { "json" } else { args.format.as_str() };
     let text = match format {

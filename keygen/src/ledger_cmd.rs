@@ -55,57 +55,28 @@ pub fn find(args: &LedgerFindArgs) -> Result<ExitCode, Error> {
     if !["table", "csv", "json"].contains(&format.as_str()) {
         return Err(Error::input(format!("--format: '{}' is not one of table, csv, json", args.format)));
     }
-    let serial = match &args.serial {
-        Some(s) => Some(
-            s.parse::<product_key::Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?.to_string(),
-        ),
-        None => None,
+    let path = args.at.path();
+    let query = crate::ops::find::Query {
+        serial: args.serial.clone(),
+        order_id: args.order_id.clone(),
+        org: args.org.clone(),
+        all: args.all,
     };
-    let org = match &args.org {
-        Some(text) => match db::search::needles(text) {
-            (form, _) if form.is_empty() => {
-                return Err(Error::input("--org: the text has no letter or digit"));
-            }
-            forms => Some(forms),
-        },
-        None => None,
-    };
-    if serial.is_none() && org.is_none() && args.order_id.is_none() && !args.all {
+    // The query is checked before the ledger is opened.
+    if query.serial.is_none() && query.org.is_none() && query.order_id.is_none() && !query.all {
         return Err(Error::input("give --serial, --order-id, --org or --all"));
     }
-    let path = args.at.path();
     let ledger = Db::open_read(&path)?;
-    let conn = ledger.conn();
-    let mut filter = vec!["1 = 1".to_owned()];
-    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::new();
-    if let Some(s) = &serial {
-        params.push(s);
-        filter.push(format!("serial = ?{}", params.len()));
-    }
-    if let Some(o) = &args.order_id {
-        params.push(o);
-        filter.push(format!("order_id = ?{}", params.len()));
-    }
-    if let Some((form, folded)) = &org {
-        params.push(form);
-        params.push(folded);
-        // Through the small index of the search column, not the rows.
-        filter.push(format!(
-            "position IN (SELECT position FROM keys WHERE instr(org_search, ?{}) > 0 OR instr(org_search, ?{}) > 0)",
-            params.len() - 1,
-            params.len()
-        ));
-    }
-    let found = keys::select(conn, &filter.join(" AND "), &params)
-        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
+    let found = crate::ops::find::find(ledger.conn(), &query).map_err(|e| match e {
+        Error::Db { what, source } => Error::Db { what: format!("{what} {}", path.display()), source },
+        e => e,
+    })?;
     if found.is_empty() {
         warn(&format!("keygen: no key in {} matches", path.display()));
         return Ok(ExitCode::from(1));
     }
-    let signers = db::head::signing_keys(conn).map_err(Error::db("cannot read the ledger's signing keys"))?;
-    let trusted = db::verify::trusted_keys(&signers, None).unwrap_or_default();
     let checked: Vec<(&History, Option<String>)> =
-        found.iter().map(|k| (k, db::verify::genuine(&k.stored, &trusted).err())).collect();
+        found.iter().map(|f| (&f.history, f.not_genuine.clone())).collect();
     let text = match format.as_str() {
         "json" => json_lines(&checked)?,
         "csv" => csv_text(&checked)?,
@@ -132,10 +103,20 @@ fn state(k: &History) -> String {
     }
 }
 
-const HEADER: [&str; 9] =
-    ["serial", "organization", "order_id", "issued", "expires", "seats", "features", "state", "genuine"];
+const HEADER: [&str; 10] = [
+    "serial",
+    "organization",
+    "order_id",
+    "issued",
+    "expires",
+    "seats",
+    "features",
+    "state",
+    "genuine",
+    "actor",
+];
 
-fn cells(k: &History, bad: &Option<String>) -> [String; 9] {
+fn cells(k: &History, bad: &Option<String>) -> [String; 10] {
     let r = k.record();
     [
         r.serial.clone(),
@@ -150,11 +131,13 @@ fn cells(k: &History, bad: &Option<String>) -> [String; 9] {
             None => "yes".into(),
             Some(why) => format!("NOT GENUINE: {why}"),
         },
+        // Who recorded it; "-" for keys of schema 1, recorded before anyone was named.
+        r.actor.clone().unwrap_or_else(|| "-".into()),
     ]
 }
 
 fn table(found: &[(&History, Option<String>)]) -> String {
-    let rows: Vec<[String; 9]> = found.iter().map(|(k, b)| cells(k, b)).collect();
+    let rows: Vec<[String; 10]> = found.iter().map(|(k, b)| cells(k, b)).collect();
     let mut widths = HEADER.map(|h| h.chars().count());
     for row in &rows {
         for (w, c) in widths.iter_mut().zip(row) {
@@ -194,6 +177,7 @@ fn json_lines(found: &[(&History, Option<String>)]) -> Result<String, Error> {
                 serde_json::json!({
                     "position": k.stored.position,
                     "issued_by": k.record().via,
+                    "actor": k.record().actor,
                     "replaces": k.record().supersedes,
                     "replaced_by": k.replaced_by,
                     "revoked": k.revoked,

@@ -44,6 +44,9 @@ pub struct KeyRecord {
     /// Ledger only: when it was recorded (RFC 3339 UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
+    /// Ledger only: who recorded it (a desk person's name, or `cli:` and the OS user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
     /// Ledger only: the hash of the row before in the ledger's chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
@@ -76,6 +79,7 @@ impl KeyRecord {
             reason: None,
             via: None,
             issued_at: None,
+            actor: None,
             prev: None,
         }
     }

@@ -5,26 +5,11 @@
 use std::process::ExitCode;
 
 use product_key::Day;
-use serde::Serialize;
 
 use crate::cli::LedgerReportArgs;
 use crate::error::Error;
 
-/// One line of the report.
-#[derive(Serialize)]
-struct Line {
-    organization: String,
-    order_id: Option<String>,
-    contact: Option<String>,
-    serial: String,
-    last_day: String,
-    days_left: i64,
-    seats: String,
-    features: String,
-}
-
-const HEADER: [&str; 8] =
-    ["organization", "order_id", "contact", "serial", "last_day", "days_left", "seats", "features"];
+use crate::ops::report::{HEADER, Line};
 
 /// Runs `keygen ledger report`.
 pub fn run(args: &LedgerReportArgs) -> Result<ExitCode, Error> {
@@ -47,43 +32,8 @@ pub fn run(args: &LedgerReportArgs) -> Result<ExitCode, Error> {
     };
     let path = args.at_ledger.path();
     let ledger = crate::db::Db::open_read(&path)?;
-    let day = |d: i64| Day::from_days(clamp(d)).to_string();
-    // Through the index on expires; current keys only (neither replaced nor revoked).
-    let mut stmt = ledger
-        .conn()
-        .prepare(&format!(
-            "SELECT {} FROM keys k WHERE expires >= ?1 AND expires <= ?2 \
-             AND NOT EXISTS (SELECT 1 FROM keys n WHERE n.supersedes = k.serial) \
-             AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.serial = k.serial)",
-            crate::db::keys::COLUMNS
-        ))
+    let lines = crate::ops::report::lines(ledger.conn(), today, from, to)
         .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
-    let keys: Vec<crate::db::keys::Stored> = stmt
-        .query_map([day(from), day(to)], crate::db::keys::from_row)
-        .and_then(Iterator::collect)
-        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
-    let mut lines: Vec<(Day, Line)> = keys
-        .into_iter()
-        .filter_map(|k| {
-            let r = k.record;
-            let day = r.expires.as_deref().and_then(|e| e.parse::<Day>().ok())?;
-            Some((
-                day,
-                Line {
-                    days_left: i64::from(day.days()) - today,
-                    last_day: day.to_string(),
-                    seats: r.seats.map_or("unlimited".into(), |n| n.to_string()),
-                    features: r.features.join(", "),
-                    organization: r.organization,
-                    order_id: r.order_id,
-                    contact: r.contact,
-                    serial: r.serial,
-                },
-            ))
-        })
-        .collect();
-    lines.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.organization.cmp(&b.1.organization)));
-    let lines: Vec<Line> = lines.into_iter().map(|(_, l)| l).collect();
     let text = match format.as_str() {
         "json" => lines
             .iter()
@@ -104,12 +54,10 @@ pub fn run(args: &LedgerReportArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn clamp(day: i64) -> u16 {
-    u16::try_from(day.max(0)).unwrap_or(u16::MAX)
-}
+use crate::ops::report::clamp;
 
 /// CSV that Excel opens as it is: UTF-8 with a BOM, CRLF, the delimiter asked for.
-fn csv_text(lines: &[Line], delimiter: u8) -> Result<String, Error> {
+pub fn csv_text(lines: &[Line], delimiter: u8) -> Result<String, Error> {
     let format = tabular::Format { delimiter, bom: true, encoding: tabular::TextEncoding::Utf8, crlf: true };
     let mut out = tabular::writer(Vec::new(), format).map_err(Error::io("cannot write the report"))?;
     let fail = |e: csv::Error| Error::Io {

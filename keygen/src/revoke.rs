@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use product_key::{Day, KeyId, Product, RevocationList, Serial};
+use product_key::{Day, Serial};
 use rusqlite::params;
 
 use crate::cli::RevokeArgs;
@@ -13,7 +13,6 @@ use crate::db::keys::{self, History};
 use crate::db::{self, Db, lists};
 use crate::error::Error;
 use crate::keyfile;
-use crate::record::now_rfc3339;
 use cli_support::Pending;
 use cli_support::warn;
 
@@ -125,25 +124,19 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     // Checked before the ledger changes, so a refused --out leaves everything as it was.
     let mut file = Pending::create(target, true)?;
 
-    // The vendor's one sequence, whichever key signed the lists before; the list names every
-    // serial revoked so far, signed by any key.
-    let sequence = u32::try_from(lists::chain(conn).map_err(read())?.count + 1).unwrap_or(u32::MAX);
-    let mut all: Vec<Serial> =
-        lists::revoked(conn).map_err(read())?.iter().filter_map(|s| s.parse::<Serial>().ok()).collect();
-    all.extend(new_serials.iter().filter_map(|s| s.parse::<Serial>().ok()));
-    let product = Product::new(product_key::PRODUCT_CODE).map_err(|e| Error::input(e.to_string()))?;
-    let mut list = RevocationList::new(KeyId([0; 4]), product, sequence, today, all);
-    let text = signer.sign_revocations(&mut list);
-    lists::insert(
+    let recorded = crate::ops::revoke::record(
         conn,
-        &signer.key_id().to_string(),
+        &signer,
+        today,
         args.reason.as_deref(),
-        &now_rfc3339(),
-        &text,
         &new_serials,
+        &crate::ops::cli_actor(),
     )
-    .map_err(Error::db(format!("cannot record the revocation in {}", path.display())))?;
-    db::head::sign(conn, &signer)?;
+    .map_err(|e| match e {
+        Error::Db { what, source } => Error::Db { what: format!("{what} {}", path.display()), source },
+        e => e,
+    })?;
+    let (sequence, text) = (recorded.sequence, recorded.text);
     tx.commit()?;
     drop(ledger);
 
@@ -170,7 +163,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     warn(&format!(
         "Revoked {} key(s). Wrote revocation list {sequence} ({} serials) to {}. Ship it with the next update, or give it to support.",
         new_serials.len(),
-        list.serials().len(),
+        recorded.serials,
         target.display()
     ));
     Ok(ExitCode::SUCCESS)

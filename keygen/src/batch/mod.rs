@@ -38,6 +38,54 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop));
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
     }
+    execute(args, &stop, SignerFrom::File, &crate::ops::cli_actor())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where a batch's signing key comes from.
+pub enum SignerFrom<'a> {
+    /// `--key` (and its passphrase), opened once every row is checked.
+    File,
+    /// One already open (the desk's).
+    Given(&'a product_key::Signer),
+}
+
+/// What a batch did.
+#[derive(Clone, Copy, Debug)]
+pub struct Done {
+    /// Keys issued and recorded.
+    pub new_keys: u64,
+    /// Keys taken from the ledger (`--skip-issued`).
+    pub reused: u64,
+}
+
+/// Checks every row as `keygen batch` does, and stops there (nothing is signed or recorded):
+/// the rows read, or every problem.
+pub fn check_only(args: &BatchArgs) -> Result<u64, Error> {
+    let stop = AtomicBool::new(false);
+    let plan = Plan::new(args)?;
+    let mut templates = Templates::new(args.templates.folder(), args.template.as_deref());
+    if let Some(t) = &args.template {
+        templates.load(t);
+        templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
+    }
+    let mut existing = Db::open_write(&plan.ledger, false)?;
+    let existing_tx = match existing.as_mut() {
+        Some(db) => Some(db.begin()?),
+        None => None,
+    };
+    let (checked, _) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), &stop)?;
+    Ok(checked.rows)
+}
+
+/// The batch: every row checked, then signed and recorded as `actor` in one transaction,
+/// then the output published.
+pub fn execute(
+    args: &BatchArgs,
+    stop: &AtomicBool,
+    from: SignerFrom<'_>,
+    actor: &str,
+) -> Result<Done, Error> {
     let plan = Plan::new(args)?;
     let mut templates = Templates::new(args.templates.folder(), args.template.as_deref());
     if let Some(t) = &args.template {
@@ -52,12 +100,19 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         None => None,
     };
 
-    let (checked, columns) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), &stop)?;
+    let (checked, columns) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), stop)?;
     if let Some(Failpoint::AfterCheck(action)) = failpoint::from_env() {
         failpoint::act(&action);
     }
 
-    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let loaded;
+    let signer = match from {
+        SignerFrom::Given(s) => s,
+        SignerFrom::File => {
+            loaded = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+            &loaded
+        }
+    };
     // The output's temporary file first: if it cannot be made, no ledger is created.
     let mut out = Pending::create(&args.output, args.force)?;
     let mut created;
@@ -71,7 +126,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             tx
         }
     };
-    db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
+    db::head::ensure_current(tx.conn(), signer, &args.key.key)?;
     drop(checked.orders);
 
     let table = Table::from_reader(
@@ -84,7 +139,8 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     let counts = Counts::default();
     let progress = progress_bar(checked.rows, args.quiet);
     let signing = Signing {
-        signer: &signer,
+        signer,
+        actor,
         columns: &columns,
         templates: &templates,
         issued: plan.issued,
@@ -93,7 +149,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         file: &plan.file,
     };
     let signed = write_output(&mut out, &checked.format, &checked.headers, |csv_out| {
-        pipeline::sign_all(table, &signing, &tx, csv_out, &progress, &stop, &counts)
+        pipeline::sign_all(table, &signing, &tx, csv_out, &progress, stop, &counts)
     });
     let new_keys = counts.new_keys.load(Ordering::Relaxed);
     let reused = counts.reused.load(Ordering::Relaxed);
@@ -103,7 +159,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         // `out` is dropped unpublished, which removes the temporary file.
         return Err(Error::Interrupted("interrupted: nothing was issued, the ledger is as it was".into()));
     }
-    db::head::sign(tx.conn(), &signer)?;
+    db::head::sign(tx.conn(), signer)?;
     if failpoint::from_env() == Some(Failpoint::BeforeCommit) {
         std::process::abort();
     }
@@ -135,7 +191,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     if let Some(warning) = crate::customer::future_warning(plan.issued, product_key::Day::today()) {
         cli_support::warn(&warning);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Done { new_keys, reused })
 }
 
 /// Checks the input's orders against a ledger that did not exist when the input was checked:

@@ -29,6 +29,8 @@ pub struct Signing<'a> {
     pub issued: Day,
     /// When the keys are recorded (RFC 3339).
     pub issued_at: String,
+    /// Who the keys are recorded for.
+    pub actor: &'a str,
     /// With `--skip-issued`: the orders the ledger holds, whose rows take the recorded key.
     pub reuse: &'a HashSet<Box<str>>,
     /// The input, for messages.
@@ -72,7 +74,7 @@ pub fn sign_all(
         if let Some(o) = plan.order_id.as_deref().filter(|o| signing.reuse.contains(*o)) {
             return Ok(Made::Reused(o.to_owned()));
         }
-        sign(signing.signer, plan, rng, &signing.issued_at).map(|r| Made::New(Box::new(r)))
+        sign(signing.signer, plan, rng, &signing.issued_at, signing.actor).map(|r| Made::New(Box::new(r)))
     };
     let sign_row = &sign_row;
     let conn = tx.conn();
@@ -214,6 +216,7 @@ fn sign(
     plan: RowPlan,
     rng: &mut impl rand::Rng,
     issued_at: &str,
+    actor: &str,
 ) -> Result<KeyRecord, String> {
     let serial = loop {
         if let Some(s) = Serial::new(rng.next_u64()) {
@@ -225,5 +228,6 @@ fn sign(
     let mut record = KeyRecord::new(key, &payload, &plan.terms.template, plan.order_id, plan.contact);
     record.issued_at = Some(issued_at.to_owned());
     record.via = Some("batch".into());
+    record.actor = Some(actor.to_owned());
     Ok(record)
 }

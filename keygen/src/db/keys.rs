@@ -9,7 +9,7 @@ use crate::record::KeyRecord;
 
 /// The columns a key row is read with, in [`from_row`]'s order.
 pub const COLUMNS: &str = "serial, position, order_id, organization, seats, features, issued, expires, key, \
-                           signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash";
+                           signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor";
 
 /// A key row as stored: the record, its place in the chain and its hash.
 #[derive(Clone, Debug)]
@@ -43,6 +43,7 @@ pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
             template: row.get(13)?,
             contact: row.get(14)?,
             issued_at: row.get(15)?,
+            actor: row.get(18)?,
             prev: row.get(16)?,
             product: product_key::PRODUCT_CODE.to_owned(),
             major_version: product_key::MAJOR_VERSION,
@@ -73,7 +74,11 @@ pub fn row_hash(position: u64, prev: &str, r: &KeyRecord) -> String {
         &r.template,
         (&r.contact, &r.issued_at),
     );
-    sha256_hex(&serde_json::to_vec(&fields).unwrap_or_default())
+    // Rows of schema 1 have no actor: their hash is unchanged; an actor is one more element.
+    match &r.actor {
+        None => sha256_hex(&serde_json::to_vec(&fields).unwrap_or_default()),
+        Some(actor) => sha256_hex(&serde_json::to_vec(&(fields, actor)).unwrap_or_default()),
+    }
 }
 
 /// The end of the keys' chain: rows so far and the last hash.
@@ -106,8 +111,8 @@ pub fn insert(conn: &Connection, chain: &mut Chain, r: &KeyRecord) -> rusqlite::
     let hash = row_hash(position, &chain.last, r);
     let mut stmt = conn.prepare_cached(
         "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, issued, expires, \
-         key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?;
     stmt.execute(params![
         r.serial,
@@ -129,6 +134,7 @@ pub fn insert(conn: &Connection, chain: &mut Chain, r: &KeyRecord) -> rusqlite::
         r.issued_at,
         chain.last,
         hash,
+        r.actor,
     ])?;
     chain.count = position;
     chain.last = hash;
@@ -193,6 +199,9 @@ pub struct Revoked {
     pub revoked_at: String,
     /// Why, if said.
     pub reason: Option<String>,
+    /// Who revoked it (schema 2; none before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 /// One key and its story.
@@ -229,10 +238,12 @@ pub fn story(conn: &Connection, stored: Stored) -> rusqlite::Result<History> {
 /// The revocation of `serial`, if it was revoked.
 pub fn revocation(conn: &Connection, serial: &str) -> rusqlite::Result<Option<Revoked>> {
     conn.prepare_cached(
-        "SELECT r.sequence, l.published_at, r.reason FROM revocations r \
+        "SELECT r.sequence, l.published_at, r.reason, l.actor FROM revocations r \
          JOIN revocation_lists l ON l.sequence = r.sequence WHERE r.serial = ?1",
     )?
-    .query_row([serial], |r| Ok(Revoked { sequence: r.get(0)?, revoked_at: r.get(1)?, reason: r.get(2)? }))
+    .query_row([serial], |r| {
+        Ok(Revoked { sequence: r.get(0)?, revoked_at: r.get(1)?, reason: r.get(2)?, actor: r.get(3)? })
+    })
     .optional()
 }
 

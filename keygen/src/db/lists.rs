@@ -24,13 +24,19 @@ pub struct StoredList {
     pub prev: String,
     /// Its hash.
     pub hash: String,
+    /// Who recorded it (schema 2; none before).
+    pub actor: Option<String>,
 }
 
 /// A list row's hash: SHA-256 of the JSON array of its sequence, the hash before it and its
 /// fields.
 pub fn row_hash(l: &StoredList) -> String {
     let fields = (l.sequence, &l.prev, &l.signed_by, &l.reason, &l.published_at, &l.text);
-    sha256_hex(&serde_json::to_vec(&fields).unwrap_or_default())
+    // Lists of schema 1 have no actor: their hash is unchanged; an actor is one more element.
+    match &l.actor {
+        None => sha256_hex(&serde_json::to_vec(&fields).unwrap_or_default()),
+        Some(actor) => sha256_hex(&serde_json::to_vec(&(fields, actor)).unwrap_or_default()),
+    }
 }
 
 /// The end of the lists' chain.
@@ -62,6 +68,19 @@ pub fn insert(
     text: &str,
     new_serials: &[String],
 ) -> rusqlite::Result<u32> {
+    insert_by(conn, signed_by, reason, published_at, text, new_serials, None)
+}
+
+/// [`insert`], recording who did it.
+pub fn insert_by(
+    conn: &Connection,
+    signed_by: &str,
+    reason: Option<&str>,
+    published_at: &str,
+    text: &str,
+    new_serials: &[String],
+    actor: Option<&str>,
+) -> rusqlite::Result<u32> {
     let end = chain(conn)?;
     let mut list = StoredList {
         sequence: u32::try_from(end.count + 1).unwrap_or(u32::MAX),
@@ -71,11 +90,12 @@ pub fn insert(
         text: text.to_owned(),
         prev: end.last,
         hash: String::new(),
+        actor: actor.map(str::to_owned),
     };
     list.hash = row_hash(&list);
     conn.execute(
-        "INSERT INTO revocation_lists (sequence, signed_by, reason, published_at, text, prev, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO revocation_lists (sequence, signed_by, reason, published_at, text, prev, hash, actor) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             list.sequence,
             list.signed_by,
@@ -83,7 +103,8 @@ pub fn insert(
             list.published_at,
             list.text,
             list.prev,
-            list.hash
+            list.hash,
+            list.actor
         ],
     )?;
     let mut stmt =
@@ -97,7 +118,7 @@ pub fn insert(
 /// Every list, in sequence.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<StoredList>> {
     let mut stmt = conn.prepare(
-        "SELECT sequence, signed_by, reason, published_at, text, prev, hash FROM revocation_lists ORDER BY sequence",
+        "SELECT sequence, signed_by, reason, published_at, text, prev, hash, actor FROM revocation_lists ORDER BY sequence",
     )?;
     stmt.query_map([], |r| {
         Ok(StoredList {
@@ -108,6 +129,7 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<StoredList>> {
             text: r.get(4)?,
             prev: r.get(5)?,
             hash: r.get(6)?,
+            actor: r.get(7)?,
         })
     })?
     .collect()

@@ -12,6 +12,7 @@ pub mod head;
 pub mod jsonl;
 pub mod keys;
 pub mod lists;
+pub mod people;
 pub mod search;
 pub mod verify;
 
@@ -29,7 +30,8 @@ pub const FILE_NAME: &str = "ledger.sqlite";
 
 /// The migrations, in order: migration N takes the schema from version N-1 to N
 /// (`PRAGMA user_version`).
-pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_ledger.sql")];
+pub const MIGRATIONS: &[&str] =
+    &[include_str!("../../migrations/0001_ledger.sql"), include_str!("../../migrations/0002_people.sql")];
 
 /// The schema version this keygen writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

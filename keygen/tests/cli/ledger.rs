@@ -29,7 +29,7 @@ fn the_ledger_is_a_database_with_the_documented_tables_and_rules() {
     issue(t.path(), &["--org", "Gamma SA"]);
     let db = ledger_db(t.path());
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let keys = columns(&db, "keys");
     for name in [
         "serial",
@@ -118,6 +118,7 @@ fn row_hash(db: &rusqlite::Connection, position: i64) -> String {
         "template",
         "contact",
         "recorded_at",
+        "actor",
     ];
     let sql = format!("SELECT {} FROM keys WHERE position = ?1", columns.join(", "));
     let values: Vec<serde_json::Value> = db
@@ -135,7 +136,20 @@ fn row_hash(db: &rusqlite::Connection, position: i64) -> String {
         .expect("row");
     let mut fields = values[..15].to_vec();
     fields.push(serde_json::json!([values[15], values[16]]));
-    hex::encode(sha2::Sha256::digest(serde_json::to_vec(&fields).expect("json")))
+    // Schema 2: a row with an actor hashes [fields, actor] (docs/operations.md).
+    let hashed = match &values[17] {
+        serde_json::Value::Null => serde_json::json!(fields),
+        actor => serde_json::json!([fields, actor]),
+    };
+    hex::encode(sha2::Sha256::digest(serde_json::to_vec(&hashed).expect("json")))
+}
+
+/// Who the command line records as the actor in these tests' environment.
+fn actor() -> String {
+    match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
+        Ok(u) if !u.is_empty() => format!("cli:{u}"),
+        _ => "cli".to_owned(),
+    }
 }
 
 #[test]
@@ -244,12 +258,20 @@ fn find_prints_a_table_csv_or_json_finds_as_people_type_and_marks_what_is_not_ge
     let table = stdout(&find(&["--all"]));
     assert!(table.starts_with("serial "), "{table}");
     assert_eq!(table.lines().count(), 4, "{table}");
-    assert!(table.lines().skip(1).all(|l| l.ends_with("yes")), "{table}");
+    // Who recorded each key, last: the command line as `cli` and the OS user.
+    assert!(table.lines().next().is_some_and(|h| h.ends_with("genuine  actor")), "{table}");
+    assert!(table.lines().skip(1).all(|l| l.contains(" yes ") && l.ends_with(&actor())), "{table}");
+    let csv = stdout(&find(&["--all", "--format", "csv"]));
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(&format!(",{}", actor()))), "{csv}");
     let json = stdout(&find(&["--order-id", "S-1", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
     assert_eq!(
         (v["organization"].as_str(), v["genuine"].as_bool()),
         (Some("Hauptstraße Handel KG"), Some(true))
+    );
+    assert_eq!(
+        (v["actor"].as_str(), v["story"]["actor"].as_str()),
+        (Some(actor().as_str()), Some(actor().as_str()))
     );
     // A row whose fields differ from its signed key is shown, marked, and the exit says so.
     ledger_db(t.path()).execute("UPDATE keys SET seats = 500 WHERE order_id = 'S-1'", []).expect("edit");
@@ -477,7 +499,7 @@ fn the_schema_is_migrated_from_the_version_before_and_foreign_files_are_refused(
     issue(t.path(), &["--org", "A"]);
     let version: i64 =
         ledger_db(t.path()).query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     // Another program's database, and one of a newer keygen: refused, untouched.
     std::fs::write(t.path().join("other.sqlite"), b"").expect("write");
     rusqlite::Connection::open(t.path().join("other.sqlite"))

@@ -2,6 +2,7 @@
 
 mod batch;
 mod desk;
+mod desk_people;
 mod issue;
 mod keys;
 mod ledger;

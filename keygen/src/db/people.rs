@@ -1,0 +1,162 @@
+//! The desk's people (schema 2): a name, a role, an Argon2id password hash, and the count of
+//! wrong passwords that locks the account for a while; and the desk's journal of events.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A role: what a person may do at the desk. Each role may do what the one before may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Find keys, read their stories, check a pasted key, the renewal report.
+    Support,
+    /// Also issue, renew, amend.
+    Sales,
+    /// Also batch upload.
+    Operations,
+    /// Also revoke and manage people.
+    Admin,
+}
+
+impl Role {
+    /// Every role, from the least.
+    pub const ALL: [Role; 4] = [Role::Support, Role::Sales, Role::Operations, Role::Admin];
+
+    /// Its name as stored and typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Support => "support",
+            Role::Sales => "sales",
+            Role::Operations => "operations",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| format!("'{s}' is not a role: support, sales, operations or admin"))
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A person as stored (the hash stays in the database but for sign-in).
+#[derive(Clone, Debug)]
+pub struct Person {
+    /// Their name (what they sign in with).
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+    /// Wrong passwords since the last sign-in.
+    pub failed_attempts: u32,
+    /// Locked until then (RFC 3339 UTC), if locked.
+    pub locked_until: Option<String>,
+    /// When added.
+    pub added_at: String,
+    /// By whom.
+    pub added_by: String,
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Person> {
+    let role: String = r.get(1)?;
+    Ok(Person {
+        name: r.get(0)?,
+        // The table's CHECK holds the role to these names.
+        role: role.parse().unwrap_or(Role::Support),
+        failed_attempts: r.get(2)?,
+        locked_until: r.get(3)?,
+        added_at: r.get(4)?,
+        added_by: r.get(5)?,
+    })
+}
+
+const COLUMNS: &str = "name, role, failed_attempts, locked_until, added_at, added_by";
+
+/// Everyone, by name.
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Person>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM people ORDER BY name"))?;
+    stmt.query_map([], from_row)?.collect()
+}
+
+/// One person and their password hash.
+pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<(Person, String)>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS}, password_hash FROM people WHERE name = ?1"))?
+        .query_row([name], |r| Ok((from_row(r)?, r.get(6)?)))
+        .optional()
+}
+
+/// Adds a person (a name already there is a constraint error).
+pub fn add(
+    conn: &Connection,
+    name: &str,
+    role: Role,
+    hash: &str,
+    at: &str,
+    by: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO people (name, role, password_hash, added_at, added_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![name, role.name(), hash, at, by],
+    )
+    .map(|_| ())
+}
+
+/// Removes a person; whether they were there.
+pub fn remove(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM people WHERE name = ?1", [name])? == 1)
+}
+
+/// Sets a person's password (and unlocks them); whether they were there.
+pub fn set_password(conn: &Connection, name: &str, hash: &str) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE people SET password_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE name = ?1",
+        params![name, hash],
+    )? == 1)
+}
+
+/// Records a wrong password: the new count, and the lock when it reaches `limit`.
+pub fn failed(conn: &Connection, name: &str, limit: u32, lock_until: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE people SET failed_attempts = failed_attempts + 1, \
+         locked_until = CASE WHEN failed_attempts + 1 >= ?2 THEN ?3 ELSE locked_until END WHERE name = ?1",
+        params![name, limit, lock_until],
+    )
+    .map(|_| ())
+}
+
+/// A good sign-in: the count starts again.
+pub fn succeeded(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE people SET failed_attempts = 0, locked_until = NULL WHERE name = ?1", [name])
+        .map(|_| ())
+}
+
+/// Appends an event to the desk's journal.
+pub fn event(conn: &Connection, at: &str, actor: &str, action: &str, detail: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO desk_events (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![at, actor, action, detail],
+    )
+    .map(|_| ())
+}
+
+/// An Argon2id PHC string of `password`, with a random salt.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash the password: {e}"))
+}
+
+/// Whether `password` matches `hash` (in the time Argon2 takes, whatever the answer).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::PasswordVerifier;
+    argon2::Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}

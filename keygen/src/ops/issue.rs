@@ -1,0 +1,83 @@
+//! Issuing one key: checked terms in, the recorded key out.
+
+use std::path::Path;
+
+use product_key::{Day, Payload, Serial, Signer};
+
+use crate::db::{self, Db, keys};
+use crate::error::Error;
+use crate::order::Terms;
+use crate::record::{KeyRecord, now_rfc3339};
+
+/// What to issue: checked terms (see `order::build`) and the order's details.
+pub struct Request {
+    /// The terms.
+    pub terms: Terms,
+    /// The serial, when given; a fresh one otherwise.
+    pub serial: Option<Serial>,
+    /// The order, if given (non-empty).
+    pub order_id: Option<String>,
+    /// The contact, if given.
+    pub contact: Option<String>,
+    /// Who issues it.
+    pub actor: String,
+}
+
+/// A key issued and recorded.
+pub struct Issued {
+    /// Its record as stored.
+    pub record: KeyRecord,
+    /// Its payload.
+    pub payload: Payload,
+    /// Its JSON as `--json` shows it (without the ledger's own fields).
+    pub json: String,
+    /// Its day of issue.
+    pub issued: Day,
+}
+
+/// Signs and records one key, in one transaction taken first: no other writer can issue this
+/// order or serial meanwhile.
+pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request) -> Result<Issued, Error> {
+    let mut ledger = Db::open_write(ledger_path, true)?
+        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
+    let tx = ledger.begin()?;
+    db::head::ensure_current(tx.conn(), signer, key_path)?;
+    let issued = issue_in(&tx, signer, req)?;
+    tx.commit()?;
+    Ok(issued)
+}
+
+/// Signs and records one key in the caller's transaction (which checked the signing key
+/// with `db::head::ensure_current`); the caller commits.
+pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Issued, Error> {
+    let ledger_path = tx.path();
+    let read = || Error::db(format!("cannot read the ledger {}", ledger_path.display()));
+    if let Some(o) = &req.order_id
+        && keys::order_exists(tx.conn(), o).map_err(read())?
+    {
+        return Err(Error::input(format!(
+            "order '{o}' was already issued a key ({}); see: keygen ledger find --order-id '{o}'",
+            ledger_path.display()
+        )));
+    }
+    let serial = match req.serial {
+        Some(s) if keys::by_serial(tx.conn(), &s.to_string()).map_err(read())?.is_some() => {
+            return Err(Error::input(format!(
+                "serial {s} is already in the ledger {}",
+                ledger_path.display()
+            )));
+        }
+        Some(s) => s,
+        None => crate::issue::fresh_serial(tx.conn())?,
+    };
+    let issued = req.terms.issued;
+    let mut payload = req.terms.payload(serial);
+    let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
+    let mut record = KeyRecord::new(key, &payload, &req.terms.template, req.order_id, req.contact);
+    let json = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
+    record.issued_at = Some(now_rfc3339());
+    record.via = Some("issue".into());
+    record.actor = Some(req.actor);
+    crate::issue::record_key(tx, signer, &record)?;
+    Ok(Issued { record, payload, json, issued })
+}

@@ -1,0 +1,91 @@
+//! Revoking: the keys chosen and what becomes of each (a preview), then the next signed
+//! revocation list recorded in the caller's transaction.
+
+use product_key::{Day, KeyId, Product, RevocationList, Serial, Signer};
+
+use crate::db::keys::{self, History};
+use crate::db::{self, lists};
+use crate::error::Error;
+use crate::record::now_rfc3339;
+
+/// One key of a preview: its story, why it was chosen, and whether it is newly revoked.
+pub struct Chosen {
+    /// The key and its story.
+    pub history: History,
+    /// Why it was chosen.
+    pub why: String,
+    /// Whether this revocation would name it for the first time.
+    pub new: bool,
+}
+
+/// The keys these serials name (each checked), in serial order; a serial never issued is a
+/// problem, every one told.
+pub fn preview(conn: &rusqlite::Connection, serials: &[String]) -> Result<Vec<Chosen>, Error> {
+    let read = || Error::db("cannot read the ledger");
+    let mut chosen = std::collections::BTreeMap::new();
+    let mut problems = Vec::new();
+    for text in serials {
+        let s = match text.trim().parse::<Serial>() {
+            Ok(s) => s.to_string(),
+            Err(e) => {
+                problems.push(format!("serial {text}: {e}"));
+                continue;
+            }
+        };
+        match keys::by_serial(conn, &s).map_err(read())? {
+            Some(k) => {
+                let history = keys::story(conn, k).map_err(read())?;
+                let new = history.revoked.is_none();
+                chosen.insert(s, Chosen { history, why: "named by serial".into(), new });
+            }
+            None => problems.push(format!("serial {s} was never issued (a typo?)")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Inputs(problems));
+    }
+    Ok(chosen.into_values().collect())
+}
+
+/// A list recorded.
+pub struct Recorded {
+    /// Its sequence.
+    pub sequence: u32,
+    /// Its signed text, as published.
+    pub text: String,
+    /// How many serials it names in all.
+    pub serials: usize,
+}
+
+/// Signs and records the next list: every serial revoked so far (by any signing key) and
+/// `new_serials`, in the caller's transaction; the ledger's head is signed again.
+pub fn record(
+    conn: &rusqlite::Connection,
+    signer: &Signer,
+    today: Day,
+    reason: Option<&str>,
+    new_serials: &[String],
+    actor: &str,
+) -> Result<Recorded, Error> {
+    let read = || Error::db("cannot read the ledger");
+    // The vendor's one sequence, whichever key signed the lists before.
+    let sequence = u32::try_from(lists::chain(conn).map_err(read())?.count + 1).unwrap_or(u32::MAX);
+    let mut all: Vec<Serial> =
+        lists::revoked(conn).map_err(read())?.iter().filter_map(|s| s.parse::<Serial>().ok()).collect();
+    all.extend(new_serials.iter().filter_map(|s| s.parse::<Serial>().ok()));
+    let product = Product::new(product_key::PRODUCT_CODE).map_err(|e| Error::input(e.to_string()))?;
+    let mut list = RevocationList::new(KeyId([0; 4]), product, sequence, today, all);
+    let text = signer.sign_revocations(&mut list);
+    lists::insert_by(
+        conn,
+        &signer.key_id().to_string(),
+        reason,
+        &now_rfc3339(),
+        &text,
+        new_serials,
+        Some(actor),
+    )
+    .map_err(Error::db("cannot record the revocation"))?;
+    db::head::sign(conn, signer)?;
+    Ok(Recorded { sequence, text, serials: list.serials().len() })
+}

@@ -28,6 +28,10 @@ node -e '
 scripts/support-page.sh --public-key "$scratch/test-key.pem" --out "$scratch/support.html" >/dev/null
 node support-page/tests/vectors.js "$wasm" tests/vectors "$verifier"
 node support-page/tests/browser.js "$scratch/support.html" tests/vectors "$verifier" ${SCREENSHOT:+"$SCREENSHOT"}
+# The sales desk in headless Chromium, driven as a person would (playwright-core from the
+# support page's packages): sign in, issue, find, renew, amend, batch, report, revoke.
+keygen="$(scripts/cargo-artifact.sh keygen bin --quiet --locked -p keygen)"
+node keygen/tests/desk/browser.js "$keygen" ${DESK_SCREENSHOTS:+"$DESK_SCREENSHOTS"}
 
 # keygen's tests that kill, pause or fail a command at a chosen stage: built with the
 # test-only `failpoints` feature (a release build ignores KEYGEN_FAILPOINT).

@@ -137,22 +137,13 @@ fn cells(k: &History, bad: &Option<String>) -> [String; 10] {
 }
 
 fn table(found: &[(&History, Option<String>)]) -> String {
-    let rows: Vec<[String; 10]> = found.iter().map(|(k, b)| cells(k, b)).collect();
-    let mut widths = HEADER.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
+    // By display width, so that names in any script line up (wide characters take two columns).
+    let mut table = cli_support::Table::new(&[cli_support::Align::Left; 10], 2);
+    table.row(&HEADER);
+    for (k, b) in found {
+        table.row(&cells(k, b));
     }
-    let line = |row: &[String]| -> String {
-        let cols: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        format!("{}\n", cols.join("  ").trim_end())
-    };
-    let mut out = line(&HEADER.map(str::to_owned));
-    for row in &rows {
-        out.push_str(&line(row));
-    }
-    out
+    table.render()
 }
 
 fn csv_text(found: &[(&History, Option<String>)]) -> Result<String, Error> {

@@ -393,6 +393,17 @@ fn tables_line_up_names_in_any_script() {
         assert_eq!(display_column(line, " O-") + 1, order_column, "{table}");
     }
 
+    // ledger find's table too: the order column starts at the same display column on every line.
+    let o = run(keygen(t.path()).args(["ledger", "find", "--all"]));
+    assert_exit(&o, 0);
+    let table = stdout(&o);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    let order_column = display_column(lines[0], "order_id");
+    for line in &lines[1..] {
+        assert_eq!(display_column(line, " O-") + 1, order_column, "{table}");
+    }
+
     let dir = t.path().join("editions");
     std::fs::create_dir(&dir).expect("mkdir");
     std::fs::write(

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod csv_cell;
 mod docs;
 mod publish;
 mod table;

@@ -101,9 +101,48 @@ impl std::fmt::Display for Source {
     }
 }
 
+/// The most bytes of a template file read: a template is a few lines; `/dev/zero` or a
+/// large file named by mistake is refused before it fills the memory.
+pub const MAX_TEMPLATE_BYTES: u64 = 64 * 1024;
+
+thread_local! {
+    /// Set while the desk checks or issues a batch: a template cell then names an edition,
+    /// never a file (see [`names_only`]).
+    static NAMES_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`load`] on this thread limited to the editions listed (built in and
+/// the templates folder): no file is named by a request. The desk runs a batch's check and
+/// its issue in here, since the batch reads its template cells on the calling thread.
+pub fn names_only<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NAMES_ONLY.with(|n| n.set(self.0));
+        }
+    }
+    let _reset = Reset(NAMES_ONLY.with(|n| n.replace(true)));
+    f()
+}
+
+/// Reads the edition named `arg` among those listed (built in and the templates folder),
+/// never a path: what the desk's Issue page reads.
+pub fn load_listed(arg: &str, folder: &Folder) -> Result<Template, Error> {
+    names_only(|| load(arg, folder))
+}
+
 /// Reads the template named by `arg`: a path when it holds `/` or ends in `.toml`; else a
 /// name, matched without regard to case, in the folder first, then among the built-in ones.
 pub fn load(arg: &str, folder: &Folder) -> Result<Template, Error> {
+    let is_path = arg.contains('/') || arg.contains('\\') || arg.ends_with(".toml") || arg.starts_with('.');
+    if is_path && NAMES_ONLY.with(std::cell::Cell::get) {
+        // The answer says nothing of what the path holds, or whether it exists.
+        let shown: String = arg.chars().filter(|c| !c.is_control()).take(64).collect();
+        return Err(Error::input(format!(
+            "'{shown}' is not an edition: name one of the editions listed (known: {})",
+            known_names(folder).join(", ")
+        )));
+    }
     if arg.contains('/') || arg.ends_with(".toml") {
         let path = PathBuf::from(arg);
         return read(&path, arg);
@@ -118,12 +157,19 @@ pub fn load(arg: &str, folder: &Folder) -> Result<Template, Error> {
     if let Some((name, text)) = BUILT_IN.iter().find(|(name, _)| name.eq_ignore_ascii_case(arg)) {
         return parse(&built_in_path(name), text);
     }
-    let mut known: Vec<String> =
-        load_all(folder)?.into_iter().filter_map(|(_, t)| t.ok().map(|t| t.id)).collect();
-    known.sort();
-    known.dedup();
+    let known = known_names(folder);
     let hint = closest(arg, &known).map(|k| format!("; did you mean '{k}'?")).unwrap_or_default();
     Err(Error::input(format!("template '{arg}' not found (known: {}){hint}", known.join(", "))))
+}
+
+/// The ids of every good edition, sorted.
+fn known_names(folder: &Folder) -> Vec<String> {
+    let mut known: Vec<String> = load_all(folder)
+        .map(|all| all.into_iter().filter_map(|(_, t)| t.ok().map(|t| t.id)).collect())
+        .unwrap_or_default();
+    known.sort();
+    known.dedup();
+    known
 }
 
 /// The known name nearest to a mistyped one (`standart`: `standard`), if one is near enough
@@ -143,7 +189,7 @@ fn built_in_path(name: &str) -> PathBuf {
 }
 
 fn read(path: &Path, arg: &str) -> Result<Template, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_limited(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::input(format!("template '{arg}' not found: no file {}", path.display()))
         } else {
@@ -151,6 +197,26 @@ fn read(path: &Path, arg: &str) -> Result<Template, Error> {
         }
     })?;
     parse(path, &text)
+}
+
+/// A template file's text: a regular file of at most [`MAX_TEMPLATE_BYTES`], UTF-8.
+fn read_limited(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    // A device or a pipe (`/dev/zero`, a FIFO) is no template, whatever it would give.
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_TEMPLATE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TEMPLATE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} KiB; a template is a few lines", MAX_TEMPLATE_BYTES / 1024),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 /// Parses a template's text; `path` names it in errors and gives its id.
@@ -218,7 +284,7 @@ pub fn load_all(folder: &Folder) -> Result<Vec<Loaded>, Error> {
         .map(|(name, text)| ((*name).to_owned(), (Source::BuiltIn, parse(&built_in_path(name), text))))
         .collect();
     for p in files {
-        let parsed = std::fs::read_to_string(&p)
+        let parsed = read_limited(&p)
             .map_err(|e| Error::input(format!("cannot read {}: {e}", p.display())))
             .and_then(|text| parse(&p, &text));
         all.push((stem(&p), (Source::File(p), parsed)));

@@ -14,6 +14,29 @@ use crate::db::Db;
 use crate::db::people::Role;
 use crate::error::Error;
 
+/// An error's lines as a page shows them: the server's paths (the ledger, the signing key,
+/// the templates folder, the temporary folder) named by what they are, never shown.
+pub fn said(desk: &super::Desk, e: &Error) -> Vec<String> {
+    said_text(desk, &e.to_string())
+}
+
+/// [`said`], of a text.
+pub fn said_text(desk: &super::Desk, text: &str) -> Vec<String> {
+    let mut text = text.to_owned();
+    let named = [
+        (desk.ledger.display().to_string(), "the ledger"),
+        (desk.key_path.display().to_string(), "the desk's signing key"),
+        (desk.templates.dir.display().to_string(), "the templates folder"),
+        (std::env::temp_dir().display().to_string(), "a temporary folder"),
+    ];
+    for (path, name) in named {
+        if path.len() > 1 {
+            text = text.replace(&path, name);
+        }
+    }
+    text.lines().map(str::to_owned).collect()
+}
+
 /// `GET /`.
 pub async fn home() -> Redirect {
     Redirect::to("/find")
@@ -90,7 +113,7 @@ pub async fn report(
         }
         a.download href=(csv) download="renewals.csv" { "Download CSV" }
         @match &found {
-            Err(e) => { ul.problems role="alert" { @for l in pages::lines(e) { li { (l) } } } }
+            Err(e) => { ul.problems role="alert" { @for l in said(&desk, e) { li { (l) } } } }
             Ok(lines) if lines.is_empty() => { p { "No key in this window." } }
             Ok(lines) => {
                 table.keys {
@@ -120,7 +143,18 @@ pub async fn report_csv(
     if let Err(r) = require(&desk, &headers, Role::Support) {
         return r;
     }
-    match lines(&desk, &w).await.and_then(|l| crate::report::csv_text(&l, b',')) {
+    // The organization, order and contact came from people: a cell a spreadsheet would run
+    // as a formula is written as text (OWASP's CSV injection rule).
+    let safe = |t: &str| cli_support::csv_cell::neutralize(t).into_owned();
+    let neutralized = |mut lines: Vec<crate::ops::report::Line>| {
+        for l in &mut lines {
+            l.organization = safe(&l.organization);
+            l.order_id = l.order_id.as_deref().map(safe);
+            l.contact = l.contact.as_deref().map(safe);
+        }
+        lines
+    };
+    match lines(&desk, &w).await.and_then(|l| crate::report::csv_text(&neutralized(l), b',')) {
         Ok(text) => {
             let mut r = text.into_response();
             let h = r.headers_mut();
@@ -131,7 +165,7 @@ pub async fn report_csv(
             );
             r
         }
-        Err(e) => pages::error(&e.to_string()),
+        Err(e) => pages::error(&said(&desk, &e).join("\n")),
     }
 }
 
@@ -213,7 +247,7 @@ pub async fn check(
                 p.verdict.valid[*valid].invalid[!*valid] role="status" { (headline) }
                 pre.details { (details) }
             }
-            Err(e) => { ul.problems role="alert" { @for l in pages::lines(e) { li { (l) } } } }
+            Err(e) => { ul.problems role="alert" { @for l in said(&desk, e) { li { (l) } } } }
         }
     };
     layout("Check a key", Some((&visit, &person)), body).into_response()

@@ -55,7 +55,7 @@ pub async fn find(
             button type="submit" { "Find" }
         }
         @match &found {
-            Err(e) => { ul.problems role="alert" { @for l in pages::lines(e) { li { (l) } } } }
+            Err(e) => { ul.problems role="alert" { @for l in super::handlers::said(&desk, e) { li { (l) } } } }
             Ok(keys) if keys.is_empty() && !q.is_empty() => { p { "No key matches." } }
             Ok(keys) if !keys.is_empty() => {
                 table.keys {
@@ -120,7 +120,7 @@ pub async fn key_page(
             return pages::problems(
                 (&visit, &person),
                 "Key",
-                &pages::lines(&e),
+                &super::handlers::said(&desk, &e),
                 html! { a href="/find" { "Find" } },
             );
         }
@@ -171,6 +171,9 @@ pub async fn key_page(
                 input id="valid_days" name="valid_days" inputmode="numeric" placeholder="the key's own term";
                 label for="renew_expires" { "Last day" }
                 input id="renew_expires" name="expires" placeholder="YYYY-MM-DD";
+                label for="renew_order" { "Order" }
+                input id="renew_order" name="order" maxlength=(crate::text_rules::MAX_ORDER_ID_CHARS) aria-describedby="renew_order_hint";
+                p.hint id="renew_order_hint" { "The renewal's own order (finance finds renewals by it). Left empty, the new key is recorded without an order." }
                 button type="submit" { "Renew" }
             }
             h2 { "Amend" }
@@ -184,6 +187,12 @@ pub async fn key_page(
                 input id="features" name="features" placeholder=(r.features.join(","));
                 label for="amend_expires" { "Expires" }
                 input id="amend_expires" name="expires" placeholder="YYYY-MM-DD or never";
+                label for="amend_order" { "Order" }
+                input id="amend_order" name="order" maxlength=(crate::text_rules::MAX_ORDER_ID_CHARS) aria-describedby="amend_order_hint";
+                p.hint id="amend_order_hint" {
+                    @if let Some(o) = &r.order_id { "Left empty, the amended key keeps order " (o) "." }
+                    @else { "Left empty, the amended key is recorded without an order." }
+                }
                 button type="submit" { "Amend" }
             }
         }
@@ -206,7 +215,7 @@ pub async fn issue_page(State(desk): State<super::State>, headers: HeaderMap) ->
         Ok(v) => v,
         Err(r) => return r,
     };
-    issue_form(&desk, (&visit, &person), &IssueForm::default(), None)
+    issue_form(&desk, (&visit, &person), &IssueForm::default(), None, &[])
 }
 
 /// The issue form.
@@ -233,17 +242,21 @@ fn issue_form(
     who: (&Visit, &Person),
     form: &IssueForm,
     problems: Option<&[String]>,
+    at_fields: &[crate::text_rules::TextError],
 ) -> Response {
+    use crate::text_rules::Field;
+    let at = |field: Field| at_fields.iter().find(|e| e.field() == field).map(ToString::to_string);
     let editions: Vec<(String, String)> = crate::template::load_all(&desk.templates)
         .map(|all| all.into_iter().filter_map(|(_, t)| t.ok()).map(|t| (t.id, t.name)).collect())
         .unwrap_or_default();
     let body = html! {
         h1 { "Issue a key" }
-        @if let Some(p) = problems { ul.problems role="alert" { @for l in p { li { (l) } } } }
+        @if let Some(p) = problems.filter(|p| !p.is_empty()) { ul.problems role="alert" { @for l in p { li { (l) } } } }
         form method="post" action="/issue" {
             input type="hidden" name="csrf" value=(who.0.csrf);
             label for="organization" { "Organization" }
-            input id="organization" name="organization" value=(form.organization) required;
+            input id="organization" name="organization" value=(form.organization) required aria-invalid=[at(Field::Organization).map(|_| "true")] aria-describedby=[at(Field::Organization).map(|_| "organization_problem")];
+            @if let Some(m) = at(Field::Organization) { p.problem id="organization_problem" role="alert" { (m) } }
             label for="edition" { "Edition" }
             select id="edition" name="edition" {
                 @for (id, name) in &editions {
@@ -255,9 +268,11 @@ fn issue_form(
             label for="features" { "Features" }
             input id="features" name="features" value=(form.features) placeholder="the edition's (names, comma-separated)";
             label for="order" { "Order" }
-            input id="order" name="order" value=(form.order);
+            input id="order" name="order" value=(form.order) maxlength=(crate::text_rules::MAX_ORDER_ID_CHARS) aria-invalid=[at(Field::OrderId).map(|_| "true")] aria-describedby=[at(Field::OrderId).map(|_| "order_problem")];
+            @if let Some(m) = at(Field::OrderId) { p.problem id="order_problem" role="alert" { (m) } }
             label for="contact" { "Contact" }
-            input id="contact" name="contact" value=(form.contact);
+            input id="contact" name="contact" value=(form.contact) maxlength=(crate::text_rules::MAX_CONTACT_CHARS) aria-invalid=[at(Field::Contact).map(|_| "true")] aria-describedby=[at(Field::Contact).map(|_| "contact_problem")];
+            @if let Some(m) = at(Field::Contact) { p.problem id="contact_problem" role="alert" { (m) } }
             button type="submit" { "Issue key" }
         }
     };
@@ -283,6 +298,18 @@ pub async fn issue(
     if let Err(r) = check_csrf(&visit, &form.csrf) {
         return r;
     }
+    use crate::text_rules::{Field, check};
+    let at_fields: Vec<crate::text_rules::TextError> = [
+        (Field::Organization, form.organization.as_str()),
+        (Field::OrderId, form.order.trim()),
+        (Field::Contact, form.contact.trim()),
+    ]
+    .into_iter()
+    .filter_map(|(field, text)| check(field, text).err())
+    .collect();
+    if !at_fields.is_empty() {
+        return issue_form(&desk, (&visit, &person), &form, Some(&[]), &at_fields);
+    }
     let d = desk.clone();
     let actor = person.name.clone();
     let (org, edition, seats, features, order, contact) = (
@@ -295,7 +322,7 @@ pub async fn issue(
     );
     let checked = super::blocking(move || {
         let issued = Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?;
-        let template = crate::template::load(&edition, &d.templates)?;
+        let template = crate::template::load_listed(&edition, &d.templates)?;
         let overrides = crate::order::Overrides {
             organization: &org,
             seats: seats.as_deref(),
@@ -321,7 +348,7 @@ pub async fn issue(
             pages::issued((&visit, &person), "Key issued", &record.key, &record.serial, &block)
                 .into_response()
         }
-        Err(e) => issue_form(&desk, (&visit, &person), &form, Some(&pages::lines(&e))),
+        Err(e) => issue_form(&desk, (&visit, &person), &form, Some(&super::handlers::said(&desk, &e)), &[]),
     }
 }
 
@@ -334,6 +361,8 @@ pub struct RenewForm {
     valid_days: String,
     #[serde(default)]
     expires: String,
+    #[serde(default)]
+    order: String,
 }
 
 /// `POST /key/{serial}/renew`.
@@ -356,11 +385,15 @@ pub async fn renew(
     });
     let expires = given(&form.expires)
         .and_then(|t| t.parse::<Day>().map_err(|e| problems.push(format!("Last day: {e}"))).ok());
+    let order = given(&form.order);
+    if let Err(e) = crate::text_rules::check_given(crate::text_rules::Field::OrderId, order.as_deref()) {
+        problems.push(format!("Order: {e}"));
+    }
     if !problems.is_empty() {
         return back_to_key((&visit, &person), &serial, "Renew", &problems);
     }
     let renewal = ops::replace::Renewal { valid_days, expires };
-    replace(desk, visit, person, serial, ops::replace::Reason::Renewal, move |old, day| {
+    replace(desk, visit, person, serial, ops::replace::Reason::Renewal, order, move |old, day| {
         renewal.terms(old, day)
     })
     .await
@@ -379,6 +412,8 @@ pub struct AmendForm {
     features: String,
     #[serde(default)]
     expires: String,
+    #[serde(default)]
+    order: String,
 }
 
 /// `POST /key/{serial}/amend`.
@@ -404,12 +439,28 @@ pub async fn amend(
         expires: expires.as_deref(),
         ..Default::default()
     };
+    let order = given(&form.order);
+    let mut problems = Vec::new();
+    if let Some(o) = &org
+        && let Err(e) = crate::text_rules::check(crate::text_rules::Field::Organization, o)
+    {
+        problems.push(format!("Organization: {e}"));
+    }
+    if let Err(e) = crate::text_rules::check_given(crate::text_rules::Field::OrderId, order.as_deref()) {
+        problems.push(format!("Order: {e}"));
+    }
     let amendment = match text.parse() {
-        Ok(a) => a,
-        Err(problems) => return back_to_key((&visit, &person), &serial, "Amend", &problems),
+        Ok(a) if problems.is_empty() => a,
+        Ok(_) => return back_to_key((&visit, &person), &serial, "Amend", &problems),
+        Err(p) => {
+            problems.extend(p);
+            return back_to_key((&visit, &person), &serial, "Amend", &problems);
+        }
     };
-    replace(desk, visit, person, serial, ops::replace::Reason::Amendment, move |old, _| amendment.terms(old))
-        .await
+    replace(desk, visit, person, serial, ops::replace::Reason::Amendment, order, move |old, _| {
+        amendment.terms(old)
+    })
+    .await
 }
 
 fn back_to_key(who: (&Visit, &Person), serial: &str, title: &str, problems: &[String]) -> Response {
@@ -422,6 +473,7 @@ async fn replace(
     person: Person,
     serial: String,
     reason: ops::replace::Reason,
+    order_id: Option<String>,
     terms: impl FnOnce(&product_key::Payload, Day) -> Result<product_key::Payload, Error> + Send + 'static,
 ) -> Response {
     let d = desk.clone();
@@ -430,8 +482,10 @@ async fn replace(
     let done = super::blocking(move || {
         let issued = Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?;
         let request =
-            ops::replace::Request { serial: Some(s), for_order: None, reason, order_id: None, issued, actor };
-        let done = ops::replace::replace(&d.signer, &d.key_path, &d.ledger, request, terms)?;
+            ops::replace::Request { serial: Some(s), for_order: None, reason, order_id, issued, actor };
+        let signer = super::writer::signer_now(&d)?;
+        let done = ops::replace::replace(&signer, &d.key_path, &d.ledger, request, terms)
+            .map_err(super::writer::for_people)?;
         let block = crate::replace::customer_block(&done.record, &done.payload, &done.old, reason.name());
         Ok((done.record, block))
     })
@@ -444,7 +498,7 @@ async fn replace(
         Ok((record, block)) => {
             pages::issued((&visit, &person), title, &record.key, &record.serial, &block).into_response()
         }
-        Err(e) => back_to_key((&visit, &person), &serial, title, &pages::lines(&e)),
+        Err(e) => back_to_key((&visit, &person), &serial, title, &super::handlers::said(&desk, &e)),
     }
 }
 
@@ -480,7 +534,9 @@ pub async fn revoke_preview(
     .await;
     let chosen = match chosen {
         Ok(c) => c,
-        Err(e) => return back_to_key((&visit, &person), &serial, "Revoke", &pages::lines(&e)),
+        Err(e) => {
+            return back_to_key((&visit, &person), &serial, "Revoke", &super::handlers::said(&desk, &e));
+        }
     };
     let new: Vec<&ops::revoke::Chosen> = chosen.iter().filter(|c| c.new).collect();
     let body = html! {
@@ -537,7 +593,9 @@ pub async fn revoke_confirm(
         let mut db = Db::open_write(&d.ledger, false)?
             .ok_or_else(|| Error::input(format!("no ledger at {}", d.ledger.display())))?;
         let tx = db.begin()?;
-        crate::db::head::ensure_current(tx.conn(), &d.signer, &d.key_path)?;
+        let signer = super::writer::current_signer(&d, tx.conn())?;
+        crate::db::head::ensure_current(tx.conn(), &signer, &d.key_path)
+            .map_err(super::writer::for_people)?;
         // Chosen again inside the transaction: what another person did meanwhile counts.
         let chosen = ops::revoke::preview(tx.conn(), &serials)?;
         let new: Vec<String> =
@@ -545,7 +603,7 @@ pub async fn revoke_confirm(
         if new.is_empty() {
             return Err(Error::input("nothing new to revoke: these keys are revoked already"));
         }
-        let recorded = ops::revoke::record(tx.conn(), &d.signer, today, reason.as_deref(), &new, &actor)?;
+        let recorded = ops::revoke::record(tx.conn(), &signer, today, reason.as_deref(), &new, &actor)?;
         tx.commit()?;
         Ok((recorded, new))
     })
@@ -563,7 +621,7 @@ pub async fn revoke_confirm(
         Err(e) => pages::problems(
             (&visit, &person),
             "Revoke",
-            &pages::lines(&e),
+            &super::handlers::said(&desk, &e),
             html! { a href="/find" { "Find" } },
         ),
     }

@@ -329,6 +329,7 @@ pub async fn signout(
             return r;
         }
         desk.sessions.close(&visit.id);
+        super::batch::discard_session(&desk, &visit.id);
     }
     let mut r = Redirect::to("/signin").into_response();
     r.headers_mut().insert(header::SET_COOKIE, clear_cookie(desk.tls));

@@ -3,9 +3,18 @@
 //! lock, which its busy handler polls in sleeps of up to 100 ms, and pay a sync of its own;
 //! here the requests waiting are signed and recorded together, each in a savepoint (one
 //! refused request leaves the others), with one sync at the commit.
+//!
+//! Also which signing key the desk signs with: the one it was started with, until `keygen
+//! rotate` makes another the ledger's current key; then the vault's new key is read (see
+//! [`signer_now`]), or, if the desk cannot read it, new work is refused with words for the
+//! person and for the desk's operator.
 
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Mutex, Weak};
+use std::sync::{Arc, Mutex, Weak};
+
+use product_key::Signer;
+use rusqlite::OptionalExtension;
 
 use crate::db::Db;
 use crate::error::Error;
@@ -19,13 +28,105 @@ struct Job {
     reply: tokio::sync::oneshot::Sender<Result<Issued, Error>>,
 }
 
-/// The queue (its thread starts with the first request, and ends with the desk).
+/// The queue (its thread starts with the first request, and ends with the desk), and the
+/// signing key read after a rotation.
 #[derive(Default)]
 pub struct Queue {
     sender: Mutex<Option<Sender<Job>>>,
+    rotated: Mutex<Option<Arc<Signer>>>,
+    passphrase_file: Mutex<Option<PathBuf>>,
+}
+
+/// The key the desk signs with now.
+pub enum Current<'a> {
+    /// The one it was started with.
+    Started(&'a Signer),
+    /// The vault's key read after a rotation.
+    Rotated(Arc<Signer>),
+}
+
+impl std::ops::Deref for Current<'_> {
+    type Target = Signer;
+    fn deref(&self) -> &Signer {
+        match self {
+            Current::Started(s) => s,
+            Current::Rotated(s) => s,
+        }
+    }
+}
+
+/// What a person is told when the desk cannot sign: they cannot act on the vault.
+pub const ROTATED_FOR_PEOPLE: &str = "The desk cannot sign keys now: its signing key was changed (keygen rotate) \
+     while it ran, and it cannot open the new one. Nothing was issued. Ask the desk's operator to restart the desk.";
+
+/// The ledger's current signing key id, if it has one.
+fn current_id(conn: &rusqlite::Connection) -> Result<Option<String>, Error> {
+    conn.query_row("SELECT key_id FROM signing_keys WHERE status = 'current'", [], |r| r.get(0))
+        .optional()
+        .map_err(Error::db("cannot read the ledger's signing keys"))
+}
+
+/// The key to sign with in a transaction on `conn`: the desk's own while it is the ledger's
+/// current key; after a rotation, the vault's new key (read from the desk's key path, with
+/// the passphrase file it was started with, if any). When that cannot be read the operator
+/// is told on stderr and the person gets [`ROTATED_FOR_PEOPLE`].
+pub fn current_signer<'a>(desk: &'a super::Desk, conn: &rusqlite::Connection) -> Result<Current<'a>, Error> {
+    let Some(current) = current_id(conn)? else { return Ok(Current::Started(&desk.signer)) };
+    if desk.signer.key_id().to_string() == current {
+        return Ok(Current::Started(&desk.signer));
+    }
+    let mut rotated = desk.queue.rotated.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(s) = rotated.as_ref().filter(|s| s.key_id().to_string() == current) {
+        return Ok(Current::Rotated(Arc::clone(s)));
+    }
+    let passphrase =
+        desk.queue.passphrase_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let why = match crate::keyfile::load(&desk.key_path, passphrase.as_deref()) {
+        Ok(s) if s.key_id().to_string() == current => {
+            let s = Arc::new(s);
+            *rotated = Some(Arc::clone(&s));
+            cli_support::warn(&format!(
+                "keygen desk: the ledger's signing key changed to {current} (keygen rotate): the desk signs with it now"
+            ));
+            return Ok(Current::Rotated(s));
+        }
+        Ok(s) => format!(
+            "{} holds key {}, not the ledger's current key {current}",
+            desk.key_path.display(),
+            s.key_id()
+        ),
+        Err(e) => e.to_string(),
+    };
+    cli_support::warn(&format!(
+        "keygen desk: the ledger's signing key changed to {current} (keygen rotate), and the desk cannot read it: \
+         {why}. Restart the desk (with --passphrase-file if the new key is encrypted); until then it issues nothing."
+    ));
+    Err(Error::input(ROTATED_FOR_PEOPLE))
+}
+
+/// [`current_signer`], read from the ledger outside a transaction (for the operations that
+/// open their own); a ledger not made yet has no current key.
+pub fn signer_now(desk: &super::Desk) -> Result<Current<'_>, Error> {
+    match Db::open_read(&desk.ledger) {
+        Ok(db) => current_signer(desk, db.conn()),
+        Err(Error::Input(_)) => Ok(Current::Started(&desk.signer)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A refusal because the key was retired meanwhile (a rotation between reading the current
+/// key and signing), said to the person as [`ROTATED_FOR_PEOPLE`]; others as they are.
+pub fn for_people(e: Error) -> Error {
+    if e.to_string().contains("was retired by a rotation") { Error::input(ROTATED_FOR_PEOPLE) } else { e }
 }
 
 impl Queue {
+    /// Remembers the passphrase file the desk was started with, to read the vault's new key
+    /// after a rotation.
+    pub fn set_passphrase_file(&self, path: Option<PathBuf>) {
+        *self.passphrase_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = path;
+    }
+
     /// Issues one key through the queue.
     pub async fn issue(&self, desk: &super::State, request: Request) -> Result<Issued, Error> {
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -69,8 +170,12 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
         Ok(tx) => tx,
         Err(e) => return refuse(group, &e.to_string()),
     };
-    if let Err(e) = crate::db::head::ensure_current(tx.conn(), &desk.signer, &desk.key_path) {
-        return refuse(group, &e.to_string());
+    let signer = match current_signer(desk, tx.conn()) {
+        Ok(s) => s,
+        Err(e) => return refuse_as(group, &e.to_string()),
+    };
+    if let Err(e) = crate::db::head::ensure_current(tx.conn(), &signer, &desk.key_path) {
+        return refuse_as(group, &for_people(e).to_string());
     }
     let mut done = Vec::with_capacity(group.len());
     let mut broken = None;
@@ -81,7 +186,7 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
         }
         let savepoint = |sql: &str| tx.conn().execute_batch(sql).map_err(|e| e.to_string());
         let result = savepoint("SAVEPOINT one").and_then(|()| {
-            let result = crate::ops::issue::issue_in(&tx, &desk.signer, job.request);
+            let result = crate::ops::issue::issue_in(&tx, &signer, job.request);
             if result.is_err() {
                 savepoint("ROLLBACK TO one")?;
             }
@@ -112,6 +217,13 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
                 let _ = reply.send(Err(Error::input(format!("not recorded: {why}"))));
             }
         }
+    }
+}
+
+/// Every request of the group refused with these words.
+fn refuse_as(group: Vec<Job>, why: &str) {
+    for job in group {
+        let _ = job.reply.send(Err(Error::input(why.to_owned())));
     }
 }
 

@@ -255,6 +255,7 @@ pub fn replace(
     req: Request,
     terms: impl FnOnce(&Payload, Day) -> Result<Payload, Error>,
 ) -> Result<Replaced, Error> {
+    crate::text_rules::check_key(None, req.order_id.as_deref(), None)?;
     let issued = req.issued;
     let mut ledger = Db::open_write(path, false)?.ok_or_else(|| {
         Error::input(format!("no ledger at {}: it has issued no key to replace", path.display()))
@@ -285,6 +286,7 @@ pub fn replace(
         })?
         .payload;
     let mut payload = terms(&old_payload, issued)?;
+    crate::text_rules::check_key(Some(payload.organization.as_str()), None, None)?;
     if let Expiry::LastDay(day) = payload.expires
         && day < issued
     {

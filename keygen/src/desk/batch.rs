@@ -157,17 +157,23 @@ fn encoding_for(chosen: &str, bytes: &[u8]) -> Option<String> {
 /// The batch core's words for a command line, said in the page's own words: the field to
 /// fill or the box to tick.
 fn in_page_words(text: &str) -> String {
-    const WORDS: [(&str, &str); 10] = [
+    const WORDS: [(&str, &str); 16] = [
+        ("no --template was given", "the Edition field is empty"),
+        ("or give --template", "or fill in the Edition field"),
         ("give --no-order-ids", "tick \"no order_id column\""),
         ("--no-order-ids", "\"no order_id column\""),
         ("--ignore-other-columns", "\"ignore every other column\""),
+        ("--ignore-column it", "add it to \"Ignore columns\""),
+        ("--ignore-column: ", "Ignore columns: "),
         ("--ignore-column ", "a line in \"Ignore columns\": "),
         ("--column ", "a line in \"Columns\": "),
+        ("use --skip-issued", "tick \"rows already issued get their recorded key\""),
         ("--skip-issued", "\"rows already issued get their recorded key\""),
-        ("--template", "the Edition field"),
-        ("--encoding", "the Encoding field"),
-        ("--delimiter", "the Delimiter field"),
-        ("--force", "a new upload"),
+        ("use --encoding windows-1252", "choose the Encoding windows-1252"),
+        ("--template: ", "Edition: "),
+        ("--encoding: ", "Encoding: "),
+        ("--delimiter: ", "Delimiter: "),
+        ("run the same command with", "check the same file again with"),
     ];
     let mut out = text.to_owned();
     for (flag, words) in WORDS {

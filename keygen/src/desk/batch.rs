@@ -445,6 +445,14 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipa
         Ok((token, name, rows, problems, encoding))
     })
     .await;
+    // The upload goes at the end of its lifetime even if no one asks the desk anything.
+    let weak = Arc::downgrade(&desk);
+    tokio::spawn(async move {
+        tokio::time::sleep(UPLOAD_LIFETIME).await;
+        if let Some(d) = weak.upgrade() {
+            d.uploads.prune(&d);
+        }
+    });
     let (token, name, rows, problems, encoding) = match checked {
         Ok(c) => c,
         Err(e) => {

@@ -490,8 +490,11 @@ async fn after_a_rotation_the_running_desk_signs_with_the_new_key_or_says_to_ask
     let pass = t.dir.path().join("pass.txt");
     std::fs::write(&pass, "a long enough passphrase for the test\n").unwrap();
     std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
-    keygen::rotate::run(&keygen::cli::RotateArgs { old_passphrase_file: None, ..rotate(true, Some(pass)) })
-        .unwrap();
+    keygen::rotate::run(&keygen::cli::RotateArgs {
+        old_passphrase_file: None,
+        ..rotate(true, Some(pass.clone()))
+    })
+    .unwrap();
     let before = t.keys();
     let r = t.post("/issue", Some(&cookie), &issue_with(&csrf, "Initech", "standard", "", "")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -504,4 +507,30 @@ async fn after_a_rotation_the_running_desk_signs_with_the_new_key_or_says_to_ask
     assert!(!r.body.contains("signing-key.pem"), "{}", r.body);
     no_server_path(&t, &r);
     assert_eq!(t.keys(), before);
+    // A desk started with --passphrase-file opens the new encrypted key with it.
+    t.state.queue.set_passphrase_file(Some(pass));
+    let r = t.post("/issue", Some(&cookie), &issue_with(&csrf, "Initech", "standard", "", "")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(t.keys(), before + 1);
+}
+
+#[tokio::test]
+async fn the_desk_keeps_a_bounded_number_of_uploads_in_all() {
+    use keygen::desk::batch::{IN_ALL, PER_SESSION};
+    let t = Desk::new(false);
+    let csv = b"organization,order_id\nAcme,E-1\n";
+    let mut refused = None;
+    for session in 0..IN_ALL.div_ceil(PER_SESSION) + 1 {
+        let (cookie, csrf) = t.sign_in("olga").await.unwrap();
+        for _ in 0..PER_SESSION {
+            let r = upload(&t, &cookie, &[("csrf", &csrf), ("template", "standard")], Some(csv)).await;
+            if r.status == StatusCode::SERVICE_UNAVAILABLE {
+                refused.get_or_insert((session, r.body));
+            }
+        }
+    }
+    let (session, body) = refused.expect("more uploads than the desk keeps were refused");
+    assert_eq!(session, IN_ALL / PER_SESSION, "refused only once the desk is full");
+    assert!(body.contains("try again in a few minutes"), "{body}");
+    assert_eq!(t.state.uploads.count(), IN_ALL);
 }

@@ -81,7 +81,17 @@ pub fn current_signer<'a>(desk: &'a super::Desk, conn: &rusqlite::Connection) ->
     }
     let passphrase =
         desk.queue.passphrase_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-    let why = match crate::keyfile::load(&desk.key_path, passphrase.as_deref()) {
+    // Without a passphrase source, opening an encrypted key would ask on the terminal, from
+    // a worker thread, in the middle of a request: say so instead.
+    let encrypted = crate::keyfile::read_private(&desk.key_path, crate::keyfile::MAX_KEY_FILE)
+        .is_ok_and(|pem| pem.windows(9).any(|w| w == b"ENCRYPTED"));
+    let no_passphrase = passphrase.is_none() && std::env::var_os(crate::passphrase::ENV).is_none();
+    let loaded = if encrypted && no_passphrase {
+        Err("the new key is encrypted, and the desk was started without --passphrase-file".to_owned())
+    } else {
+        crate::keyfile::load(&desk.key_path, passphrase.as_deref()).map_err(|e| e.to_string())
+    };
+    let why = match loaded {
         Ok(s) if s.key_id().to_string() == current => {
             let s = Arc::new(s);
             *rotated = Some(Arc::clone(&s));
@@ -95,7 +105,7 @@ pub fn current_signer<'a>(desk: &'a super::Desk, conn: &rusqlite::Connection) ->
             desk.key_path.display(),
             s.key_id()
         ),
-        Err(e) => e.to_string(),
+        Err(e) => e,
     };
     cli_support::warn(&format!(
         "keygen desk: the ledger's signing key changed to {current} (keygen rotate), and the desk cannot read it: \

@@ -165,6 +165,12 @@ async fn a_batch_issues_once_however_often_it_is_confirmed() {
     let r = upload(&t, &cookie, &[("csrf", &csrf), ("no_order_ids", "true")], Some(csv)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let token = token_of(&r.body);
+    // An upload that passed is not checked again under another token (which could be
+    // confirmed a second time).
+    let again =
+        upload(&t, &cookie, &[("csrf", &csrf), ("upload", &token), ("no_order_ids", "true")], None).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", again.body);
+    assert!(again.body.contains("Choose the CSV export"), "{}", again.body);
     let form = [("csrf", csrf.as_str()), ("upload", token.as_str())];
     let (a, b) = tokio::join!(
         t.post("/batch/confirm", Some(&cookie), &form),

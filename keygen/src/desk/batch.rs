@@ -365,7 +365,9 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipa
     let kept = if sent.bytes.is_empty() && !sent.upload.is_empty() {
         let mut map = desk.uploads.lock();
         match map.get(&sent.upload) {
-            Some(u) if u.session == visit.id && u.outcome.get().is_none() => {
+            // Only an upload with problems is checked again: one that passed may be being
+            // issued, and a copy of it under a new token could be confirmed a second time.
+            Some(u) if u.session == visit.id && u.rows.is_none() => {
                 map.remove(&sent.upload).map(|u| (u.dir, u.name))
             }
             _ => None,

@@ -402,6 +402,11 @@ async fn renew_and_amend_ask_for_the_order_and_say_what_an_empty_one_records() {
     let (cookie, csrf) = t.sign_in("sam").await.unwrap();
     let r = t.post("/issue", Some(&cookie), &issue_with(&csrf, "Acme", "trial", "SO-1", "")).await;
     let first = serial_of(&r.body).unwrap();
+    // The ledger refuses the order a second time, and the answer does not say where it is.
+    let again = t.post("/issue", Some(&cookie), &issue_with(&csrf, "Acme", "trial", "SO-1", "")).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("was already issued a key (the ledger)"), "{}", again.body);
+    no_server_path(&t, &again);
     let page = t.get(&format!("/key/{first}"), Some(&cookie)).await;
     assert!(page.body.contains("id=\"renew_order\" name=\"order\""), "{}", page.body);
     assert!(page.body.contains("Left empty, the new key is recorded without an order."), "{}", page.body);

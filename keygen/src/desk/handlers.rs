@@ -30,7 +30,9 @@ pub fn said_text(desk: &super::Desk, text: &str) -> Vec<String> {
         (std::env::temp_dir().display().to_string(), "a temporary folder"),
     ];
     for (path, name) in named {
-        if path.len() > 1 {
+        // A bare word ("templates", the unnamed default folder) is no path to hide, and
+        // replacing it would change ordinary words of a message.
+        if path.contains('/') || path.contains('.') {
             text = text.replace(&path, name);
         }
     }

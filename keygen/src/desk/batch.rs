@@ -105,6 +105,22 @@ impl Uploads {
     }
 }
 
+/// What a person is told when the desk holds [`IN_ALL`] uploads.
+const FULL: &str = "The desk holds as many uploads as it keeps: try again in a few minutes.";
+
+/// Makes room for one more upload of `session`: its oldest goes when it has
+/// [`PER_SESSION`]; false when the desk holds [`IN_ALL`] even so.
+fn admit(map: &mut HashMap<String, Upload>, session: &str) -> bool {
+    let mine = map.iter().filter(|(_, u)| u.session == session);
+    if mine.clone().count() >= PER_SESSION
+        && let Some(oldest) = mine.min_by_key(|(_, u)| u.made).map(|(t, _)| t.clone())
+    {
+        // Its keys, if it was issued, stay in the ledger.
+        map.remove(&oldest);
+    }
+    map.len() < IN_ALL
+}
+
 /// Removes every upload of a session: called when it signs out.
 pub fn discard_session(desk: &super::Desk, session: &str) {
     desk.uploads.lock().retain(|_, u| u.session != session);
@@ -384,25 +400,15 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipa
         return (StatusCode::UNPROCESSABLE_ENTITY, layout("Batch", Some((&visit, &person)), body))
             .into_response();
     }
-    {
-        let mut map = desk.uploads.lock();
-        let mine: Vec<(String, Instant)> =
-            map.iter().filter(|(_, u)| u.session == visit.id).map(|(t, u)| (t.clone(), u.made)).collect();
-        if mine.len() >= PER_SESSION {
-            // The session's oldest upload makes room (its keys, if issued, stay in the ledger).
-            if let Some((oldest, _)) = mine.iter().min_by_key(|(_, made)| *made) {
-                map.remove(oldest);
-            }
-        }
-        if map.len() >= IN_ALL {
-            let body = html! {
-                h1 { "Batch" }
-                ul.problems role="alert" { li { "The desk holds as many uploads as it keeps (" (IN_ALL) "): try again in a few minutes." } }
-                (form(&visit, &sent.choices, None))
-            };
-            return (StatusCode::SERVICE_UNAVAILABLE, layout("Batch", Some((&visit, &person)), body))
-                .into_response();
-        }
+    // Refused early when the desk is full, before any work; `admit` decides again at the insert.
+    if !admit(&mut desk.uploads.lock(), &visit.id) {
+        let body = html! {
+            h1 { "Batch" }
+            ul.problems role="alert" { li { (FULL) } }
+            (form(&visit, &sent.choices, None))
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, layout("Batch", Some((&visit, &person)), body))
+            .into_response();
     }
     let d = desk.clone();
     let session = visit.id.clone();
@@ -443,7 +449,11 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipa
             made: Instant::now(),
             outcome: Arc::default(),
         };
-        d.uploads.lock().insert(token.clone(), upload);
+        let mut map = d.uploads.lock();
+        if !admit(&mut map, &upload.session) {
+            return Err(Error::input(FULL));
+        }
+        map.insert(token.clone(), upload);
         Ok((token, name, rows, problems, encoding))
     })
     .await;
@@ -584,7 +594,7 @@ pub async fn confirm(
             (&visit, &person),
             "Batch",
             &e.lines().map(str::to_owned).collect::<Vec<_>>(),
-            html! { p { "Nothing was issued from this upload. Check it again to try once more." } a href="/batch" { "Batch" } },
+            html! { p { "Nothing was issued from this upload. To try again, upload the file again." } a href="/batch" { "Batch" } },
         ),
     }
 }

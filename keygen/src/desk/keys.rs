@@ -255,7 +255,7 @@ fn issue_form(
         form method="post" action="/issue" {
             input type="hidden" name="csrf" value=(who.0.csrf);
             label for="organization" { "Organization" }
-            input id="organization" name="organization" value=(form.organization) required aria-invalid=[at(Field::Organization).map(|_| "true")] aria-describedby=[at(Field::Organization).map(|_| "organization_problem")];
+            input id="organization" name="organization" value=(cut(&form.organization, crate::text_rules::MAX_ORGANIZATION_TYPED_BYTES)) required aria-invalid=[at(Field::Organization).map(|_| "true")] aria-describedby=[at(Field::Organization).map(|_| "organization_problem")];
             @if let Some(m) = at(Field::Organization) { p.problem id="organization_problem" role="alert" { (m) } }
             label for="edition" { "Edition" }
             select id="edition" name="edition" {
@@ -268,16 +268,22 @@ fn issue_form(
             label for="features" { "Features" }
             input id="features" name="features" value=(form.features) placeholder="the edition's (names, comma-separated)";
             label for="order" { "Order" }
-            input id="order" name="order" value=(form.order) maxlength=(crate::text_rules::MAX_ORDER_ID_CHARS) aria-invalid=[at(Field::OrderId).map(|_| "true")] aria-describedby=[at(Field::OrderId).map(|_| "order_problem")];
+            input id="order" name="order" value=(cut(&form.order, crate::text_rules::MAX_ORDER_ID_CHARS)) maxlength=(crate::text_rules::MAX_ORDER_ID_CHARS) aria-invalid=[at(Field::OrderId).map(|_| "true")] aria-describedby=[at(Field::OrderId).map(|_| "order_problem")];
             @if let Some(m) = at(Field::OrderId) { p.problem id="order_problem" role="alert" { (m) } }
             label for="contact" { "Contact" }
-            input id="contact" name="contact" value=(form.contact) maxlength=(crate::text_rules::MAX_CONTACT_CHARS) aria-invalid=[at(Field::Contact).map(|_| "true")] aria-describedby=[at(Field::Contact).map(|_| "contact_problem")];
+            input id="contact" name="contact" value=(cut(&form.contact, crate::text_rules::MAX_CONTACT_CHARS)) maxlength=(crate::text_rules::MAX_CONTACT_CHARS) aria-invalid=[at(Field::Contact).map(|_| "true")] aria-describedby=[at(Field::Contact).map(|_| "contact_problem")];
             @if let Some(m) = at(Field::Contact) { p.problem id="contact_problem" role="alert" { (m) } }
             button type="submit" { "Issue key" }
         }
     };
     let status = if problems.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     (status, layout("Issue", Some(who), body)).into_response()
+}
+
+/// At most the first `max` characters of a text shown back in a form: a refused 8 MB
+/// contact is not sent back whole.
+fn cut(text: &str, max: usize) -> &str {
+    text.char_indices().nth(max).map_or(text, |(at, _)| &text[..at])
 }
 
 fn given(text: &str) -> Option<String> {

@@ -89,6 +89,16 @@ impl TextError {
             TextError::Invisible { field, .. } | TextError::TooLong { field, .. } => *field,
         }
     }
+
+    /// What is wrong, without the field's name: for a message that names the field (or
+    /// the CSV column) itself.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        if let Some(rest) = text.strip_prefix(&format!("{}: ", self.field())) {
+            return rest.to_owned();
+        }
+        text
+    }
 }
 
 impl From<TextError> for crate::error::Error {
@@ -220,6 +230,11 @@ mod tests {
         assert!(said(Field::Contact, "a\u{E0041}").contains("U+E0041 (an invisible format character)"));
         assert!(said(Field::Contact, "a\u{7}b").contains("U+0007 (a control character)"));
         assert!(said(Field::Contact, "a\u{FEFF}").contains("zero width no-break space"));
+        let e = check(Field::OrderId, "SO\u{202E}1").unwrap_err();
+        assert_eq!(
+            (e.field(), e.detail().starts_with("U+202E (right-to-left override) at character 3")),
+            (Field::OrderId, true)
+        );
     }
 
     #[test]

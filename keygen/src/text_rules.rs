@@ -155,6 +155,11 @@ pub fn check_key(
     Ok(())
 }
 
+/// The texts of a request to issue a key, checked: what `ops::issue` calls at its entry.
+pub fn check_issue(req: &crate::ops::issue::Request) -> Result<(), crate::error::Error> {
+    check_key(Some(req.terms.organization.as_str()), req.order_id.as_deref(), req.contact.as_deref())
+}
+
 fn is_letter(c: char) -> bool {
     c.general_category_group() == GeneralCategoryGroup::Letter
 }

@@ -50,11 +50,7 @@ pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request)
 /// Signs and records one key in the caller's transaction (which checked the signing key
 /// with `db::head::ensure_current`); the caller commits.
 pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Issued, Error> {
-    crate::text_rules::check_key(
-        Some(req.terms.organization.as_str()),
-        req.order_id.as_deref(),
-        req.contact.as_deref(),
-    )?;
+    crate::text_rules::check_issue(&req)?;
     let ledger_path = tx.path();
     let read = || Error::db(format!("cannot read the ledger {}", ledger_path.display()));
     if let Some(o) = &req.order_id

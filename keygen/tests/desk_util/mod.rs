@@ -59,17 +59,25 @@ impl Desk {
         drop(db);
         let mut limits = keygen::desk::Limits::default();
         change(&mut limits);
-        let state = Arc::new(keygen::desk::Desk {
-            signer,
-            key_path: made.signing_key.clone(),
-            ledger: ledger.clone(),
-            templates: keygen::template::Folder { dir: dir.path().join("templates"), named: false },
+        let scheme = if tls { "https" } else { "http" };
+        let site = keygen::desk::guard::Site::new(
+            "127.0.0.1:8417".parse().unwrap(),
             tls,
-            limits,
-            sessions: Default::default(),
-            uploads: Default::default(),
-            queue: Default::default(),
-        });
+            &[format!("{scheme}://{HOST}")],
+            &[],
+        )
+        .unwrap();
+        let state = Arc::new(
+            keygen::desk::Desk::new(
+                signer,
+                made.signing_key.clone(),
+                ledger.clone(),
+                keygen::template::Folder { dir: dir.path().join("templates"), named: false },
+                limits,
+                site,
+            )
+            .unwrap(),
+        );
         Desk { dir, state, ledger, key: made.signing_key }
     }
 
@@ -79,6 +87,11 @@ impl Desk {
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// The desk's own origin.
+    pub fn origin(&self) -> String {
+        format!("{}://{HOST}", if self.state.tls { "https" } else { "http" })
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
@@ -95,7 +108,7 @@ impl Desk {
         cookie: Option<&str>,
         form: &[(K, V)],
     ) -> Answer {
-        let origin = format!("http://{HOST}");
+        let origin = self.origin();
         self.post_from(path, cookie, form, Some(&origin)).await
     }
 
@@ -139,7 +152,7 @@ impl Desk {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let request = Request::post(path)
             .header(header::HOST, HOST)
-            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header(header::ORIGIN, self.origin())
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .header(header::COOKIE, format!("desk_session={cookie}"))
             .body(Body::from(body))
@@ -150,9 +163,8 @@ impl Desk {
     /// The sign-in form posted with this name and password: the answer.
     pub async fn sign_in_raw(&self, user: &str, password: &str) -> Answer {
         let r = self.get("/signin", None).await;
-        let anon = cookie_of(&r).unwrap();
         let csrf = csrf_of(&r.body).unwrap();
-        self.post("/signin", Some(&anon), &[("user", user), ("password", password), ("csrf", &csrf)]).await
+        self.post("/signin", None, &[("user", user), ("password", password), ("csrf", &csrf)]).await
     }
 
     /// Signed in as `user`: the session id and its CSRF token.

@@ -393,3 +393,226 @@ async fn slow_clients_over_tls_cannot_stop_sign_in_and_are_cut_off() {
     assert!(r.contains("; Secure"), "{r}");
     assert_eq!(all_closed(held).await, 20);
 }
+
+/// A free port on loopback (bound, then let go: the test uses it at once).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn keygen_cmd() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_keygen"));
+    c.env_remove("KEYGEN_SIGNING_KEY").env_remove("KEYGEN_LEDGER").env_remove("KEYGEN_PASSPHRASE");
+    c
+}
+
+fn private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// A vault in `dir` (the signing key encrypted with `passphrase` when given) with sam (sales).
+fn vault(dir: &std::path::Path, passphrase: Option<&std::path::Path>) -> std::path::PathBuf {
+    let mut init = keygen_cmd();
+    init.arg("init").arg("--dir").arg(dir);
+    if let Some(p) = passphrase {
+        init.arg("--encrypt").arg("--passphrase-file").arg(p);
+    }
+    let o = init.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let key = dir.join("signing-key.pem");
+    let pw = dir.join("sam.pw");
+    private(&pw, PASSWORD);
+    let o = keygen_cmd()
+        .args(["desk", "user", "add", "sam", "--role", "sales", "--password-file"])
+        .arg(&pw)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    key
+}
+
+/// A running `keygen desk`, stopped when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `command` and waits for its "serving on" line: the desk and the address it names.
+fn serve(mut command: std::process::Command) -> (Running, String) {
+    use std::io::BufRead;
+    let mut child = command.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(at) = line.find("serving on ") {
+            let url = line[at + "serving on ".len()..].split(' ').next().unwrap().to_owned();
+            // The rest of its output is not read: drained so that it never blocks.
+            std::thread::spawn(move || lines.for_each(drop));
+            return (Running(child), url);
+        }
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let _ = child.wait();
+    panic!("the desk did not start:\n{seen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_units_command_line_serves_and_signs_in_and_the_backup_units_command_copies() {
+    let unit =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/keygen-desk.service")).unwrap();
+    for setting in ["LimitNOFILE=", "MemoryMax=", "UMask=0077"] {
+        assert!(unit.lines().any(|l| l.starts_with(setting)), "the unit sets {setting}");
+    }
+    let t = tempfile::tempdir().unwrap();
+    let (lib, etc, creds, backups) =
+        (t.path().join("lib"), t.path().join("etc"), t.path().join("creds"), t.path().join("backups"));
+    for d in [&lib, &etc, &creds, &backups] {
+        std::fs::create_dir(d).unwrap();
+    }
+    private(&creds.join("keygen-passphrase"), "a long enough passphrase\n");
+    vault(&lib, Some(&creds.join("keygen-passphrase")));
+    let (cert, key) = self_signed(&etc, "desk.example.com");
+    std::fs::rename(cert, etc.join("desk-cert.pem")).unwrap();
+    std::fs::rename(key, etc.join("desk-key.pem")).unwrap();
+    let port = free_port();
+    let command_of = |text: &str| -> Vec<String> {
+        let start = text.find("\nExecStart=").unwrap() + "\nExecStart=".len();
+        let mut line = String::new();
+        for l in text[start..].lines() {
+            line.push_str(l.trim_end_matches('\\'));
+            line.push(' ');
+            if !l.ends_with('\\') {
+                break;
+            }
+        }
+        line.replace("/usr/local/bin/keygen", env!("CARGO_BIN_EXE_keygen"))
+            .replace("/var/lib/keygen", &lib.display().to_string())
+            .replace("/etc/keygen", &etc.display().to_string())
+            .replace("/var/backups/keygen", &backups.display().to_string())
+            .replace("${CREDENTIALS_DIRECTORY}", &creds.display().to_string())
+            // Loopback only in tests, on a free port.
+            .replace("0.0.0.0:8417", &format!("127.0.0.1:{port}"))
+            .replace(":8417", &format!(":{port}"))
+            .replace("%%", "%")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let argv = command_of(&unit);
+    let mut command = std::process::Command::new(&argv[0]);
+    command.args(&argv[1..]).env_remove("KEYGEN_SIGNING_KEY").env_remove("KEYGEN_PASSPHRASE");
+    let (_desk, url) = serve(command);
+    assert_eq!(url, format!("https://127.0.0.1:{port}/"));
+    let at: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let host = format!("desk.example.com:{port}");
+    let r = raw_sign_in(at, "127.0.0.1", Some("desk.example.com"), &host, &format!("https://{host}"), "sam")
+        .await;
+    assert_eq!(status_of(&r), 303, "{r}");
+    assert!(r.contains("; Secure"), "{r}");
+    // The backup unit's command, as systemd runs it (`sh -c '...'`).
+    let backup =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/keygen-backup.service"))
+            .unwrap();
+    let start = backup.find("\nExecStart=").unwrap() + "\nExecStart=".len();
+    let line = backup[start..].lines().next().unwrap();
+    let script = line.split_once('\'').unwrap().1.trim_end_matches('\'');
+    let script = command_of(&format!("\nExecStart={script}\n")).join(" ");
+    let o = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert!(o.status.success(), "{script}: {}", String::from_utf8_lossy(&o.stderr));
+    // (SQLite may leave the copy's -wal and -shm beside it.)
+    let copies: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".sqlite"))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert!(copies[0].to_string_lossy().starts_with("ledger-20"), "{copies:?}");
+}
+
+fn nginx() -> Option<std::path::PathBuf> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"].iter().map(std::path::PathBuf::from).find(|p| p.exists())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_nginx_with_tls_the_desk_signs_in_with_its_public_url() {
+    let Some(nginx) = nginx() else {
+        eprintln!("SKIPPED: nginx is not installed (scripts/install-deps.sh installs nginx-light)");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let key = vault(t.path(), None);
+    let proxy_port = free_port();
+    let public = format!("https://desk.example.com:{proxy_port}");
+    let mut command = keygen_cmd();
+    command
+        .args([
+            "desk",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            &public,
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--key",
+        ])
+        .arg(&key);
+    let (_desk, url) = serve(command);
+    let desk_at = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let (cert, cert_key) = self_signed(t.path(), "desk.example.com");
+    let dir = t.path().display().to_string();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/nginx-error.log;\nevents {{}}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n  proxy_temp_path {dir}/proxy;\n\
+         fastcgi_temp_path {dir}/fastcgi;\n  uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
+         server {{\n    listen 127.0.0.1:{proxy_port} ssl;\n    server_name desk.example.com;\n\
+         ssl_certificate {};\n    ssl_certificate_key {};\n    location / {{\n\
+         proxy_pass http://{desk_at};\n      proxy_set_header Host $http_host;\n\
+         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}\n}}\n",
+        cert.display(),
+        cert_key.display()
+    );
+    std::fs::write(t.path().join("nginx.conf"), conf).unwrap();
+    let mut proxy = Running(
+        std::process::Command::new(nginx)
+            .arg("-p")
+            .arg(t.path())
+            .arg("-e")
+            .arg(t.path().join("nginx-error.log"))
+            .arg("-c")
+            .arg(t.path().join("nginx.conf"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Ready when it accepts a connection (a bounded number of tries, not a sleep to guess).
+    let at: std::net::SocketAddr = format!("127.0.0.1:{proxy_port}").parse().unwrap();
+    let mut ready = false;
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(at).is_ok() {
+            ready = true;
+            break;
+        }
+        if let Ok(Some(status)) = proxy.0.try_wait() {
+            panic!(
+                "nginx stopped: {status}: {}",
+                std::fs::read_to_string(t.path().join("nginx-error.log")).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ready, "nginx did not listen");
+    let host = format!("desk.example.com:{proxy_port}");
+    let r = raw_sign_in(at, "127.0.0.1", Some("desk.example.com"), &host, &public, "sam").await;
+    drop(proxy);
+    assert_eq!(status_of(&r), 303, "{r}");
+    assert!(r.contains("; Secure"), "the browser is on HTTPS: {r}");
+}

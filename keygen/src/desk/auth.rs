@@ -41,10 +41,8 @@ struct Counter {
 impl Counter {
     /// Whether another attempt may be checked now.
     fn open(&mut self, limit: u32, period: Duration, now: Instant) -> bool {
-        if let Some(until) = self.locked_until {
-            if now < until {
-                return false;
-            }
+        if self.locked_until.is_some_and(|until| now < until) {
+            return false;
         }
         // A lock or a count older than the period is over: counting starts again, so one
         // guess after a lock does not lock again.
@@ -338,6 +336,27 @@ mod tests {
         // A new password (the digest changes) or an admin's unlock starts again.
         assert!(t.reserve(Some(("sam", [2; 32])), stranger, &limits).check);
         assert!(!t.unlock("nobody"));
+    }
+
+    #[test]
+    fn after_a_lock_runs_out_one_wrong_guess_does_not_lock_again() {
+        let limits = Limits { lockout_for: Duration::ZERO, ..Limits::default() };
+        let t = Throttle::default();
+        let from: IpAddr = "192.0.2.9".parse().unwrap();
+        for _ in 0..limits.lockout_after {
+            let ticket = t.reserve(Some(("sam", [1; 32])), from, &limits);
+            assert!(ticket.check);
+            t.finish(&ticket, false, &limits);
+        }
+        // The lock (of no length here) is over: counting starts again.
+        for _ in 0..limits.lockout_after - 1 {
+            let ticket = t.reserve(Some(("sam", [1; 32])), from, &limits);
+            assert!(ticket.check);
+            t.finish(&ticket, false, &limits);
+        }
+        let inner = t.inner.lock().unwrap();
+        assert_eq!(inner.accounts["sam"].counter.failures, limits.lockout_after - 1);
+        assert!(inner.accounts["sam"].counter.locked_until.is_none());
     }
 
     #[test]

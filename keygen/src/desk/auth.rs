@@ -340,23 +340,20 @@ mod tests {
 
     #[test]
     fn after_a_lock_runs_out_one_wrong_guess_does_not_lock_again() {
-        let limits = Limits { lockout_for: Duration::ZERO, ..Limits::default() };
-        let t = Throttle::default();
-        let from: IpAddr = "192.0.2.9".parse().unwrap();
-        for _ in 0..limits.lockout_after {
-            let ticket = t.reserve(Some(("sam", [1; 32])), from, &limits);
-            assert!(ticket.check);
-            t.finish(&ticket, false, &limits);
-        }
-        // The lock (of no length here) is over: counting starts again.
-        for _ in 0..limits.lockout_after - 1 {
-            let ticket = t.reserve(Some(("sam", [1; 32])), from, &limits);
-            assert!(ticket.check);
-            t.finish(&ticket, false, &limits);
-        }
-        let inner = t.inner.lock().unwrap();
-        assert_eq!(inner.accounts["sam"].counter.failures, limits.lockout_after - 1);
-        assert!(inner.accounts["sam"].counter.locked_until.is_none());
+        let (limit, period) = (5, Duration::from_secs(900));
+        let now = Instant::now();
+        // Locked a moment ago until just now, with the count from within the period.
+        let mut c = Counter {
+            failures: limit,
+            in_flight: 0,
+            first: now.checked_sub(Duration::from_secs(60)),
+            locked_until: Some(now),
+        };
+        assert!(c.open(limit, period, now));
+        c.in_flight += 1;
+        c.finish(false, limit, period, now);
+        assert_eq!(c.failures, 1);
+        assert!(c.locked(now).is_none());
     }
 
     #[test]

@@ -616,3 +616,22 @@ async fn behind_nginx_with_tls_the_desk_signs_in_with_its_public_url() {
     assert_eq!(status_of(&r), 303, "{r}");
     assert!(r.contains("; Secure"), "the browser is on HTTPS: {r}");
 }
+
+#[tokio::test]
+async fn a_session_left_open_cannot_be_used_to_guess_the_password() {
+    let t = Desk::new(false);
+    let (here, csrf) = t.sign_in("sam").await.unwrap();
+    let new = "a brand new long password";
+    let mut refused_unchecked = false;
+    for i in 0..25 {
+        let guess = format!("guess number {i}");
+        let form = [("csrf", csrf.as_str()), ("current", &guess), ("new", new), ("again", new)];
+        let r = t.post("/account", Some(&here), &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused_unchecked |= r.body.contains("too many wrong passwords");
+    }
+    assert!(refused_unchecked, "the guesses are counted as sign-ins are");
+    let form = [("csrf", csrf.as_str()), ("current", PASSWORD), ("new", new), ("again", new)];
+    let r = t.post("/account", Some(&here), &form).await;
+    assert!(r.body.contains("too many wrong passwords"), "{}", r.body);
+}

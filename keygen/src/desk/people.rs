@@ -310,9 +310,12 @@ pub struct PasswordForm {
 /// of theirs ends, this one goes on.
 pub async fn change_password(
     State(desk): State<super::State>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
+    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let address = super::auth::client(peer, &headers, &desk.site);
     let (visit, person) = match require(&desk, &headers, Role::Support) {
         Ok(v) => v,
         Err(r) => return r,
@@ -333,7 +336,14 @@ pub async fn change_password(
                 )));
             }
             let row = d.people.find(&person.name)?.ok_or_else(|| Error::input("you are not one of the desk's people"))?;
-            if !people::verify_password(&form.current, &row.hash) {
+            // Counted as sign-ins are: a session left open is not a way to guess the password.
+            let ticket = d.throttle.reserve(Some((&row.name, super::session::digest(&row.hash))), address, &d.limits);
+            let right = ticket.check && people::verify_password(&form.current, &row.hash);
+            d.throttle.finish(&ticket, right, &d.limits);
+            if !ticket.check {
+                return Err(Error::input("too many wrong passwords: wait 15 minutes, or ask an admin to unlock you"));
+            }
+            if !right {
                 d.journal.record(&person.name, "password change refused", "wrong current password");
                 return Err(Error::input("the current password is wrong"));
             }

@@ -366,6 +366,16 @@ async fn slow_clients_over_http_cannot_stop_sign_in_and_are_cut_off() {
     assert_eq!(status_of(&r), 303, "{r}");
     assert!(raw_cookie(&r).is_some(), "{r}");
     assert_eq!(all_closed(held).await, 64, "every slow socket closed by the desk");
+    // A connection kept alive after its answer is closed too when it sends nothing more.
+    let idle = {
+        use tokio::io::AsyncWriteExt;
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.3:0".parse().unwrap()).unwrap();
+        let mut s = socket.connect(addr).await.unwrap();
+        s.write_all(format!("GET /signin HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes()).await.unwrap();
+        s
+    };
+    assert_eq!(all_closed(vec![idle]).await, 1, "an idle kept-alive connection is closed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -145,8 +145,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Sign-in's time for an unknown name, a wrong password and a locked account: each round
 /// measures the three back to back (in a rotating order), so that the machine's load, which
 /// changes slowly, weighs on the three alike; the medians of the per-round ratios must be
-/// near 1. Without the dummy-hash check an unknown name or a locked account answers in well
-/// under a tenth of the time (no Argon2).
+/// between 1/2 and 2 (0.99 and 1.05 alone, up to 1.37 with the other tests and builds
+/// loading the 2-core machine 7 times over). Without the dummy-hash check an unknown name or
+/// a locked account answers in well under a tenth of the time (0.03 and 0.06: no Argon2).
 #[tokio::test]
 async fn sign_in_takes_as_long_for_an_unknown_name_a_wrong_password_and_a_locked_account() {
     let t = Desk::with_limits(false, |l| l.address_failures = u32::MAX);
@@ -160,7 +161,7 @@ async fn sign_in_takes_as_long_for_an_unknown_name_a_wrong_password_and_a_locked
     let kinds = [("198.51.100.1", "nobody-here"), ("192.0.2.1", "sam"), ("203.0.113.9", "olga")];
     let mut times = [Vec::new(), Vec::new(), Vec::new()];
     let mut answers = Vec::new();
-    for round in 0..30 {
+    for round in 0..40 {
         for i in 0..3 {
             let k = (round + i) % 3;
             let (from, user) = kinds[k];
@@ -182,7 +183,7 @@ async fn sign_in_takes_as_long_for_an_unknown_name_a_wrong_password_and_a_locked
         median(times[2].clone()) * 1e3
     );
     for (what, r) in [("unknown name", unknown), ("locked account", locked)] {
-        assert!((0.6..1.67).contains(&r), "{what}: {r:.3} of a wrong password's time");
+        assert!((0.5..2.0).contains(&r), "{what}: {r:.3} of a wrong password's time");
     }
 }
 

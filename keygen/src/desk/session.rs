@@ -451,7 +451,13 @@ pub fn authenticate(
     };
     let ok = verify_password(password, hash) && ticket.check && found.is_some();
     desk.throttle.finish(&ticket, ok, &desk.limits);
-    let Some(row) = found else { return Ok(None) };
+    let Some(row) = found else {
+        // Journaled as every refusal is, so that the write that follows a refusal (and slows
+        // the next request a little) is no sign of a known name. The typed name is not kept:
+        // it is often a password typed in the wrong field.
+        desk.journal.record("-", "sign-in refused", "unknown name");
+        return Ok(None);
+    };
     if ok {
         desk.journal.record(&row.name, "signed in", "");
         return Ok(Some(Person { signed_in_with: digest(&row.hash), name: row.name, role: row.role }));

@@ -649,3 +649,38 @@ async fn a_session_left_open_cannot_be_used_to_guess_the_password() {
     let r = t.post("/account", Some(&here), &form).await;
     assert!(r.body.contains("too many wrong passwords"), "{}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keygen_desk_user_password_and_remove_reach_a_running_desk_at_the_next_request() {
+    let t = tempfile::tempdir().unwrap();
+    let key = vault(t.path(), None);
+    let mut command = keygen_cmd();
+    command.args(["desk", "--listen", "127.0.0.1:0", "--key"]).arg(&key);
+    let (_desk, url) = serve(command);
+    let host = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let at: std::net::SocketAddr = host.parse().unwrap();
+    let origin = format!("http://{host}");
+    let find = |cookie: String| {
+        let host = host.clone();
+        async move {
+            status_of(
+                &http_from("127.0.0.1", at, &raw_request("GET /find", &host, None, Some(&cookie), "")).await,
+            )
+        }
+    };
+    let user = |args: &[&str]| {
+        let o = keygen_cmd().args(["desk", "user"]).args(args).arg("--key").arg(&key).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let sam = raw_cookie(&raw_sign_in(at, "127.0.0.1", None, &host, &origin, "sam").await).unwrap();
+    assert_eq!(find(sam.clone()).await, 200);
+    user(&["password", "sam"]);
+    assert_eq!(find(sam).await, 303, "sam's session ended with the new password");
+    let pw = t.path().join("sue.pw");
+    private(&pw, PASSWORD);
+    user(&["add", "sue", "--role", "support", "--password-file", pw.to_str().unwrap()]);
+    let sue = raw_cookie(&raw_sign_in(at, "127.0.0.1", None, &host, &origin, "sue").await).unwrap();
+    assert_eq!(find(sue.clone()).await, 200);
+    user(&["remove", "sue"]);
+    assert_eq!(find(sue).await, 303, "sue's session ended with her removal");
+}

@@ -684,3 +684,23 @@ async fn keygen_desk_user_password_and_remove_reach_a_running_desk_at_the_next_r
     user(&["remove", "sue"]);
     assert_eq!(find(sue).await, 303, "sue's session ended with her removal");
 }
+
+#[test]
+fn keygen_desk_user_add_refuses_a_name_that_differs_only_in_case() {
+    let t = tempfile::tempdir().unwrap();
+    let key = vault(t.path(), None);
+    let pw = t.path().join("other.pw");
+    private(&pw, PASSWORD);
+    for name in ["SAM", "Sam"] {
+        let o = keygen_cmd()
+            .args(["desk", "user", "add", name, "--role", "admin", "--password-file"])
+            .arg(&pw)
+            .arg("--key")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(3), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("already one of the desk's people, as sam"), "{err}");
+    }
+}

@@ -357,6 +357,19 @@ mod tests {
     }
 
     #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let site = Site::new("127.0.0.1:8417".parse().unwrap(), false, &[], &["127.0.0.1".parse().unwrap()])
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        // The client's own header first, then the one the proxy appended.
+        headers.insert("x-forwarded-for", "10.9.9.9, 198.51.100.4".parse().unwrap());
+        let via_proxy = client(Some("127.0.0.1:5000".parse().unwrap()), &headers, &site);
+        assert_eq!(via_proxy, "198.51.100.4".parse::<IpAddr>().unwrap());
+        let direct = client(Some("192.0.2.8:5000".parse().unwrap()), &headers, &site);
+        assert_eq!(direct, "192.0.2.8".parse::<IpAddr>().unwrap(), "anyone else's header is ignored");
+    }
+
+    #[test]
     fn an_address_is_stopped_after_its_own_limit_whatever_the_names() {
         let limits = Limits::default();
         let t = Throttle::default();

@@ -329,7 +329,13 @@ pub fn require(desk: &super::Desk, headers: &HeaderMap, role: Role) -> Result<(V
             desk.sessions.close(&v.id);
             return Err(Redirect::to("/signin").into_response());
         }
-        Err(e) => return Err(pages::error(&e.to_string())),
+        Err(e) => {
+            // The operator's log gets the why (it names the ledger's path); the page does not.
+            cli_support::warn(&format!("keygen desk: cannot check a session: {e}"));
+            return Err(pages::error(
+                "The desk cannot read its ledger just now: try again, or tell its operator.",
+            ));
+        }
     }
     if p.role >= role { Ok((v, p)) } else { Err(forbidden(&v, &p, role)) }
 }

@@ -70,7 +70,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(120),
             header_read: Duration::from_secs(10),
             connections: 2048,
-            connections_per_address: 64,
+            connections_per_address: 256,
             sessions: 10_000,
             address_failures: 20,
         }

@@ -17,6 +17,7 @@ command -v python3 >/dev/null 2>&1 || packages+=(python3)
 command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 [ -x "$chromium" ] || packages+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}" >&2
   as_root=()

@@ -9,30 +9,29 @@ use axum::http::StatusCode;
 use desk_util::*;
 
 #[tokio::test]
-async fn session_cookie_is_random_httponly_strict_and_renewed_at_sign_in() {
+async fn session_cookie_is_random_httponly_strict_and_made_at_sign_in() {
     let t = Desk::new(false);
     let r = t.get("/signin", None).await;
-    let anon = cookie_of(&r).unwrap();
+    // Viewing the sign-in page stores nothing (issue 27 item 4): its token is signed.
+    assert_eq!(cookie_of(&r), None, "{}", r.header("set-cookie"));
+    let csrf = csrf_of(&r.body).unwrap();
+    let r =
+        t.post("/signin", None, &[("user", "sam"), ("password", PASSWORD), ("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let set = r.header("set-cookie");
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
     assert!(!set.contains("Secure"), "plain HTTP on loopback: no Secure ({set})");
-    assert_eq!(anon.len(), 64, "256 bits as hex");
-    let csrf = csrf_of(&r.body).unwrap();
-    let r = t
-        .post("/signin", Some(&anon), &[("user", "sam"), ("password", PASSWORD), ("csrf", csrf.as_str())])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let signed = cookie_of(&r).unwrap();
-    assert_ne!(signed, anon, "a new id at sign-in");
-    // The id from before sign-in is not a signed-in session.
-    assert_eq!(t.get("/find", Some(&anon)).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed.len(), 64, "256 bits as hex");
+    // An id the desk never gave is not a session.
+    assert_eq!(t.get("/find", Some(&"0".repeat(64))).await.status, StatusCode::SEE_OTHER);
     assert_eq!(t.get("/find", Some(&signed)).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn under_tls_the_cookie_is_secure() {
     let t = Desk::new(true);
-    let r = t.get("/signin", None).await;
+    let r = t.sign_in_raw("sam", PASSWORD).await;
     assert!(r.header("set-cookie").contains("; Secure"), "{}", r.header("set-cookie"));
 }
 

@@ -39,6 +39,14 @@ pub struct DeskArgs {
     /// The TLS private key (PEM).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// The address people type (e.g. https://desk.example.com behind a TLS reverse proxy):
+    /// its host is served and its origin accepted. Repeat for several.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Vec<String>,
+    /// A reverse proxy's address: its X-Forwarded-For names the client (for the sign-in
+    /// throttle), and its connections are not limited per address. Repeat for several.
+    #[arg(long, value_name = "IP")]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub templates: TemplatesArgs,
@@ -133,9 +141,9 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
             let (password, shown) = password(password_file.as_deref())?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
             let tx = ledger.begin()?;
-            if people::get(tx.conn(), name).map_err(what())?.is_some() {
+            if let Some(there) = super::people::taken(tx.conn(), name).map_err(what())? {
                 return Err(Error::input(format!(
-                    "{name} is already one of the desk's people ({})",
+                    "{name} is already one of the desk's people, as {there} ({}): names are compared ignoring case",
                     path.display()
                 )));
             }

@@ -3,15 +3,18 @@
 //! (maud escapes every value) and work without JavaScript; the operations are `crate::ops`,
 //! the same the command line calls.
 //!
-//! Files: `cli` (flags, `desk user ...`), `serve` (listening, TLS), `session` (sign-in,
-//! sessions, CSRF tokens), `guard` (headers, the Origin check, limits), `pages` (the layout),
-//! and one file of handlers per page.
+//! Files: `cli` (flags, `desk user ...`), `serve` (listening, TLS, connection limits),
+//! `session` (sign-in, sessions, CSRF tokens), `auth` (the sign-in throttle and the journal's
+//! queue), `guard` (headers, the Host and Origin checks, limits), `pages` (the layout), and one
+//! file of handlers per page.
 
+pub mod auth;
 pub mod batch;
 pub mod cli;
 pub mod guard;
 pub mod handlers;
 pub mod keys;
+pub mod lru;
 pub mod pages;
 pub mod people;
 pub mod serve;
@@ -43,6 +46,17 @@ pub struct Limits {
     pub body_bytes: usize,
     /// The longest a request may take.
     pub request_timeout: Duration,
+    /// The longest a client may take to send a request's headers, and the longest an open
+    /// connection may wait for its next request.
+    pub header_read: Duration,
+    /// Connections open at once...
+    pub connections: usize,
+    /// ...and from one client address (a trusted proxy's are not counted).
+    pub connections_per_address: usize,
+    /// Sessions held at once; a new one beyond this ends the one used least recently.
+    pub sessions: usize,
+    /// Wrong passwords from one client address that stop its sign-ins for `lockout_for`.
+    pub address_failures: u32,
 }
 
 impl Default for Limits {
@@ -54,6 +68,11 @@ impl Default for Limits {
             lockout_for: Duration::from_secs(15 * 60),
             body_bytes: 8 << 20,
             request_timeout: Duration::from_secs(120),
+            header_read: Duration::from_secs(10),
+            connections: 2048,
+            connections_per_address: 256,
+            sessions: 10_000,
+            address_failures: 20,
         }
     }
 }
@@ -73,12 +92,54 @@ pub struct Desk {
     pub tls: bool,
     /// Timeouts and limits.
     pub limits: Limits,
-    /// Signed-in and signing-in visitors.
+    /// Signed-in people.
     pub sessions: session::Store,
     /// Batch uploads waiting for confirmation or download.
     pub uploads: batch::Uploads,
     /// The issuing queue (group commit).
     pub queue: writer::Queue,
+    /// The names and origins the desk answers to, and the proxies it trusts.
+    pub site: guard::Site,
+    /// Wrong passwords counted, per account and per client address.
+    pub throttle: auth::Throttle,
+    /// Sign-ins and refusals, on their way to the ledger's journal.
+    pub journal: auth::Journal,
+    /// The key of the sign-in form's tokens (made at start, never stored).
+    pub signin_key: session::SigninKey,
+    /// A connection that reads people's rows for every request's session check.
+    pub people: session::PeopleReader,
+}
+
+impl Desk {
+    /// A desk with no one signed in.
+    pub fn new(
+        signer: Signer,
+        key_path: PathBuf,
+        ledger: PathBuf,
+        templates: Folder,
+        limits: Limits,
+        site: guard::Site,
+    ) -> Result<Desk, crate::error::Error> {
+        // The dummy hash that sign-in checks for unknown names is made now, not by the first
+        // such sign-in (which would take twice as long as the others).
+        session::prepare();
+        Ok(Desk {
+            signer,
+            key_path,
+            journal: auth::Journal::new(ledger.clone()),
+            people: session::PeopleReader::new(ledger.clone()),
+            ledger,
+            templates,
+            tls: site.tls,
+            limits,
+            sessions: session::Store::new(limits.sessions),
+            uploads: batch::Uploads::default(),
+            queue: writer::Queue::default(),
+            site,
+            throttle: auth::Throttle::default(),
+            signin_key: session::SigninKey::new()?,
+        })
+    }
 }
 
 /// The shared state of every handler.
@@ -109,6 +170,9 @@ pub fn app(desk: State) -> Router {
         .route("/check", get(handlers::check_page).post(handlers::check))
         .route("/people", get(people::page).post(people::add))
         .route("/people/remove", post(people::remove))
+        .route("/people/password", post(people::reset_password))
+        .route("/people/unlock", post(people::unlock))
+        .route("/account", get(people::account_page).post(people::change_password))
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard::guard))
         .layer(axum::extract::DefaultBodyLimit::max(limits.body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limits.body_bytes))

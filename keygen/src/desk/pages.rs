@@ -30,6 +30,7 @@ pub fn layout(title: &str, who: Option<(&Visit, &Person)>, body: Markup) -> Mark
                         a href="/check" { "Check a key" }
                         @if person.role >= Role::Admin { a href="/people" { "People" } }
                         span.who { (person.name) " (" (person.role.name()) ")" }
+                        a href="/account" { "Your password" }
                         form method="post" action="/signout" {
                             input type="hidden" name="csrf" value=(visit.csrf);
                             button type="submit" { "Sign out" }

@@ -1,11 +1,29 @@
 //! Serving: the address checked (loopback, or TLS), the signing key opened once (its
 //! passphrase asked once), the ledger checked, then HTTP or HTTPS until Ctrl-C or SIGTERM.
+//!
+//! Slow clients cannot hold the desk: a client has `Limits::header_read` to send a request's
+//! headers (and an open connection as long to start its next request; a TLS client as long
+//! for its handshake), and the connections open at once are limited, in all and per client
+//! address; a connection over either limit is closed at once. The same limits hold over HTTP
+//! and over TLS (both are served by axum-server on hyper).
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::pin::Pin;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
+use axum_server::accept::{Accept, DefaultAcceptor};
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::guard::Site;
 use super::{Desk, Limits};
 use crate::db::{self, Db};
 use crate::error::Error;
@@ -17,6 +35,8 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
         _ => None,
     };
     check_address(args.listen, tls.is_some())?;
+    // The names are checked before the passphrase is asked.
+    Site::new(args.listen, tls.is_some(), &args.public_url, &args.trusted_proxy)?;
     let signer = crate::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
     let mut db = Db::open_write(ledger, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger.display())))?;
@@ -31,22 +51,34 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
             ledger.display()
         ));
     }
-    let desk = Arc::new(Desk {
-        signer,
-        key_path: args.key.clone(),
-        ledger: ledger.to_owned(),
-        templates: args.templates.folder(),
-        tls: tls.is_some(),
-        limits: Limits::default(),
-        sessions: super::session::Store::default(),
-        uploads: super::batch::Uploads::default(),
-        queue: super::writer::Queue::default(),
-    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(Error::io("cannot start the desk's threads"))?;
-    runtime.block_on(serve(desk, args.listen, tls))?;
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(Error::io(format!("cannot listen on {}", args.listen)))?;
+    // The address bound (with --listen ...:0, the port the system chose).
+    let bound = listener.local_addr().unwrap_or(args.listen);
+    let site = Site::new(bound, tls.is_some(), &args.public_url, &args.trusted_proxy)?;
+    let desk = Arc::new(Desk::new(
+        signer,
+        args.key.clone(),
+        ledger.to_owned(),
+        args.templates.folder(),
+        Limits::default(),
+        site,
+    )?);
+    runtime.block_on(async move {
+        let config = match &tls {
+            None => None,
+            Some((cert, key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
+                Error::input(format!("--tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))
+            })?),
+        };
+        let scheme = if config.is_some() { "https" } else { "http" };
+        cli_support::warn(&format!("keygen desk: serving on {scheme}://{bound}/ (Ctrl-C stops)"));
+        serve(desk, listener, config, stopped()).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -61,44 +93,45 @@ pub fn check_address(addr: SocketAddr, tls: bool) -> Result<(), Error> {
     Ok(())
 }
 
-async fn serve(
+/// Serves `desk` on `listener` (over TLS with `tls`) until `stop`, with the desk's limits on
+/// connections and on slow clients.
+pub async fn serve(
     desk: super::State,
-    addr: SocketAddr,
-    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    listener: std::net::TcpListener,
+    tls: Option<RustlsConfig>,
+    stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let app = super::app(desk);
-    match tls {
-        None => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(Error::io(format!("cannot listen on {addr}")))?;
-            // The address bound (with --listen ...:0, the port the system chose).
-            let bound = listener.local_addr().unwrap_or(addr);
-            cli_support::warn(&format!("keygen desk: serving on http://{bound}/ (Ctrl-C stops)"));
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped())
-                .await
-                .map_err(Error::io("the desk stopped"))
+    let limits = desk.limits;
+    let gate = Limited {
+        gate: Arc::new(Gate {
+            total: Arc::new(Semaphore::new(limits.connections)),
+            per_address: Mutex::new(HashMap::new()),
+            cap: limits.connections_per_address,
+            exempt: desk.site.trusted_proxies.clone(),
+        }),
+    };
+    listener.set_nonblocking(true).map_err(Error::io("cannot listen"))?;
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        stop.await;
+        h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let app = super::app(desk).into_make_service_with_connect_info::<SocketAddr>();
+    let mut server = axum_server::from_tcp(listener)
+        .map_err(Error::io("cannot listen"))?
+        .handle(handle)
+        .http1_only()
+        .first_request_timeout(limits.header_read);
+    server.http_builder().http1().header_read_timeout(limits.header_read);
+    let served = match tls {
+        None => server.acceptor(gate).serve(app).await,
+        Some(config) => {
+            let acceptor = RustlsAcceptor::new(config).handshake_timeout(limits.header_read).acceptor(gate);
+            server.acceptor(acceptor).serve(app).await
         }
-        Some((cert, key)) => {
-            let config =
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key).await.map_err(|e| {
-                    Error::input(format!("--tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))
-                })?;
-            let handle = axum_server::Handle::new();
-            let h = handle.clone();
-            tokio::spawn(async move {
-                stopped().await;
-                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-            });
-            cli_support::warn(&format!("keygen desk: serving on https://{addr}/ (Ctrl-C stops)"));
-            axum_server::bind_rustls(addr, config)
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
-                .map_err(Error::io(format!("cannot serve on {addr}")))
-        }
-    }
+    };
+    served.map_err(Error::io("the desk stopped"))
 }
 
 /// Ctrl-C or SIGTERM (systemd's stop).
@@ -114,5 +147,111 @@ async fn stopped() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = term => {}
+    }
+}
+
+/// The connections open, in all and per client address.
+struct Gate {
+    total: Arc<Semaphore>,
+    per_address: Mutex<HashMap<IpAddr, usize>>,
+    cap: usize,
+    exempt: Vec<IpAddr>,
+}
+
+/// A connection's place, given back when it closes.
+struct Pass {
+    gate: Arc<Gate>,
+    address: Option<IpAddr>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        let Some(address) = self.address else { return };
+        let mut map = self.gate.per_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&address) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&address);
+            }
+        }
+    }
+}
+
+impl Gate {
+    fn admit(self: &Arc<Gate>, stream: &TcpStream) -> Option<Pass> {
+        let permit = self.total.clone().try_acquire_owned().ok()?;
+        let ip = stream.peer_addr().ok()?.ip();
+        let address = if self.exempt.contains(&ip) {
+            None
+        } else {
+            let mut map = self.per_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = map.entry(ip).or_insert(0);
+            if *n >= self.cap {
+                return None;
+            }
+            *n += 1;
+            Some(ip)
+        };
+        Some(Pass { gate: self.clone(), address, _permit: permit })
+    }
+}
+
+/// The acceptor that applies the gate before anything else (the TLS handshake too).
+#[derive(Clone)]
+struct Limited {
+    gate: Arc<Gate>,
+}
+
+/// A connection that holds its place while open.
+pub struct Counted {
+    stream: TcpStream,
+    _pass: Pass,
+}
+
+type Accepted<S> = Pin<Box<dyn Future<Output = io::Result<(Counted, S)>> + Send>>;
+
+impl<S: Send + 'static> Accept<TcpStream, S> for Limited {
+    type Stream = Counted;
+    type Service = S;
+    type Future = Accepted<S>;
+
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        let admitted = self.gate.admit(&stream);
+        Box::pin(async move {
+            match admitted {
+                Some(pass) => DefaultAcceptor.accept(Counted { stream, _pass: pass }, service).await,
+                // Dropping the stream closes it: its file is free at once.
+                None => Err(io::Error::other("the desk's connection limit is reached")),
+            }
+        })
+    }
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 }

@@ -39,6 +39,17 @@ impl Desk {
     }
 
     pub fn with_limits(tls: bool, change: impl FnOnce(&mut keygen::desk::Limits)) -> Desk {
+        let scheme = if tls { "https" } else { "http" };
+        Desk::build(tls, change, "127.0.0.1:8417".parse().unwrap(), &[format!("{scheme}://{HOST}")])
+    }
+
+    /// A desk that serves `listen` and `public` (its Site), with `change` made to its limits.
+    pub fn build(
+        tls: bool,
+        change: impl FnOnce(&mut keygen::desk::Limits),
+        listen: std::net::SocketAddr,
+        public: &[String],
+    ) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
         let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
@@ -59,26 +70,51 @@ impl Desk {
         drop(db);
         let mut limits = keygen::desk::Limits::default();
         change(&mut limits);
-        let state = Arc::new(keygen::desk::Desk {
-            signer,
-            key_path: made.signing_key.clone(),
-            ledger: ledger.clone(),
-            templates: keygen::template::Folder { dir: dir.path().join("templates"), named: false },
-            tls,
-            limits,
-            sessions: Default::default(),
-            uploads: Default::default(),
-            queue: Default::default(),
-        });
+        let site = keygen::desk::guard::Site::new(listen, tls, public, &[]).unwrap();
+        let state = Arc::new(
+            keygen::desk::Desk::new(
+                signer,
+                made.signing_key.clone(),
+                ledger.clone(),
+                keygen::template::Folder { dir: dir.path().join("templates"), named: false },
+                limits,
+                site,
+            )
+            .unwrap(),
+        );
         Desk { dir, state, ledger, key: made.signing_key }
     }
 
-    async fn send(&self, request: Request<Body>) -> Answer {
+    /// A request as if it came over a connection from `peer`.
+    pub async fn send_from(&self, peer: &str, mut request: Request<Body>) -> Answer {
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// The sign-in form posted from the client address `peer`.
+    pub async fn sign_in_at(&self, peer: &str, user: &str, password: &str) -> Answer {
+        let csrf = csrf_of(&self.get("/signin", None).await.body).unwrap();
+        let request = Request::post("/signin")
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, self.origin())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_body(&[("user", user), ("password", password), ("csrf", &csrf)])))
+            .unwrap();
+        self.send_from(peer, request).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = keygen::desk::app(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// The desk's own origin.
+    pub fn origin(&self) -> String {
+        format!("{}://{HOST}", if self.state.tls { "https" } else { "http" })
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
@@ -95,7 +131,7 @@ impl Desk {
         cookie: Option<&str>,
         form: &[(K, V)],
     ) -> Answer {
-        let origin = format!("http://{HOST}");
+        let origin = self.origin();
         self.post_from(path, cookie, form, Some(&origin)).await
     }
 
@@ -139,7 +175,7 @@ impl Desk {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let request = Request::post(path)
             .header(header::HOST, HOST)
-            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header(header::ORIGIN, self.origin())
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .header(header::COOKIE, format!("desk_session={cookie}"))
             .body(Body::from(body))
@@ -150,9 +186,8 @@ impl Desk {
     /// The sign-in form posted with this name and password: the answer.
     pub async fn sign_in_raw(&self, user: &str, password: &str) -> Answer {
         let r = self.get("/signin", None).await;
-        let anon = cookie_of(&r).unwrap();
         let csrf = csrf_of(&r.body).unwrap();
-        self.post("/signin", Some(&anon), &[("user", user), ("password", password), ("csrf", &csrf)]).await
+        self.post("/signin", None, &[("user", user), ("password", password), ("csrf", &csrf)]).await
     }
 
     /// Signed in as `user`: the session id and its CSRF token.
@@ -245,4 +280,128 @@ pub fn serial_of(body: &str) -> Option<String> {
 /// A page without its tokens (they differ between two visits).
 pub fn strip_tokens(body: &str) -> String {
     body.split("value=\"").map(|p| p.split_once('"').map_or(p, |(_, rest)| rest)).collect::<Vec<_>>().join("")
+}
+
+/// One HTTP/1.1 exchange over a new connection from the local address `from` (any of
+/// 127.0.0.0/8 on Linux): the whole answer as text.
+pub async fn http_from(from: &str, to: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(to).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A raw request: `method path`, with Host, Origin when given, the form body, and
+/// `Connection: close`.
+pub fn raw_request(
+    method_path: &str,
+    host: &str,
+    origin: Option<&str>,
+    cookie: Option<&str>,
+    body: &str,
+) -> String {
+    let mut r = format!("{method_path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if let Some(o) = origin {
+        r.push_str(&format!("Origin: {o}\r\n"));
+    }
+    if let Some(c) = cookie {
+        r.push_str(&format!("Cookie: desk_session={c}\r\n"));
+    }
+    if !body.is_empty() {
+        r.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    r.push_str("\r\n");
+    r.push_str(body);
+    r
+}
+
+/// The status code of a raw answer.
+pub fn status_of(answer: &str) -> u16 {
+    answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// The session cookie a raw answer sets.
+pub fn raw_cookie(answer: &str) -> Option<String> {
+    let at = answer.find("desk_session=")? + "desk_session=".len();
+    let value = answer[at..].split(';').next()?;
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// A self-signed certificate for `name` (and 127.0.0.1) made by openssl: (cert, key).
+pub fn self_signed(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let o = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+        ])
+        .arg("-subj")
+        .arg(format!("/CN={name}"))
+        .arg("-addext")
+        .arg(format!("subjectAltName=DNS:{name},IP:127.0.0.1"))
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (scripts/install-deps.sh installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (cert, key)
+}
+
+/// One HTTPS exchange through `openssl s_client` (no TLS client among the test's crates).
+pub fn https(port: u16, servername: &str, request: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("openssl")
+        .args(["s_client", "-quiet", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-servername")
+        .arg(servername)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl");
+    child.stdin.take().unwrap().write_all(request.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Signs in over a raw connection (HTTP from `from`, or HTTPS through openssl when
+/// `servername` is given): the sign-in's answer.
+pub async fn raw_sign_in(
+    to: std::net::SocketAddr,
+    from: &str,
+    tls: Option<&str>,
+    host: &str,
+    origin: &str,
+    user: &str,
+) -> String {
+    let exchange = |request: String| async move {
+        match tls {
+            None => http_from(from, to, &request).await,
+            Some(name) => {
+                let name = name.to_owned();
+                tokio::task::spawn_blocking(move || https(to.port(), &name, &request)).await.unwrap()
+            }
+        }
+    };
+    let page = exchange(raw_request("GET /signin", host, None, None, "")).await;
+    let csrf = csrf_of(&page).unwrap_or_else(|| panic!("no sign-in form: {page}"));
+    let body = form_body(&[("user", user), ("password", PASSWORD), ("csrf", &csrf)]);
+    exchange(raw_request("POST /signin", host, Some(origin), None, &body)).await
 }

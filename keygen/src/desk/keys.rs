@@ -355,7 +355,7 @@ pub async fn renew(
         t.parse::<u32>().map_err(|_| problems.push(format!("Valid days: '{t}' is not a number of days"))).ok()
     });
     let expires = given(&form.expires)
-        .and_then(|t| t.parse::<Day>().map_err(|e| problems.push(format!("Last day: {e}"))).ok());
+        .and_then(|t| crate::dates::day(&t).map_err(|e| problems.push(format!("Last day: {e}"))).ok());
     if !problems.is_empty() {
         return back_to_key((&visit, &person), &serial, "Renew", &problems);
     }

@@ -66,7 +66,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         return Err(Error::Inputs(unknown));
     }
     // Later keys of an order's chain under another order: named, revoked only when asked.
-    let mut left: BTreeMap<String, (History, String)> = BTreeMap::new();
+    let mut left: Vec<(String, (History, String))> = Vec::new();
     for order in &args.order_ids {
         let Some(of) = crate::ops::revoke::of_order(conn, order).map_err(|e| in_ledger(&path, e))? else {
             return Err(Error::input(format!("order '{order}' is not in the ledger {}", path.display())));
@@ -84,12 +84,12 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
                 chosen
                     .entry(k.record().serial.clone())
                     .or_insert((k, format!("{why} (--with-later-orders)")));
-            } else {
-                left.entry(k.record().serial.clone()).or_insert((k, why));
+            } else if !left.iter().any(|(s, _)| *s == k.record().serial) {
+                left.push((k.record().serial.clone(), (k, why)));
             }
         }
     }
-    left.retain(|serial, _| !chosen.contains_key(serial));
+    left.retain(|(serial, _)| !chosen.contains_key(serial));
     if args.superseded {
         // Every replaced key not revoked yet, with its successor.
         let mut stmt = conn

@@ -100,6 +100,8 @@ pub struct Pty {
     screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     reader: Option<std::thread::JoinHandle<()>>,
     deadline: std::time::Instant,
+    /// How much of the screen the waits so far have matched.
+    seen: usize,
 }
 
 impl Pty {
@@ -138,7 +140,7 @@ impl Pty {
         };
         let stdin = child.stdin.take();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        Pty { child, stdin, screen, reader: Some(reader), deadline }
+        Pty { child, stdin, screen, reader: Some(reader), deadline, seen: 0 }
     }
 
     /// The screen so far.
@@ -146,13 +148,15 @@ impl Pty {
         String::from_utf8_lossy(&self.screen.lock().expect("screen")).into_owned()
     }
 
-    /// Waits until the screen shows one of `any` (not seen when this was called).
-    pub fn wait_for(&mut self, any: &[&str]) {
-        let seen: Vec<usize> = any.iter().map(|s| self.shown().matches(s).count()).collect();
+    /// Waits until the screen shows one of `any` past what earlier waits matched; returns it.
+    pub fn wait_for<'a>(&mut self, any: &[&'a str]) -> &'a str {
         loop {
             let now = self.shown();
-            if any.iter().zip(&seen).any(|(s, n)| now.matches(s).count() > *n) {
-                return;
+            let rest = now.get(self.seen..).unwrap_or_default();
+            let first = any.iter().filter_map(|s| rest.find(s).map(|i| (i, *s))).min();
+            if let Some((i, found)) = first {
+                self.seen += i + found.len();
+                return found;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("the shell ended ({status}) before any of {any:?}; the screen showed: {now:?}");
@@ -184,5 +188,16 @@ impl Pty {
             r.join().expect("reader");
         }
         self.shown()
+    }
+}
+
+impl Drop for Pty {
+    /// A test that failed midway leaves no shell waiting at a prompt (keygen, on the closed
+    /// terminal, is sent SIGHUP).
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }

@@ -89,7 +89,6 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
             }
         }
     }
-    left.retain(|(serial, _)| !chosen.contains_key(serial));
     if args.superseded {
         // Every replaced key not revoked yet, with its successor.
         let mut stmt = conn
@@ -114,6 +113,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         }
     }
 
+    left.retain(|(serial, _)| !chosen.contains_key(serial));
     let mut out = String::new();
     let mut new_serials = Vec::new();
     for (serial, (k, why)) in &chosen {
@@ -143,7 +143,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         left.iter().filter(|(_, (k, _))| k.revoked.is_none()).map(|(s, _)| s.as_str()).collect();
     if !valid.is_empty() {
         warn(&format!(
-            "{} later key(s) of the chain were sold under another order and stay valid: {}; \
+            "{} later key(s) of the chain carry another order (or none) and stay valid: {}; \
              to revoke them too, add --with-later-orders",
             valid.len(),
             valid.join(", ")

@@ -15,6 +15,31 @@ fn readme(dir: &Path, args: &[&str]) -> std::process::Output {
     run(keygen(dir).env("KEYGEN_PASSPHRASE", PASS).args(args))
 }
 
+/// The README's Common tasks line `target/release/keygen COMMAND ...` that holds `holding`
+/// (the first, for issue: the one with an order id), as keygen's arguments: its comment cut
+/// off, its words split as the shell splits them (double quotes).
+fn readme_line(command: &str, holding: &str) -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let prefix = format!("target/release/keygen {command} ");
+    let line = readme
+        .lines()
+        .filter(|l| l.starts_with(&prefix) && l.contains(holding))
+        .find(|l| command != "issue" || l.contains("--order-id SO-1"))
+        .unwrap_or_else(|| panic!("no README line '{prefix}... {holding}'"));
+    let line = line.split("  #").next().unwrap_or_default();
+    let (mut words, mut word, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.trim().chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => words.extend((!word.is_empty()).then(|| std::mem::take(&mut word))),
+            c => word.push(c),
+        }
+    }
+    words.push(word);
+    words.split_off(1)
+}
+
 /// (serial, order id) of every key in the ledger at `path`, in chain order.
 fn keys_and_orders(path: &Path) -> Vec<(String, Option<String>)> {
     let db = rusqlite::Connection::open(path).expect("ledger");
@@ -39,16 +64,11 @@ fn a_refund_by_order_after_the_readmes_steps_revokes_that_orders_key_and_names_t
         assert_exit(&o, 0);
         o
     };
-    // The README's Common tasks, as written.
-    step(&["init", "--dir", "vault", "--encrypt"]);
-    step(
-        &[&["issue"][..], &key, &["--template", "standard", "--org", "Acme GmbH", "--order-id", "SO-1"]]
-            .concat(),
-    );
-    step(
-        &[&["renew"][..], &key, &["--for-order", "SO-1", "--order-id", "SO-2", "--format", "text"]].concat(),
-    );
-    step(&[&["amend"][..], &key, &["--for-order", "SO-2", "--seats", "60", "--add-feature", "edi"]].concat());
+    // The README's Common tasks, read from the README and run as written there.
+    for command in ["init --dir vault", "issue", "renew", "amend"] {
+        let args = readme_line(command, "");
+        step(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
     let ledger = d.join("vault/ledger.sqlite");
     let chain = keys_and_orders(&ledger);
     let orders: Vec<Option<&str>> = chain.iter().map(|(_, o)| o.as_deref()).collect();
@@ -56,7 +76,8 @@ fn a_refund_by_order_after_the_readmes_steps_revokes_that_orders_key_and_names_t
     let (k0, k1, k2) = (&chain[0].0, &chain[1].0, &chain[2].0);
 
     // The dry run shows all of it: SO-1's key revoked, the SO-2 keys named and left valid.
-    let o = step(&[&["revoke"][..], &key, &["--order-id", "SO-1", "--dry-run"]].concat());
+    let args = readme_line("revoke", "--order-id SO-1 --dry-run");
+    let o = step(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let (out, err) = (stdout(&o), stderr(&o));
     let line = |serial: &str| out.lines().find(|l| l.starts_with(serial)).unwrap_or_default().to_owned();
     assert!(line(k0).contains("order SO-1's key"), "{out}");
@@ -68,7 +89,8 @@ fn a_refund_by_order_after_the_readmes_steps_revokes_that_orders_key_and_names_t
     assert!(revoked(&ledger).is_empty(), "a dry run wrote");
 
     // The refund itself: SO-1's key is revoked, SO-2's stay valid, and the vendor is told.
-    let o = step(&[&["revoke"][..], &key, &["--order-id", "SO-1", "--out", "revocations.txt"]].concat());
+    let args = readme_line("revoke", "--order-id SO-1 --out");
+    let o = step(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(revoked(&ledger), std::slice::from_ref(k0), "{}", stdout(&o));
     assert!(stderr(&o).contains("--with-later-orders"), "{}", stderr(&o));
     assert!(d.join("revocations.txt").exists());

@@ -4,9 +4,15 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
-# Where cargo puts them (CARGO_TARGET_DIR included), as cargo says.
-keygen="$(scripts/cargo-artifact.sh keygen bin --quiet --release --locked -p keygen)"
-verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --release --locked -p verifier)"
+# One build for both tools, and the same as the README's `cargo build --release`: the whole
+# workspace. A `-p keygen` build selects other features of the shared crates, so cargo would
+# compile much of the tree again (minutes, silently under --quiet); the same invocation finds
+# everything already built. Cargo's own progress shows on stderr. Where cargo puts the tools
+# (CARGO_TARGET_DIR included), as cargo says.
+echo "== cargo build --release --locked: keygen and verifier, the workspace as the README builds it" >&2
+echo "   (nothing to do after the README's build; a first build takes several minutes on 2 cores)" >&2
+keygen="$(scripts/cargo-artifact.sh keygen bin --release --locked)"
+verifier="$(scripts/cargo-artifact.sh verifier bin --release --locked)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 # From a folder with no templates: the editions are built into keygen.

@@ -32,13 +32,20 @@ while [ $# -gt 0 ]; do
 done
 windows=x86_64-pc-windows-gnu
 # Where cargo puts each artifact (CARGO_TARGET_DIR and --target included), as cargo says.
-artifact() { "$repo/scripts/cargo-artifact.sh" "$@" --quiet --release --locked; }
-keygen="$(artifact keygen bin -p keygen)"
-verifier="$(artifact verifier bin -p verifier)"
-so="$(artifact product_key so -p product-key-ffi)"
-dll="$(artifact product_key dll -p product-key-ffi --target "$windows")"
-import_lib="$(artifact product_key dll.a -p product-key-ffi --target "$windows")"
-verifier_exe="$(artifact verifier bin -p verifier --target "$windows")"
+# Two builds, each made once: the whole workspace for Linux (as the README builds it), and
+# verifier with the library for Windows. Each artifact is asked for with the same arguments
+# as the others of its build, so cargo finds it built: a `-p` build of one package selects
+# other features of the shared crates and would compile much of the tree again. Cargo's own
+# progress shows on stderr.
+artifact() { "$repo/scripts/cargo-artifact.sh" "$@" --release --locked; }
+echo "== cargo build --release --locked: the workspace, then verifier and the library for $windows" >&2
+keygen="$(artifact keygen bin)"
+verifier="$(artifact verifier bin)"
+so="$(artifact product_key so)"
+for_windows=(-p verifier -p product-key-ffi --target "$windows")
+dll="$(artifact product_key dll "${for_windows[@]}")"
+import_lib="$(artifact product_key dll.a "${for_windows[@]}")"
+verifier_exe="$(artifact verifier bin "${for_windows[@]}")"
 version="$("$keygen" --version | awk '{print $2}')"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT

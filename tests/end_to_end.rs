@@ -116,7 +116,7 @@ fn issue_then_check() {
 fn rotating_the_signing_key_keeps_one_ledger_and_one_revocation_sequence() {
     let t = tempfile::tempdir().expect("tempdir");
     let d = t.path();
-    let old_id = ok(&keygen(d, &["init", "--dir", "vault"]));
+    let old_id = ok(&keygen(d, &["init", "--dir", "vault"])).replace("key_id: ", "");
     let key = |args: &[&str]| -> serde_json::Value {
         let mut all = args.to_vec();
         all.extend(["--key", "vault/signing-key.pem", "--json"]);
@@ -128,7 +128,7 @@ fn rotating_the_signing_key_keeps_one_ledger_and_one_revocation_sequence() {
         d,
         &["revoke", "--key", "vault/signing-key.pem", "--order-id", "A-1002", "--out", "list1.txt"],
     ));
-    let new_id = ok(&keygen(d, &["rotate", "--dir", "vault"]));
+    let new_id = ok(&keygen(d, &["rotate", "--dir", "vault"])).replace("key_id: ", "");
     assert_ne!(old_id, new_id);
     let retired_public = format!("vault/retired/public-key-{old_id}.pem");
     assert!(

@@ -411,8 +411,9 @@ pub struct ReplaceArgs {
     /// The current key of this order (the last key that replaced the order's key).
     #[arg(long, value_name = "O")]
     pub for_order: Option<String>,
-    /// The order of the new key (it must not be in the ledger). Default: a renewal has none;
-    /// an amendment keeps the old key's.
+    /// The order of the new key (it must not be in the ledger). A renewal is a sale: without
+    /// this (or --no-order-id) it is asked for on a terminal, refused otherwise. An amendment
+    /// keeps the old key's.
     #[arg(long, value_name = "NEW")]
     pub order_id: Option<String>,
     /// Day of issue of the new key (default: today, UTC).
@@ -447,6 +448,9 @@ pub struct RenewArgs {
     /// The new key's last day instead.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub expires: Option<String>,
+    /// Record the renewal with no order id (finance then cannot find it by order).
+    #[arg(long, conflicts_with = "order_id")]
+    pub no_order_id: bool,
 }
 
 /// `keygen amend`.
@@ -506,9 +510,14 @@ pub struct RevokeArgs {
     /// A serial to revoke (repeatable).
     #[arg(long = "serial", value_name = "S")]
     pub serials: Vec<String>,
-    /// The current key of this order (repeatable).
+    /// The keys of this order (repeatable): its key and every key that replaced it under the
+    /// same order id. Later keys of the chain sold under another order are named, not revoked.
     #[arg(long = "order-id", value_name = "O")]
     pub order_ids: Vec<String>,
+    /// With --order-id: revoke the later keys of the order's chain too, those recorded under
+    /// another order (or none), e.g. a renewal sold as order SO-2.
+    #[arg(long, requires = "order_ids")]
+    pub with_later_orders: bool,
     /// Every key that another replaced (renewed, amended) and that is not revoked yet.
     #[arg(long)]
     pub superseded: bool,

@@ -27,7 +27,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
         if args.encrypt { ", encrypted" } else { "" },
         made.public_key.display()
     ));
-    cli_support::print(&format!("{}\n", made.key_id)).map_err(Error::stdout)?;
+    cli_support::print(&format!("key_id: {}\n", made.key_id)).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -132,12 +132,26 @@ pub struct Made {
     pub public_key: PathBuf,
     /// The new key's id.
     pub key_id: KeyId,
+    /// The new key, so that its maker need not read it back (and ask for its passphrase).
+    pub signer: Signer,
 }
 
 /// Makes a new signing key in `dir`. Neither file may exist; the signing key appears whole
 /// (mode 0600) or not at all, and is never overwritten.
 pub fn init(
     dir: &Path,
+    encrypt: bool,
+    passphrase_file: Option<&Path>,
+    allow_weak: bool,
+) -> Result<Made, Error> {
+    init_for(dir, &dir.join(SIGNING_KEY_FILE), encrypt, passphrase_file, allow_weak)
+}
+
+/// As [`init`], the passphrase asked for the key's final place `shown` (`rotate` makes the
+/// key in a staging folder, created only once the passphrase is given, then moves it there).
+pub fn init_for(
+    dir: &Path,
+    shown: &Path,
     encrypt: bool,
     passphrase_file: Option<&Path>,
     allow_weak: bool,
@@ -150,7 +164,7 @@ pub fn init(
         }
     }
     let pass = if encrypt {
-        let pass = passphrase::obtain(passphrase_file, &signing_path, Purpose::New)?;
+        let pass = passphrase::obtain(passphrase_file, shown, Purpose::New)?;
         if !allow_weak {
             passphrase::check_strength(&pass)?;
         }
@@ -180,7 +194,8 @@ pub fn init(
         .map_err(Error::io(format!("cannot create {}", dir.display())))?;
     write_new(&signing_path, pem.as_bytes(), 0o600)?;
     write_new(&public_path, public_pem.as_bytes(), 0o644)?;
-    Ok(Made { signing_key: signing_path, public_key: public_path, key_id: KeyId::of_public_key(&public) })
+    let key_id = KeyId::of_public_key(&public);
+    Ok(Made { signing_key: signing_path, public_key: public_path, key_id, signer: Signer::new(key) })
 }
 
 fn key_file_exists(path: &Path) -> Error {

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod cli;
 pub mod commands;
 pub mod customer;
+pub mod dates;
 pub mod db;
 pub mod desk;
 pub mod error;

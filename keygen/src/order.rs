@@ -94,7 +94,7 @@ pub fn build(
     };
     let expires = match overrides.expires {
         Some(text) if text.eq_ignore_ascii_case("never") => Ok(Expiry::Perpetual),
-        Some(text) => text.parse::<Day>().map(Expiry::LastDay).map_err(|e| e.to_string()),
+        Some(text) => crate::dates::day(text).map(Expiry::LastDay),
         None => match template.valid_days {
             None => Ok(Expiry::Perpetual),
             Some(n) => issued.checked_add(n).map(Expiry::LastDay).ok_or_else(|| {
@@ -134,10 +134,10 @@ impl Terms {
     }
 }
 
-/// Reads an issue date: from 1970-01-02 (day 0 would collide with "perpetual" rules) to
-/// 2149-06-06.
+/// Reads an issue date (in any form [`crate::dates::day`] reads): from 1970-01-02 (day 0
+/// would collide with "perpetual" rules) to 2149-06-06.
 pub fn issue_day(text: &str) -> Result<Day, String> {
-    let day: Day = text.parse().map_err(|e: product_key::DateError| e.to_string())?;
+    let day = crate::dates::day(text)?;
     if day == Day::EPOCH {
         return Err(format!("'{text}' is before 1970-01-02, the first day of issue"));
     }

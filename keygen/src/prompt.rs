@@ -124,3 +124,17 @@ pub fn ask(prompt: &str) -> std::io::Result<Zeroizing<String>> {
         std::str::from_utf8(&line).map_err(|_| std::io::Error::other("what was typed is not UTF-8"))?;
     Ok(Zeroizing::new(text.to_owned()))
 }
+
+/// Writes `prompt` to stderr and reads one line that may be shown (an order id, not a
+/// secret) from stdin, without its line ending; at most [`MAX_LINE`] bytes.
+pub fn ask_line(prompt: &str) -> std::io::Result<String> {
+    let mut err = std::io::stderr().lock();
+    err.write_all(prompt.as_bytes())?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::stdin().lock().take(MAX_LINE as u64 + 1), &mut line)?;
+    if line.len() > MAX_LINE {
+        return Err(std::io::Error::other(format!("the line is longer than {MAX_LINE} bytes")));
+    }
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}

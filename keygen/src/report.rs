@@ -14,7 +14,7 @@ use crate::ops::report::{HEADER, Line};
 /// Runs `keygen ledger report`.
 pub fn run(args: &LedgerReportArgs) -> Result<ExitCode, Error> {
     let at = match &args.at {
-        Some(t) => t.parse::<Day>().map_err(|e| Error::input(format!("--at: {e}")))?,
+        Some(t) => crate::dates::day(t).map_err(|e| Error::input(format!("--at: {e}")))?,
         None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
     };
     let format = args.format.to_ascii_lowercase();

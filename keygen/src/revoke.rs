@@ -30,7 +30,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         }
     }
     let before = match &args.before {
-        Some(t) => t.parse::<Day>().map(Some).unwrap_or_else(|e| {
+        Some(t) => crate::dates::day(t).map(Some).unwrap_or_else(|e| {
             bad.push(format!("--before: {e}"));
             None
         }),
@@ -65,9 +65,29 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     if !unknown.is_empty() {
         return Err(Error::Inputs(unknown));
     }
+    // Later keys of an order's chain under another order: named, revoked only when asked.
+    let mut left: Vec<(String, (History, String))> = Vec::new();
     for order in &args.order_ids {
-        let k = crate::replace::current(conn, &path, None, Some(order))?;
-        chosen.entry(k.record().serial.clone()).or_insert((k, format!("the current key of order {order}")));
+        let Some(of) = crate::ops::revoke::of_order(conn, order).map_err(|e| in_ledger(&path, e))? else {
+            return Err(Error::input(format!("order '{order}' is not in the ledger {}", path.display())));
+        };
+        for k in of.own {
+            let why = match &k.stored.record.supersedes {
+                Some(old) => format!("order {order}: replaced key {old} under the same order"),
+                None => format!("order {order}'s key"),
+            };
+            chosen.entry(k.record().serial.clone()).or_insert((k, why));
+        }
+        for k in of.later {
+            let why = format!("a later key of order {order}'s chain, {}", sold_as(&k));
+            if args.with_later_orders {
+                chosen
+                    .entry(k.record().serial.clone())
+                    .or_insert((k, format!("{why} (--with-later-orders)")));
+            } else if !left.iter().any(|(s, _)| *s == k.record().serial) {
+                left.push((k.record().serial.clone(), (k, why)));
+            }
+        }
     }
     if args.superseded {
         // Every replaced key not revoked yet, with its successor.
@@ -93,6 +113,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         }
     }
 
+    left.retain(|(serial, _)| !chosen.contains_key(serial));
     let mut out = String::new();
     let mut new_serials = Vec::new();
     for (serial, (k, why)) in &chosen {
@@ -109,7 +130,25 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     if chosen.is_empty() {
         out.push_str("no key to revoke\n");
     }
+    for (serial, (k, why)) in &left {
+        let order = k.record().order_id.as_deref().unwrap_or("-");
+        let state = match &k.revoked {
+            Some(r) => format!("already revoked (list {}, {})", r.sequence, r.revoked_at),
+            None => format!("stays valid: {why}"),
+        };
+        out.push_str(&format!("{serial}  {}  order {order}  {state}\n", k.record().organization));
+    }
     cli_support::print(&out).map_err(Error::stdout)?;
+    let valid: Vec<&str> =
+        left.iter().filter(|(_, (k, _))| k.revoked.is_none()).map(|(s, _)| s.as_str()).collect();
+    if !valid.is_empty() {
+        warn(&format!(
+            "{} later key(s) of the chain carry another order (or none) and stay valid: {}; \
+             to revoke them too, add --with-later-orders",
+            valid.len(),
+            valid.join(", ")
+        ));
+    }
     if args.dry_run {
         warn(&format!("dry run: {} key(s) would be revoked; nothing was written", new_serials.len()));
         return Ok(ExitCode::SUCCESS);
@@ -185,4 +224,22 @@ fn reissue(args: &RevokeArgs, sequence: u32) -> Result<ExitCode, Error> {
     file.publish()?;
     warn(&format!("Wrote revocation list {sequence} to {}, as first published.", target.display()));
     Ok(ExitCode::SUCCESS)
+}
+
+/// How a later key of a chain was sold: its order (or none), and whether it renewed or
+/// amended the key before it.
+fn sold_as(k: &History) -> String {
+    let how = k.record().reason.as_deref().unwrap_or("replacement");
+    match k.record().order_id.as_deref() {
+        Some(o) => format!("a {how} under order {o}"),
+        None => format!("a {how} recorded with no order"),
+    }
+}
+
+/// A ledger error with the ledger's path.
+fn in_ledger(path: &std::path::Path, e: Error) -> Error {
+    match e {
+        Error::Db { what, source } => Error::Db { what: format!("{what} {}", path.display()), source },
+        e => e,
+    }
 }

@@ -30,42 +30,7 @@ pub fn seats(text: &str) -> Result<Cow<'_, str>, String> {
 /// likewise; `01/02/2027` could be 1 February or 2 January, so it is refused with both
 /// readings named. `2027/12/31` (year first) is read as written. Years have four digits.
 pub fn date(text: &str) -> Result<Cow<'_, str>, String> {
-    let numbers = |sep: char| -> Option<Vec<u32>> {
-        let parts: Vec<&str> = text.split(sep).collect();
-        let digits =
-            parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()));
-        (parts.len() == 3 && digits).then(|| parts.iter().filter_map(|p| p.parse().ok()).collect())
-    };
-    let iso = |y: u32, m: u32, d: u32| format!("{y:04}-{m:02}-{d:02}");
-    let four_digit_year = |y: &str| {
-        if y.len() == 4 {
-            Ok(())
-        } else {
-            Err(format!("'{text}': write the year with four digits (e.g. 31.12.2027 or 2027-12-31)"))
-        }
-    };
-    if let Some(n) = numbers('.') {
-        four_digit_year(text.rsplit('.').next().unwrap_or_default())?;
-        return Ok(Cow::Owned(iso(n[2], n[1], n[0])));
-    }
-    if let Some(n) = numbers('/') {
-        if text.split('/').next().is_some_and(|y| y.len() == 4) {
-            return Ok(Cow::Owned(iso(n[0], n[1], n[2])));
-        }
-        four_digit_year(text.rsplit('/').next().unwrap_or_default())?;
-        let day_first = (n[1] <= 12).then(|| iso(n[2], n[1], n[0]));
-        let month_first = (n[0] <= 12).then(|| iso(n[2], n[0], n[1]));
-        return match (day_first, month_first) {
-            (Some(a), Some(b)) if a != b => Err(format!(
-                "'{text}' can be read two ways: {a} (day first) or {b} (month first); write it as YYYY-MM-DD or DD.MM.YYYY"
-            )),
-            (Some(a), _) | (None, Some(a)) => Ok(Cow::Owned(a)),
-            (None, None) => {
-                Err(format!("'{text}' is not a date: neither of its first two numbers is a month"))
-            }
-        };
-    }
-    Ok(Cow::Borrowed(text))
+    crate::dates::normalize(text)
 }
 
 #[cfg(test)]

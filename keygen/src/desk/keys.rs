@@ -390,7 +390,7 @@ pub async fn renew(
         t.parse::<u32>().map_err(|_| problems.push(format!("Valid days: '{t}' is not a number of days"))).ok()
     });
     let expires = given(&form.expires)
-        .and_then(|t| t.parse::<Day>().map_err(|e| problems.push(format!("Last day: {e}"))).ok());
+        .and_then(|t| crate::dates::day(&t).map_err(|e| problems.push(format!("Last day: {e}"))).ok());
     let order = given(&form.order);
     if let Err(e) = crate::text_rules::check_given(crate::text_rules::Field::OrderId, order.as_deref()) {
         problems.push(format!("Order: {e}"));

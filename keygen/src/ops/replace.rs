@@ -136,7 +136,7 @@ impl AmendmentText<'_> {
                 if t.eq_ignore_ascii_case("never") {
                     Ok(Expiry::Perpetual)
                 } else {
-                    t.parse::<Day>().map(Expiry::LastDay)
+                    crate::dates::day(t).map(Expiry::LastDay)
                 }
             },
             &mut problems,

@@ -89,3 +89,40 @@ pub fn record(
     db::head::sign(conn, signer)?;
     Ok(Recorded { sequence, text, serials: list.serials().len() })
 }
+
+/// The keys of one order: its own (the order's first key and every key that replaced it
+/// under the same order id), and the later keys of their chain recorded under another
+/// order or none (a renewal sold as a new order, and what replaced it), which a refund of
+/// this order does not cover unless the vendor says so.
+pub struct OrderKeys {
+    /// The order's own keys, in chain order.
+    pub own: Vec<History>,
+    /// Later keys of the chain under another order (or none), in chain order.
+    pub later: Vec<History>,
+}
+
+/// The keys of `order`, or `None` when no key carries it.
+pub fn of_order(conn: &rusqlite::Connection, order: &str) -> Result<Option<OrderKeys>, Error> {
+    let read = || Error::db("cannot read the ledger");
+    let own = keys::select(conn, "order_id = ?1", &[&order]).map_err(read())?;
+    if own.is_empty() {
+        return Ok(None);
+    }
+    let mut later: Vec<History> = Vec::new();
+    for k in &own {
+        // Follow the chain past this key until it comes back to the order (or ends).
+        let mut next = k.replaced_by.as_ref().map(|r| r.serial.clone());
+        while let Some(serial) = next {
+            let Some(stored) = keys::by_serial(conn, &serial).map_err(read())? else { break };
+            if stored.record.order_id.as_deref() == Some(order)
+                || later.iter().any(|l| l.record().serial == serial)
+            {
+                break;
+            }
+            let history = keys::story(conn, stored).map_err(read())?;
+            next = history.replaced_by.as_ref().map(|r| r.serial.clone());
+            later.push(history);
+        }
+    }
+    Ok(Some(OrderKeys { own, later }))
+}

@@ -125,7 +125,10 @@ fn bad_values_exit_3_and_issue_nothing() {
         (&["--serial", "12345678901234567"], "1 to 16 hex digits"),
         (&["--serial", "xyz"], "1 to 16 hex digits"),
         (&["--issued", "1970-01-01"], "1970-01-02"),
-        (&["--issued", "28.11.2026"], "YYYY-MM-DD"),
+        // 28.11.2026 is read (issue 28: every command reads dates as batch does); a slash
+        // date with two readings is not.
+        (&["--issued", "01/02/2026"], "can be read two ways: 2026-02-01 (day first)"),
+        (&["--issued", "28.11.26"], "four digits"),
         (&["--template", "nope"], "template 'nope' not found"),
     ];
     for (extra, message) in cases {

@@ -9,7 +9,10 @@ fn init_makes_a_private_key_and_never_overwrites() {
     let t = tempfile::tempdir().expect("tempdir");
     let o = run(keygen(t.path()).args(["init", "--dir", "vendor"]));
     assert_exit(&o, 0);
-    let key_id = stdout(&o).trim().to_owned();
+    // Labelled as `public-key` labels it, so that a reader of the output knows what it is.
+    let out = stdout(&o);
+    let key_id =
+        out.trim().strip_prefix("key_id: ").unwrap_or_else(|| panic!("unlabelled: {out}")).to_owned();
     assert_eq!(key_id.len(), 8, "{key_id}");
     let key = t.path().join("vendor/signing-key.pem");
     let before = std::fs::read(&key).expect("key");
@@ -229,60 +232,20 @@ fn the_environment_names_the_key() {
 /// until the screen shows `prompt` once more, then types `line`: keygen turns echo off before
 /// it writes a prompt, so a line typed once the prompt is visible must never be shown.
 fn on_terminal(dir: &std::path::Path, args: &str, exchanges: &[(&str, &str)]) -> std::process::Output {
-    use std::io::{Read, Write};
-    use std::sync::{Arc, Mutex};
-    let mut child = std::process::Command::new("script")
-        .current_dir(dir)
-        .args(["-qec", &format!("{} {args}", env!("CARGO_BIN_EXE_keygen")), "/dev/null"])
-        .env_remove("KEYGEN_PASSPHRASE")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("util-linux script runs");
-    let screen = Arc::new(Mutex::new(Vec::new()));
-    let mut out = child.stdout.take().expect("stdout");
-    let reader = {
-        let screen = Arc::clone(&screen);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                screen.lock().expect("screen").extend_from_slice(&buf[..n]);
-            }
-        })
-    };
-    let mut stdin = child.stdin.take().expect("stdin");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut seen = 0;
+    let mut pty = crate::secrets::Pty::start(dir, args, "");
     for (prompt, line) in exchanges {
-        loop {
-            let text = String::from_utf8_lossy(&screen.lock().expect("screen")).into_owned();
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("keygen ended ({status}) before the prompt '{prompt}'; the screen showed: {text:?}");
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no prompt '{prompt}' after 60 s; the screen shows: {text:?}"
-            );
-            let shown = text.get(seen..).and_then(|rest| rest.find(prompt).map(|i| seen + i + prompt.len()));
-            if let Some(end) = shown {
-                seen = end;
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        stdin.write_all(format!("{line}\r").as_bytes()).expect("type");
+        pty.wait_for(&[prompt]);
+        pty.send(format!("{line}\r").as_bytes());
     }
-    let status = child.wait().expect("wait");
-    drop(stdin);
-    reader.join().expect("reader");
-    let mut stderr = Vec::new();
-    child.stderr.take().expect("stderr").read_to_end(&mut stderr).expect("stderr");
-    let stdout = screen.lock().expect("screen").clone();
-    std::process::Output { status, stdout, stderr }
+    let screen = pty.finish();
+    let code: i32 = screen
+        .rsplit("keygen ended: ")
+        .next()
+        .and_then(|rest| rest.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no exit status on the screen: {screen:?}"));
+    let status = std::os::unix::process::ExitStatusExt::from_raw(code << 8);
+    // The terminal shows stdout and stderr as one screen.
+    std::process::Output { status, stdout: screen.into_bytes(), stderr: Vec::new() }
 }
 
 #[test]

@@ -67,7 +67,8 @@ fn a_renewal_carries_the_terms_and_the_term_over() {
     assert_eq!(early["order_id"], "SO-2");
     // On the day, and after the lapse (the term then counts from the day of issue).
     let on_day = issue(d, "Beta AG", "SO-3", "2026-01-01", "2026-06-30");
-    let renewed = keygen_json(d, &["renew", "--for-order", "SO-3", "--issued", "2026-06-30"]);
+    let renewed =
+        keygen_json(d, &["renew", "--for-order", "SO-3", "--issued", "2026-06-30", "--no-order-id"]);
     assert_eq!(
         (renewed["supersedes"].clone(), renewed["expires"].clone()),
         (on_day["serial"].clone(), "2026-12-27".into())
@@ -75,7 +76,14 @@ fn a_renewal_carries_the_terms_and_the_term_over() {
     let lapsed = issue(d, "Gamma SA", "SO-4", "2026-01-01", "2026-03-01");
     let renewed = keygen_json(
         d,
-        &["renew", "--serial", lapsed["serial"].as_str().expect("s"), "--issued", "2026-05-01"],
+        &[
+            "renew",
+            "--serial",
+            lapsed["serial"].as_str().expect("s"),
+            "--issued",
+            "2026-05-01",
+            "--no-order-id",
+        ],
     );
     assert_eq!(renewed["expires"], "2026-06-29", "59 days from the day of issue");
     // --valid-days and --expires.
@@ -90,12 +98,20 @@ fn a_renewal_carries_the_terms_and_the_term_over() {
             "2026-12-20",
             "--valid-days",
             "30",
+            "--no-order-id",
         ],
     );
     assert_eq!(renewed["expires"], "2027-01-30");
     let renewed = keygen_json(
         d,
-        &["renew", "--serial", renewed["serial"].as_str().expect("s"), "--expires", "2030-01-01"],
+        &[
+            "renew",
+            "--serial",
+            renewed["serial"].as_str().expect("s"),
+            "--expires",
+            "2030-01-01",
+            "--no-order-id",
+        ],
     );
     assert_eq!(renewed["expires"], "2030-01-01");
     assert_exit(&run(keygen(d).args(["ledger", "verify"])), 0);
@@ -156,9 +172,9 @@ fn replacements_are_refused_when_they_would_fork_or_mean_nothing() {
     let d = t.path();
     let old = issue(d, "Acme GmbH", "SO-1", "2026-01-01", "2026-12-31");
     let serial = old["serial"].as_str().expect("serial");
-    let new = keygen_json(d, &["renew", "--serial", serial]);
+    let new = keygen_json(d, &["renew", "--serial", serial, "--no-order-id"]);
     // Replaced twice: the message names the key that replaced it.
-    let o = run(keygen(d).args(["renew", "--serial", serial]));
+    let o = run(keygen(d).args(["renew", "--serial", serial, "--no-order-id"]));
     assert_exit(&o, 3);
     assert!(
         stderr(&o).contains(&format!("already replaced by key {}", new["serial"].as_str().expect("s"))),
@@ -174,7 +190,8 @@ fn replacements_are_refused_when_they_would_fork_or_mean_nothing() {
     assert!(stderr(&o).contains("nothing to amend"), "{}", stderr(&o));
     // A perpetual key has nothing to renew.
     let perpetual = issue(d, "Beta AG", "SO-2", "2026-01-01", "never");
-    let o = run(keygen(d).args(["renew", "--serial", perpetual["serial"].as_str().expect("s")]));
+    let o =
+        run(keygen(d).args(["renew", "--serial", perpetual["serial"].as_str().expect("s"), "--no-order-id"]));
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("perpetual") && stderr(&o).contains("keygen amend"), "{}", stderr(&o));
     // An order already in the ledger, and a revoked key.
@@ -194,7 +211,7 @@ fn replaced_keys_are_retired_after_a_grace_period() {
     let t = desk();
     let d = t.path();
     let k0 = issue(d, "Acme GmbH", "SO-1", "2026-01-01", "2026-12-31");
-    let k1 = keygen_json(d, &["renew", "--for-order", "SO-1", "--issued", "2026-12-01"]);
+    let k1 = keygen_json(d, &["renew", "--for-order", "SO-1", "--issued", "2026-12-01", "--no-order-id"]);
     let k2 = keygen_json(d, &["amend", "--for-order", "SO-1", "--issued", "2027-01-15", "--seats", "40"]);
     let serial = |k: &Value| k["serial"].as_str().expect("serial").to_owned();
     // Dry run: says what, writes nothing.
@@ -289,11 +306,11 @@ fn the_renewal_report_lists_current_keys_soonest_first() {
         0,
     );
     issue(d, "Renewed SA", "SO-5", "2026-01-01", "2027-01-05");
-    keygen_json(d, &["renew", "--for-order", "SO-5", "--issued", "2026-12-20"]);
+    keygen_json(d, &["renew", "--for-order", "SO-5", "--issued", "2026-12-20", "--no-order-id"]);
     // Lapsed in December: one renewed after the lapse, one not.
     issue(d, "Lapsed BV", "SO-6", "2025-01-01", "2026-12-15");
     issue(d, "Came Back Oy", "SO-7", "2025-01-01", "2026-12-10");
-    keygen_json(d, &["renew", "--for-order", "SO-7", "--issued", "2026-12-28"]);
+    keygen_json(d, &["renew", "--for-order", "SO-7", "--issued", "2026-12-28", "--no-order-id"]);
 
     let o = report(d, &["--expiring-within", "30", "--format", "json"]);
     assert_exit(&o, 0);

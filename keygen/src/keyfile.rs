@@ -132,6 +132,8 @@ pub struct Made {
     pub public_key: PathBuf,
     /// The new key's id.
     pub key_id: KeyId,
+    /// The new key, to sign the new ledger's first head without asking for its passphrase again.
+    pub signer: Signer,
 }
 
 /// Makes a new signing key in `dir`. Neither file may exist; the signing key appears whole
@@ -180,7 +182,12 @@ pub fn init(
         .map_err(Error::io(format!("cannot create {}", dir.display())))?;
     write_new(&signing_path, pem.as_bytes(), 0o600)?;
     write_new(&public_path, public_pem.as_bytes(), 0o644)?;
-    Ok(Made { signing_key: signing_path, public_key: public_path, key_id: KeyId::of_public_key(&public) })
+    Ok(Made {
+        signing_key: signing_path,
+        public_key: public_path,
+        key_id: KeyId::of_public_key(&public),
+        signer: Signer::new(key),
+    })
 }
 
 fn key_file_exists(path: &Path) -> Error {

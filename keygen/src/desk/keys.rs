@@ -536,7 +536,7 @@ pub async fn revoke_confirm(
         let today = Day::today().ok_or_else(|| Error::input("today is outside the days a list can hold"))?;
         let mut db = Db::open_write(&d.ledger, false)?
             .ok_or_else(|| Error::input(format!("no ledger at {}", d.ledger.display())))?;
-        let tx = db.begin()?;
+        let tx = db.begin_write(&d.key_path)?;
         crate::db::head::ensure_current(tx.conn(), &d.signer, &d.key_path)?;
         // Chosen again inside the transaction: what another person did meanwhile counts.
         let chosen = ops::revoke::preview(tx.conn(), &serials)?;
@@ -546,7 +546,7 @@ pub async fn revoke_confirm(
             return Err(Error::input("nothing new to revoke: these keys are revoked already"));
         }
         let recorded = ops::revoke::record(tx.conn(), &d.signer, today, reason.as_deref(), &new, &actor)?;
-        tx.commit()?;
+        tx.commit(&d.signer)?;
         Ok((recorded, new))
     })
     .await;

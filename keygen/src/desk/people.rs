@@ -105,7 +105,7 @@ pub async fn add(
             let password = super::cli::generate()?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
             let mut db = Db::open_write(&d.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
-            let tx = db.begin()?;
+            let tx = db.begin_write(&d.key_path)?;
             let what = || Error::db("cannot write the ledger");
             if people::get(tx.conn(), &name).map_err(what())?.is_some() {
                 return Err(Error::input(format!("{name} is already one of the desk's people")));
@@ -113,7 +113,7 @@ pub async fn add(
             people::add(tx.conn(), &name, role, &hash, &now_rfc3339(), &admin).map_err(what())?;
             people::event(tx.conn(), &now_rfc3339(), &admin, "person added", &format!("{name} ({role})"))
                 .map_err(what())?;
-            tx.commit()?;
+            tx.commit(&d.signer)?;
             Ok((name, password))
         })();
         match added {
@@ -165,14 +165,14 @@ pub async fn remove(
                 return Err(Error::input("you cannot remove yourself"));
             }
             let mut db = Db::open_write(&d.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
-            let tx = db.begin()?;
+            let tx = db.begin_write(&d.key_path)?;
             let what = || Error::db("cannot write the ledger");
             let gone = people::remove(tx.conn(), &form.name).map_err(what())?;
             if gone {
                 people::event(tx.conn(), &now_rfc3339(), &admin, "person removed", &form.name)
                     .map_err(what())?;
             }
-            tx.commit()?;
+            tx.commit(&d.signer)?;
             Ok(gone)
         })();
         let notice = match removed {

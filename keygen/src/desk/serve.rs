@@ -20,9 +20,9 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
     let signer = crate::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
     let mut db = Db::open_write(ledger, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger.display())))?;
-    let tx = db.begin()?;
+    let tx = db.begin_write(&args.key)?;
     db::head::ensure_current(tx.conn(), &signer, &args.key)?;
-    tx.commit()?;
+    tx.commit(&signer)?;
     let nobody = db::people::list(db.conn()).map_err(Error::db("cannot read the ledger"))?.is_empty();
     drop(db);
     if nobody {

@@ -279,7 +279,7 @@ pub fn authenticate(desk: &super::Desk, user: &str, password: &str) -> Result<Op
     };
     let matches = verify_password(password, hash);
     let now = now_rfc3339();
-    let tx = db.begin()?;
+    let tx = db.begin_write(&desk.key_path)?;
     let outcome = match person {
         Some(p) if p.locked_until.as_deref().is_some_and(|t| t > now.as_str()) => {
             people::event(tx.conn(), &now, &p.name, "sign-in refused", "account locked").map_err(what())?;
@@ -298,7 +298,7 @@ pub fn authenticate(desk: &super::Desk, user: &str, password: &str) -> Result<Op
         }
         None => None,
     };
-    tx.commit()?;
+    tx.commit(&desk.signer)?;
     Ok(outcome)
 }
 

@@ -65,7 +65,7 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
         Ok(None) => return refuse(group, &format!("cannot create the ledger {}", desk.ledger.display())),
         Err(e) => return refuse(group, &e.to_string()),
     };
-    let tx = match ledger.begin() {
+    let tx = match ledger.begin_write(&desk.key_path) {
         Ok(tx) => tx,
         Err(e) => return refuse(group, &e.to_string()),
     };
@@ -98,7 +98,7 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
     }
     let committed = match broken {
         Some(e) => Err(e),
-        None => tx.commit().map_err(|e| e.to_string()),
+        None => tx.commit(&desk.signer).map_err(|e| e.to_string()),
     };
     match committed {
         Ok(()) => {

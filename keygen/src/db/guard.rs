@@ -49,9 +49,7 @@ pub fn short(h: &Head) -> String {
 pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
     let now = head::compute(conn)?;
     let Some(signed) = head::stored(conn)? else {
-        let d = now.desk.as_ref().map_or(0, |d| d.journal_id);
-        let people: bool = conn.prepare_cached("SELECT 1 FROM people LIMIT 1")?.exists([])?;
-        if now.key_count == 0 && now.list_count == 0 && d == 0 && !people {
+        if unsigned_is_new(conn, &now)? {
             return Ok(Ok(()));
         }
         return Ok(Err("there is no signed head, but the ledger holds rows: the head was deleted".into()));
@@ -90,6 +88,14 @@ pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
         return Ok(Err(what));
     }
     Ok(Ok(()))
+}
+
+/// Whether a ledger without a head is one that was never signed: no key, no list, and no
+/// journal event chained (a ledger of schema 2 whose desk people were added before any key
+/// had no head, its people and journal outside any signature; the first write signs them).
+pub fn unsigned_is_new(conn: &Connection, now: &Head) -> rusqlite::Result<bool> {
+    let chained: bool = conn.prepare_cached("SELECT 1 FROM desk_events WHERE hash IS NOT NULL LIMIT 1")?.exists([])?;
+    Ok(now.key_count == 0 && now.list_count == 0 && !chained)
 }
 
 fn chain_differs(what: &str, signed: u64, signed_hash: &str, now: u64, now_hash: &str) -> Option<String> {

@@ -303,8 +303,7 @@ fn check_head(
     let at = "the signed head";
     let now = head::compute(conn).map_err(Error::db("cannot read the ledger"))?;
     let Some(stored) = head::stored(conn).map_err(Error::db("cannot read the ledger's head"))? else {
-        let journal = now.desk.as_ref().map_or(0, |d| d.journal_id);
-        if now.key_count == 0 && now.list_count == 0 && journal == 0 && !has_people(conn)? {
+        if super::guard::unsigned_is_new(conn, &now).map_err(Error::db("cannot read the ledger"))? {
             return Ok(Ok(()));
         }
         return Ok(broken(at, "there is none: the ledger's rows are not covered by a signature"));
@@ -378,12 +377,6 @@ fn check_head(
     Ok(Ok(()))
 }
 
-fn has_people(conn: &Connection) -> Result<bool, Error> {
-    conn.prepare("SELECT 1 FROM people LIMIT 1")
-        .and_then(|mut s| s.exists([]))
-        .map_err(Error::db("cannot read the desk's people"))
-}
-
 /// The schema is the migrations' (no trigger, view or index added, no CHECK changed).
 fn check_schema(conn: &Connection) -> Result<Result<(), Broken>, Error> {
     match super::schema::difference(conn).map_err(Error::db("cannot read the ledger's schema"))? {
@@ -415,13 +408,13 @@ fn check_derived(conn: &Connection) -> Result<Result<(), Broken>, Error> {
 /// The desk's journal: one chain, each event's hash its own.
 fn check_journal(conn: &Connection) -> Result<Result<(), Broken>, Error> {
     let events = super::people::events_after(conn, 0).map_err(Error::db("cannot read the desk's journal"))?;
-    let v1 = head::stored(conn).map_err(Error::db("cannot read the ledger's head"))?.is_some_and(|h| h.head.desk.is_none());
+    // A head of v1, or none yet: a ledger migrated to schema 3 whose next write chains them.
+    let v1 = head::stored(conn).map_err(Error::db("cannot read the ledger's head"))?.is_none_or(|h| h.head.desk.is_none());
     let mut prev = GENESIS.to_owned();
     for e in events {
         let at = format!("the desk's journal event {}", e.id);
         let [when, actor, action, detail] = &e.fields;
         let Some(hash) = e.hash else {
-            // A ledger migrated to schema 3 whose next write has not chained its old events.
             if v1 {
                 return Ok(Ok(()));
             }

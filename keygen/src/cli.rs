@@ -353,9 +353,14 @@ pub struct LedgerExportArgs {
 /// `keygen ledger backup`.
 #[derive(Debug, Args)]
 pub struct LedgerBackupArgs {
-    /// The copy to write (refused if it exists).
+    /// The copy to write (refused if it exists). With --rotate, the name the copies are
+    /// named after: --out b/ledger.sqlite writes b/ledger-20261207T153210Z.sqlite.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// Write the copy under a dated name (UTC, to the second) and keep only the N newest
+    /// dated copies of that name, removing older ones: for a daily timer.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rotate: Option<u32>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub at: LedgerArgs,

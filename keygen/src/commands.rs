@@ -52,7 +52,10 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
 /// ledger of this vault was there: an empty one in its place would lose its keys).
 fn new_ledger_allowed(key: &Path, ledger: &Path) -> Result<(), Error> {
     if ledger.symlink_metadata().is_ok() {
-        return Err(Error::input(format!("{} already exists; keygen never makes a ledger over one", ledger.display())));
+        return Err(Error::input(format!(
+            "{} already exists; keygen never makes a ledger over one",
+            ledger.display()
+        )));
     }
     let log = crate::db::checkpoint::path_for(key, ledger);
     if crate::db::checkpoint::last(&log)?.is_some() {

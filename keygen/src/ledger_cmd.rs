@@ -84,7 +84,9 @@ fn checkpoints(
         let cp = text.lines().rev().find_map(db::head::Signed::parse).ok_or_else(|| {
             Error::input(format!("{}: no signed head (a line of keygen ledger head) in it", file.display()))
         })?;
-        if let Err(b) = check(format!("the checkpoint {} ({})", file.display(), db::guard::short(&cp.head)), &cp)? {
+        if let Err(b) =
+            check(format!("the checkpoint {} ({})", file.display(), db::guard::short(&cp.head)), &cp)?
+        {
             return Ok(Err(b));
         }
         note.push_str(&format!("; extends the checkpoint {}", file.display()));
@@ -93,12 +95,21 @@ fn checkpoints(
     match db::checkpoint::read(&log)? {
         Some(heads) => {
             for (line, cp) in &heads {
-                let at = format!("checkpoint {} of {} (line {line}: {})", line, log.display(), db::guard::short(&cp.head));
+                let at = format!(
+                    "checkpoint {} of {} (line {line}: {})",
+                    line,
+                    log.display(),
+                    db::guard::short(&cp.head)
+                );
                 if let Err(b) = check(at, cp)? {
                     return Ok(Err(b));
                 }
             }
-            note.push_str(&format!("; extends the {} heads of the checkpoint log {}", heads.len(), log.display()));
+            note.push_str(&format!(
+                "; extends the {} heads of the checkpoint log {}",
+                heads.len(),
+                log.display()
+            ));
         }
         None => {
             if db::head::stored(conn).map_err(read())?.is_some() {
@@ -355,7 +366,8 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
     use std::os::unix::fs::PermissionsExt;
     let path = args.at.path();
     let ledger = Db::open_read(&path)?;
-    let target = &args.out;
+    let dated = args.rotate.map(|_| rotation::dated(&args.out, &crate::record::now_rfc3339()));
+    let target = dated.as_ref().unwrap_or(&args.out);
     if target.exists() {
         return Err(Error::input(format!("{} exists; a backup never replaces a file", target.display())));
     }
@@ -377,12 +389,65 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
             }
         }
         drop(backup);
-        // The copy stands alone: its WAL folded in.
-        copy.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Error::db(cannot()))?;
+        // The copy stands alone, one file: its WAL folded in and the WAL mode left (a writer
+        // that opens it as a ledger puts it back), so no -wal or -shm file follows it.
+        copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(())).map_err(Error::db(cannot()))?;
     }
     temp.as_file().sync_all().map_err(Error::io(cannot()))?;
     temp.persist_noclobber(target).map_err(|e| Error::Io { what: cannot(), source: e.error })?;
     let keys = keys::chain(Db::open_read(target)?.conn()).map_err(Error::db(cannot()))?.count;
     warn(&format!("Wrote {} ({keys} keys), a copy of {} as of now.", target.display(), path.display()));
+    if let Some(keep) = args.rotate {
+        for old in rotation::older_than_newest(&args.out, keep as usize)
+            .map_err(Error::io(format!("cannot list the backups beside {}", args.out.display())))?
+        {
+            std::fs::remove_file(&old)
+                .map_err(Error::io(format!("cannot remove the old backup {}", old.display())))?;
+            warn(&format!("Removed the older backup {}.", old.display()));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ledger backup --rotate`: dated names and pruning.
+mod rotation {
+    use std::path::{Path, PathBuf};
+
+    /// `dir/stem` and `.ext` of the name the copies are named after.
+    fn parts(out: &Path) -> (PathBuf, String, String) {
+        let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let ext = out.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+        (cli_support::parent_dir(out).to_owned(), stem, ext)
+    }
+
+    /// `b/ledger.sqlite` at 2026-12-07T15:32:10Z: `b/ledger-20261207T153210Z.sqlite`.
+    pub fn dated(out: &Path, now: &str) -> PathBuf {
+        let (dir, stem, ext) = parts(out);
+        let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        dir.join(format!("{stem}-{stamp}{ext}"))
+    }
+
+    /// The dated copies of `out` but the `keep` newest (a stamp sorts as its time does).
+    pub fn older_than_newest(out: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+        let (dir, stem, ext) = parts(out);
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let stamp = name.strip_prefix(&format!("{stem}-")).and_then(|r| r.strip_suffix(ext.as_str()));
+            // Only what `dated` makes: 8 digits, T, 6 digits, Z.
+            if let Some(s) = stamp
+                && s.len() == 16
+                && s.bytes().enumerate().all(|(i, b)| match i {
+                    8 => b == b'T',
+                    15 => b == b'Z',
+                    _ => b.is_ascii_digit(),
+                })
+            {
+                found.push(name);
+            }
+        }
+        found.sort();
+        let drop = found.len().saturating_sub(keep);
+        Ok(found.into_iter().take(drop).map(|n| dir.join(n)).collect())
+    }
 }

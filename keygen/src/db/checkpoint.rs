@@ -60,11 +60,23 @@ pub fn read(path: &Path) -> Result<Option<Vec<(u64, Signed)>>, Error> {
     let mut text = String::new();
     match File::open(path) {
         Ok(mut f) => {
-            f.read_to_string(&mut text)
-                .map_err(Error::io(format!("cannot read the checkpoint log {}", path.display())))?;
+            let cannot = || format!("cannot read the checkpoint log {}", path.display());
+            // A device has no end to read to (/dev/zero): only a file is read whole.
+            if !f.metadata().map_err(Error::io(cannot()))?.is_file() {
+                return Err(Error::input(format!(
+                    "the checkpoint log {} is not a regular file",
+                    path.display()
+                )));
+            }
+            f.read_to_string(&mut text).map_err(Error::io(cannot()))?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::Io { what: format!("cannot read the checkpoint log {}", path.display()), source: e }),
+        Err(e) => {
+            return Err(Error::Io {
+                what: format!("cannot read the checkpoint log {}", path.display()),
+                source: e,
+            });
+        }
     }
     let complete = text.rfind('\n').map_or("", |i| &text[..i]);
     let mut heads = Vec::new();
@@ -96,8 +108,10 @@ pub fn last(path: &Path) -> Result<Option<(u64, Signed)>, Error> {
     // A v2 line is under 600 bytes: two lines' worth holds the last whole one.
     let from = len.saturating_sub(2048);
     f.seek(SeekFrom::Start(from)).map_err(Error::io(cannot()))?;
-    let mut tail = String::new();
-    f.read_to_string(&mut tail).map_err(Error::io(cannot()))?;
+    let mut bytes = Vec::new();
+    // At most what was asked for, whatever the file is (a device reads forever).
+    (&mut f).take(2048).read_to_end(&mut bytes).map_err(Error::io(cannot()))?;
+    let tail = String::from_utf8_lossy(&bytes);
     let Some(end) = tail.rfind('\n') else { return Ok(None) };
     let line = tail[..end].rsplit('\n').next().unwrap_or("");
     if line.trim().is_empty() {
@@ -124,7 +138,8 @@ impl Appender {
     pub fn open(path: &Path) -> Result<Appender, Error> {
         let cannot = || format!("cannot open the checkpoint log {}", path.display());
         let made = !path.exists();
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
             .append(true)
             .create(true)
             .mode(0o600)
@@ -134,6 +149,7 @@ impl Appender {
         if made && let Ok(d) = File::open(cli_support::parent_dir(path)) {
             let _ = d.sync_all();
         }
+        cut_partial_line(&mut file).map_err(Error::io(cannot()))?;
         Ok(Appender { file, path: path.to_owned() })
     }
 
@@ -143,6 +159,31 @@ impl Appender {
         self.file.write_all(format!("{}\n", head.line()).as_bytes()).map_err(Error::io(what()))?;
         self.file.sync_data().map_err(Error::io(what()))
     }
+}
+
+/// Removes a last line without its newline (an append cut by a crash: never a whole head),
+/// so that the next head starts a line of its own.
+fn cut_partial_line(file: &mut File) -> std::io::Result<()> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Ok(());
+    }
+    let from = meta.len().saturating_sub(4096);
+    file.seek(SeekFrom::Start(from))?;
+    let mut tail = Vec::new();
+    (&mut *file).take(4096).read_to_end(&mut tail)?;
+    if tail.last() == Some(&b'\n') {
+        return Ok(());
+    }
+    let keep = match tail.iter().rposition(|&b| b == b'\n') {
+        Some(i) => from + i as u64 + 1,
+        // The whole log is one cut line.
+        None if from == 0 => 0,
+        // A last line longer than any head: not a cut append; the readers name it.
+        None => return Ok(()),
+    };
+    file.set_len(keep)?;
+    file.sync_data()
 }
 
 /// Why the ledger does not extend a checkpoint, if it does not: the ledger must hold at least
@@ -161,8 +202,14 @@ pub fn not_extended(conn: &Connection, cp: &Signed) -> rusqlite::Result<Option<S
             h.key_count
         )));
     }
-    if h.key_count > 0 && at("SELECT hash FROM keys WHERE position = ?1", h.key_count)?.flatten().as_deref() != Some(h.key_hash.as_str()) {
-        return Ok(Some(format!("key row {} is not the one it covers: the ledger's history was rewritten", h.key_count)));
+    if h.key_count > 0
+        && at("SELECT hash FROM keys WHERE position = ?1", h.key_count)?.flatten().as_deref()
+            != Some(h.key_hash.as_str())
+    {
+        return Ok(Some(format!(
+            "key row {} is not the one it covers: the ledger's history was rewritten",
+            h.key_count
+        )));
     }
     let lists = super::lists::chain(conn)?.count;
     if lists < h.list_count {

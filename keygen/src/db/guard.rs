@@ -65,7 +65,9 @@ pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
     if let Some(what) = chain_differs("key rows", s.key_count, &s.key_hash, now.key_count, &now.key_hash) {
         return Ok(Err(format!("the keys: {what}")));
     }
-    if let Some(what) = chain_differs("revocation lists", s.list_count, &s.list_hash, now.list_count, &now.list_hash) {
+    if let Some(what) =
+        chain_differs("revocation lists", s.list_count, &s.list_hash, now.list_count, &now.list_hash)
+    {
         return Ok(Err(format!("the revocation lists: {what}")));
     }
     if s.signers_hash != now.signers_hash {
@@ -94,15 +96,21 @@ pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
 /// journal event chained (a ledger of schema 2 whose desk people were added before any key
 /// had no head, its people and journal outside any signature; the first write signs them).
 pub fn unsigned_is_new(conn: &Connection, now: &Head) -> rusqlite::Result<bool> {
-    let chained: bool = conn.prepare_cached("SELECT 1 FROM desk_events WHERE hash IS NOT NULL LIMIT 1")?.exists([])?;
+    let chained: bool =
+        conn.prepare_cached("SELECT 1 FROM desk_events WHERE hash IS NOT NULL LIMIT 1")?.exists([])?;
     Ok(now.key_count == 0 && now.list_count == 0 && !chained)
 }
 
 fn chain_differs(what: &str, signed: u64, signed_hash: &str, now: u64, now_hash: &str) -> Option<String> {
     if signed > now {
-        Some(format!("the head covers {signed} {what}, the ledger holds {now}: the last {} were deleted", signed - now))
+        Some(format!(
+            "the head covers {signed} {what}, the ledger holds {now}: the last {} were deleted",
+            signed - now
+        ))
     } else if signed < now {
-        Some(format!("the head covers {signed} {what}, the ledger holds {now}: rows were added without the signing key"))
+        Some(format!(
+            "the head covers {signed} {what}, the ledger holds {now}: rows were added without the signing key"
+        ))
     } else if signed_hash != now_hash {
         Some(format!("the last of the {signed} {what} is not the one the head covers: it was replaced"))
     } else {

@@ -145,11 +145,10 @@ impl Head {
         );
         match &self.desk {
             None => v1.into_bytes(),
-            Some(d) => format!(
-                "{V2}\n{v1}people {}\njournal {} {}\n",
-                d.people_hash, d.journal_id, d.journal_hash
-            )
-            .into_bytes(),
+            Some(d) => {
+                format!("{V2}\n{v1}people {}\njournal {} {}\n", d.people_hash, d.journal_id, d.journal_hash)
+                    .into_bytes()
+            }
         }
     }
 }
@@ -165,7 +164,11 @@ pub fn compute(conn: &Connection) -> rusqlite::Result<Head> {
         list_count: l.count,
         list_hash: l.last,
         signers_hash: signers_hash(&signing_keys(conn)?),
-        desk: Some(DeskPart { people_hash: people::digest(conn)?, journal_id: j.count, journal_hash: j.last }),
+        desk: Some(DeskPart {
+            people_hash: people::digest(conn)?,
+            journal_id: j.count,
+            journal_hash: j.last,
+        }),
     })
 }
 
@@ -204,7 +207,9 @@ impl Signed {
     /// Reads [`Signed::line`]'s form back; `None` when it is not one.
     pub fn parse(line: &str) -> Option<Signed> {
         let t: Vec<&str> = line.split_ascii_whitespace().collect();
-        let hex = |s: &str, n: usize| (s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_owned());
+        let hex = |s: &str, n: usize| {
+            (s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_owned())
+        };
         let num = |s: &str| s.parse::<u64>().ok();
         let (desk, rest) = match t.first()? {
             &"ledger-head-v1" if t.len() == 13 => (None, &t[9..]),
@@ -213,7 +218,11 @@ impl Signed {
                     return None;
                 }
                 (
-                    Some(DeskPart { people_hash: hex(t[10], 64)?, journal_id: num(t[12])?, journal_hash: hex(t[13], 64)? }),
+                    Some(DeskPart {
+                        people_hash: hex(t[10], 64)?,
+                        journal_id: num(t[12])?,
+                        journal_hash: hex(t[13], 64)?,
+                    }),
                     &t[14..],
                 )
             }

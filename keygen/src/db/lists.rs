@@ -138,9 +138,11 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<StoredList>> {
 
 /// The last list, if any.
 pub fn last(conn: &Connection) -> rusqlite::Result<Option<StoredList>> {
-    conn.prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM revocation_lists ORDER BY sequence DESC LIMIT 1"))?
-        .query_row([], list_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM revocation_lists ORDER BY sequence DESC LIMIT 1"
+    ))?
+    .query_row([], list_row)
+    .optional()
 }
 
 /// The text of list `sequence` as first published.

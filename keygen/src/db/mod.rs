@@ -123,10 +123,16 @@ impl Db {
         match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::input(format!("{} already exists; a new ledger is never made over one", path.display())));
+                return Err(Error::input(format!(
+                    "{} already exists; a new ledger is never made over one",
+                    path.display()
+                )));
             }
             Err(e) => {
-                return Err(Error::Io { what: format!("cannot create the ledger {}", path.display()), source: e });
+                return Err(Error::Io {
+                    what: format!("cannot create the ledger {}", path.display()),
+                    source: e,
+                });
             }
         }
         Db::open_existing(path)
@@ -208,7 +214,13 @@ impl Db {
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(Error::db(format!("cannot write the ledger {}", self.path.display())))?;
         let log = checkpoint::path_for(key_path, &self.path);
-        let w = Writer { conn: &mut self.conn, path: &self.path, key_path: key_path.to_owned(), log, finished: false };
+        let w = Writer {
+            conn: &mut self.conn,
+            path: &self.path,
+            key_path: key_path.to_owned(),
+            log,
+            finished: false,
+        };
         guard::check(w.conn, w.path, &w.log)?;
         Ok(w)
     }

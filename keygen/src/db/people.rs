@@ -190,15 +190,17 @@ pub struct Event {
 
 /// Every event from id `after` on, in order.
 pub fn events_after(conn: &Connection, after: u64) -> rusqlite::Result<Vec<Event>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, at, actor, action, detail, hash FROM desk_events WHERE id > ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, actor, action, detail, hash FROM desk_events WHERE id > ?1 ORDER BY id",
+    )?;
     stmt.query_map([i64::try_from(after).unwrap_or(i64::MAX)], event_row)?.collect()
 }
 
 /// The last `n` events, the last first.
 pub fn last_events(conn: &Connection, n: u32) -> rusqlite::Result<Vec<Event>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, at, actor, action, detail, hash FROM desk_events ORDER BY id DESC LIMIT ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, actor, action, detail, hash FROM desk_events ORDER BY id DESC LIMIT ?1",
+    )?;
     stmt.query_map([n], event_row)?.collect()
 }
 
@@ -214,7 +216,8 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
 /// write after the migration, before it signs (they were never signed, so nothing is lost
 /// that a signature held). A no-op once every event has its hash (one indexed read).
 pub fn chain_journal(conn: &Connection) -> rusqlite::Result<()> {
-    let unchained: bool = conn.prepare_cached("SELECT 1 FROM desk_events WHERE hash IS NULL LIMIT 1")?.exists([])?;
+    let unchained: bool =
+        conn.prepare_cached("SELECT 1 FROM desk_events WHERE hash IS NULL LIMIT 1")?.exists([])?;
     if !unchained {
         return Ok(());
     }
@@ -243,8 +246,9 @@ pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, role, password_hash, added_at, added_by FROM people ORDER BY name COLLATE BINARY",
     )?;
-    let rows: Vec<(String, String, String, String, String)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(String, String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(super::sha256_hex(&serde_json::to_vec(&rows).unwrap_or_default()))
 }
 

@@ -42,7 +42,9 @@ pub fn difference(conn: &Connection) -> Result<Option<String>, rusqlite::Error> 
     let found = objects(conn)?;
     for o in &found {
         match expected.iter().find(|e| e.0 == o.0 && e.1 == o.1) {
-            None => return Ok(Some(format!("it holds a {} '{}' (on {}) that keygen never made", o.0, o.1, o.2))),
+            None => {
+                return Ok(Some(format!("it holds a {} '{}' (on {}) that keygen never made", o.0, o.1, o.2)));
+            }
             Some(e) if e != o => {
                 return Ok(Some(format!(
                     "the {} '{}' is not as keygen made it (a CHECK, column or constraint was changed)",

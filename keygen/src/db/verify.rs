@@ -389,12 +389,17 @@ fn check_schema(conn: &Connection) -> Result<Result<(), Broken>, Error> {
 /// and the desk's search read) from the organization.
 fn check_derived(conn: &Connection) -> Result<Result<(), Broken>, Error> {
     let read = || Error::db("cannot read the ledger");
-    let mut stmt =
-        conn.prepare("SELECT position, serial, organization, org_search FROM keys ORDER BY position").map_err(read())?;
+    let mut stmt = conn
+        .prepare("SELECT position, serial, organization, org_search FROM keys ORDER BY position")
+        .map_err(read())?;
     let mut rows = stmt.query([]).map_err(read())?;
     while let Some(r) = rows.next().map_err(read())? {
-        let (position, serial, org, search): (i64, String, String, String) =
-            (r.get(0).map_err(read())?, r.get(1).map_err(read())?, r.get(2).map_err(read())?, r.get(3).map_err(read())?);
+        let (position, serial, org, search): (i64, String, String, String) = (
+            r.get(0).map_err(read())?,
+            r.get(1).map_err(read())?,
+            r.get(2).map_err(read())?,
+            r.get(3).map_err(read())?,
+        );
         if super::search::column(&org) != search {
             return Ok(broken(
                 format!("keys row {position} (serial {serial})"),
@@ -409,7 +414,9 @@ fn check_derived(conn: &Connection) -> Result<Result<(), Broken>, Error> {
 fn check_journal(conn: &Connection) -> Result<Result<(), Broken>, Error> {
     let events = super::people::events_after(conn, 0).map_err(Error::db("cannot read the desk's journal"))?;
     // A head of v1, or none yet: a ledger migrated to schema 3 whose next write chains them.
-    let v1 = head::stored(conn).map_err(Error::db("cannot read the ledger's head"))?.is_none_or(|h| h.head.desk.is_none());
+    let v1 = head::stored(conn)
+        .map_err(Error::db("cannot read the ledger's head"))?
+        .is_none_or(|h| h.head.desk.is_none());
     let mut prev = GENESIS.to_owned();
     for e in events {
         let at = format!("the desk's journal event {}", e.id);
@@ -421,7 +428,10 @@ fn check_journal(conn: &Connection) -> Result<Result<(), Broken>, Error> {
             return Ok(broken(at, "it has no hash: it was added outside keygen"));
         };
         if super::people::event_hash(e.id, &prev, when, actor, action, detail) != hash {
-            return Ok(broken(at, "its fields or its place do not match its hash: an event was edited or deleted"));
+            return Ok(broken(
+                at,
+                "its fields or its place do not match its hash: an event was edited or deleted",
+            ));
         }
         prev = hash;
     }

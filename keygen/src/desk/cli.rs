@@ -118,7 +118,10 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
                 Some(t) if t.as_str() > now_rfc3339().as_str() => format!("  locked until {t}"),
                 _ => String::new(),
             };
-            out.push_str(&format!("{}  {}  added {} by {}{locked}\n", p.name, p.role, p.added_at, p.added_by));
+            out.push_str(&format!(
+                "{}  {}  added {} by {}{locked}\n",
+                p.name, p.role, p.added_at, p.added_by
+            ));
         }
         cli_support::print(&out).map_err(Error::stdout)?;
         return Ok(ExitCode::SUCCESS);

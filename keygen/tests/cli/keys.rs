@@ -56,9 +56,7 @@ fn encrypted_key_round_trips_with_openssl() {
 
     // Commands that sign need the passphrase (public-key reads public-key.pem instead).
     let signs = |extra: &[&str]| {
-        run(keygen(t.path())
-            .args(["issue", "--template", "trial", "--org", "Acme"])
-            .args(extra))
+        run(keygen(t.path()).args(["issue", "--template", "trial", "--org", "Acme"]).args(extra))
     };
     // A CRLF line end is not part of the passphrase.
     private_file(&t.path().join("crlf.txt"), "correct horse battery staple\r\nsecond line\r\n");

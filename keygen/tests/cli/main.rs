@@ -7,6 +7,7 @@ mod issue;
 mod keys;
 mod ledger;
 mod lifecycle;
+mod promises;
 mod secrets;
 mod spreadsheets;
 mod templates;

@@ -43,7 +43,7 @@ impl Desk {
         let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
         let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
         let ledger = dir.path().join("ledger.sqlite");
-        let db = keygen::db::Db::open_write(&ledger, true).unwrap().unwrap();
+        let db = keygen::db::Db::create(&ledger).unwrap();
         let hash = keygen::db::people::hash_password(PASSWORD).unwrap();
         for (name, role) in [("sue", "support"), ("sam", "sales"), ("olga", "operations"), ("ada", "admin")] {
             keygen::db::people::add(

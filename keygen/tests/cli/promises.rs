@@ -471,3 +471,86 @@ fn a_checkpoint_log_that_cannot_be_written_is_an_io_failure() {
     // The vault's own log is one head behind the ledger: not a rollback.
     assert_exit(&verify(d, &[]), 0);
 }
+
+#[test]
+fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
+    // A ledger as the keygen before this one left it: schema 2, a v1 head, the desk's people
+    // and an unchained journal. Its rows are copied from a ledger made now.
+    let t = vault();
+    let d = t.path();
+    let v2 = d.join("v2.sqlite");
+    {
+        let db = rusqlite::Connection::open(&v2).expect("open");
+        db.execute_batch(keygen::db::MIGRATIONS[0]).expect("0001");
+        db.execute_batch(keygen::db::MIGRATIONS[1]).expect("0002");
+        db.pragma_update(None, "user_version", 2).expect("version");
+        let cols = "serial, position, order_id, organization, org_search, seats, features, issued, expires, key, \
+                    signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor";
+        db.execute_batch(&format!(
+            "ATTACH '{}' AS now; \
+             INSERT INTO signing_keys SELECT * FROM now.signing_keys; \
+             INSERT INTO keys ({cols}) SELECT {cols} FROM now.keys; \
+             INSERT INTO revocation_lists SELECT * FROM now.revocation_lists; \
+             INSERT INTO revocations SELECT * FROM now.revocations; \
+             INSERT INTO people SELECT * FROM now.people; \
+             INSERT INTO desk_events (id, at, actor, action, detail) SELECT id, at, actor, action, detail FROM now.desk_events; \
+             DETACH now;",
+            d.join("ledger.sqlite").display()
+        ))
+        .expect("copy");
+        let signer = keygen::keyfile::load(&d.join("signing-key.pem"), None).expect("key");
+        let (k, l) =
+            (keygen::db::keys::chain(&db).expect("keys"), keygen::db::lists::chain(&db).expect("lists"));
+        let signers = keygen::db::head::signing_keys(&db).expect("signers");
+        let head = keygen::db::head::Head {
+            key_count: k.count,
+            key_hash: k.last,
+            list_count: l.count,
+            list_hash: l.last,
+            signers_hash: keygen::db::head::signers_hash(&signers),
+            desk: None,
+        };
+        let signed = keygen::db::head::sign_head(head, &signer);
+        let h = &signed.head;
+        db.execute(
+            "INSERT INTO ledger_head VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![
+                h.key_count as i64,
+                h.key_hash,
+                h.list_count as i64,
+                h.list_hash,
+                h.signers_hash,
+                signed.by,
+                signed.signature
+            ],
+        )
+        .expect("v1 head");
+    }
+    let log = ["--checkpoint-log", "v2.checkpoints"];
+    let o = run(keygen(d).args(log).args([
+        "issue",
+        "--template",
+        "trial",
+        "--org",
+        "Next",
+        "--ledger",
+        "v2.sqlite",
+    ]));
+    assert_exit(&o, 0);
+    let o = run(keygen(d).args(log).args(["ledger", "head", "--ledger", "v2.sqlite"]));
+    assert!(stdout(&o).starts_with("ledger-head-v2 keys 5 "), "{}", stdout(&o));
+    assert_exit(&verify(d, &["--ledger", "v2.sqlite", log[0], log[1]]), 0);
+    // Its people are covered from now on.
+    let db = rusqlite::Connection::open(&v2).expect("open");
+    db.execute("UPDATE people SET role = 'admin' WHERE name = 'bob'", []).expect("promote");
+    let o = run(keygen(d).args(log).args([
+        "issue",
+        "--template",
+        "trial",
+        "--org",
+        "After",
+        "--ledger",
+        "v2.sqlite",
+    ]));
+    assert_exit(&o, 5);
+}

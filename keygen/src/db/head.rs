@@ -211,9 +211,9 @@ impl Signed {
             (s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_owned())
         };
         let num = |s: &str| s.parse::<u64>().ok();
-        let (desk, rest) = match t.first()? {
-            &"ledger-head-v1" if t.len() == 13 => (None, &t[9..]),
-            &V2 if t.len() == 18 => {
+        let (desk, rest) = match *t.first()? {
+            "ledger-head-v1" if t.len() == 13 => (None, &t[9..]),
+            V2 if t.len() == 18 => {
                 if t[9] != "people" || t[11] != "journal" {
                     return None;
                 }

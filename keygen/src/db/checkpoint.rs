@@ -97,7 +97,7 @@ pub fn read(path: &Path) -> Result<Option<Vec<(u64, Signed)>>, Error> {
 }
 
 /// The last head of the log, read from its end only (a write must not read the whole log).
-pub fn last(path: &Path) -> Result<Option<(u64, Signed)>, Error> {
+pub fn last(path: &Path) -> Result<Option<Signed>, Error> {
     let cannot = || format!("cannot read the checkpoint log {}", path.display());
     let mut f = match File::open(path) {
         Ok(f) => f,
@@ -123,7 +123,7 @@ pub fn last(path: &Path) -> Result<Option<(u64, Signed)>, Error> {
             path.display()
         ))
     })?;
-    Ok(Some((0, head)))
+    Ok(Some(head))
 }
 
 /// The log, opened to append (made 0600 when missing) and locked for this process until it

@@ -32,7 +32,7 @@ pub fn check(conn: &Connection, path: &Path, log: &Path) -> Result<(), Error> {
     if let Err(what) = covered(conn).map_err(read())? {
         return refuse(what);
     }
-    if let Some((_, cp)) = checkpoint::last(log)?
+    if let Some(cp) = checkpoint::last(log)?
         && let Some(why) = checkpoint::not_extended(conn, &cp).map_err(read())?
     {
         return refuse(format!("the last checkpoint in {} ({}): {why}", log.display(), short(&cp.head)));

@@ -337,11 +337,6 @@ impl Writer<'_> {
         self.path
     }
 
-    /// The checkpoint log this write appends to.
-    pub fn checkpoint_log(&self) -> &Path {
-        &self.log
-    }
-
     /// Checks that `signer` is the ledger's current signing key (the first key to write a new
     /// ledger becomes it; a rotation makes its new key current before it commits), signs the
     /// head of the tables as they now are, commits, and appends that head to the checkpoint

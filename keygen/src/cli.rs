@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 /// The exit codes, shown after every `--help` (see `command`).
 pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 any other failure (I/O; nothing half-written; \
 keys already recorded are said); 2 usage (unknown or missing flags); 3 invalid input, nothing was \
-done; 4 signing key problem.";
+done; 4 signing key problem; 5 the ledger is not as its signed head or checkpoint log say (nothing \
+written: run keygen ledger verify).";
 
 /// The columns `keygen batch` knows, with what each takes, then the exit codes.
 fn batch_help() -> String {
@@ -45,6 +46,11 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// The checkpoint log: every signed head of the ledger, appended at each write and
+    /// checked by every write and by ledger verify (default: LEDGER-FILE-NAME.checkpoints
+    /// beside the signing key, e.g. ledger.sqlite.checkpoints).
+    #[arg(long, value_name = "FILE", env = "KEYGEN_CHECKPOINT_LOG", global = true)]
+    pub checkpoint_log: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -102,6 +108,13 @@ pub struct InitArgs {
     /// Accept a passphrase under 12 characters: for test keys only.
     #[arg(long, requires = "encrypt")]
     pub allow_weak_passphrase: bool,
+    /// Make only the ledger, for this existing signing key (a vault whose ledger was never
+    /// made): no new key.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["dir", "encrypt"])]
+    pub key: Option<PathBuf>,
+    /// The ledger to make (default: ledger.sqlite beside the signing key).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 /// Where the signing key is and how to open it.
@@ -303,6 +316,9 @@ pub enum LedgerCommand {
     Export(LedgerExportArgs),
     /// A consistent copy of the ledger, also while others write (SQLite's backup API).
     Backup(LedgerBackupArgs),
+    /// Print the ledger's signed head in one line, to keep elsewhere and check against later
+    /// (ledger verify --checkpoint FILE).
+    Head(LedgerHeadArgs),
 }
 
 /// `keygen ledger import`.
@@ -337,9 +353,14 @@ pub struct LedgerExportArgs {
 /// `keygen ledger backup`.
 #[derive(Debug, Args)]
 pub struct LedgerBackupArgs {
-    /// The copy to write (refused if it exists).
+    /// The copy to write (refused if it exists). With --rotate, the name the copies are
+    /// named after: --out b/ledger.sqlite writes b/ledger-20261207T153210Z.sqlite.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// Write the copy under a dated name (UTC, to the second) and keep only the N newest
+    /// dated copies of that name, removing older ones: for a daily timer.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rotate: Option<u32>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub at: LedgerArgs,
@@ -363,9 +384,21 @@ impl LedgerArgs {
     }
 }
 
+/// `keygen ledger head`.
+#[derive(Debug, Args)]
+pub struct LedgerHeadArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub at: LedgerArgs,
+}
+
 /// `keygen ledger verify`.
 #[derive(Debug, Args)]
 pub struct LedgerVerifyArgs {
+    /// Also check that the ledger extends this signed head (a line `keygen ledger head`
+    /// printed, kept by an auditor).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
     /// A public key the auditor trusts (SPKI PEM or 64 hex digits; repeatable): every signing
     /// key the ledger holds must be one of them. Without it, the ledger's own public keys are
     /// used, and their key_ids are printed to compare.

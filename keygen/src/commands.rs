@@ -10,10 +10,26 @@ use crate::error::Error;
 use crate::{keyfile, template};
 use cli_support::warn;
 
-/// `keygen init`.
+/// `keygen init`: a new signing key and its ledger (or, with `--key`, the ledger of an
+/// existing key). The only command that makes a ledger (`ledger import` aside): every other
+/// refuses one that is not there, so a mistyped `--ledger` cannot start a second one.
 pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
+    let key = args.key.clone().unwrap_or_else(|| args.dir.join(keyfile::SIGNING_KEY_FILE));
+    let ledger = crate::db::path_for(args.ledger.as_deref(), &key);
+    // A key already there is refused by keyfile::init, with its own message.
+    if args.key.is_some() || key.symlink_metadata().is_err() {
+        new_ledger_allowed(&key, &ledger)?;
+    }
+    if let Some(key) = &args.key {
+        let signer = keyfile::load(key, args.passphrase_file.as_deref())?;
+        make_ledger(&ledger, key, &signer)?;
+        warn(&format!("Created the ledger {} for the signing key {}.", ledger.display(), key.display()));
+        cli_support::print(&format!("{}\n", signer.key_id())).map_err(Error::stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let made =
         keyfile::init(&args.dir, args.encrypt, args.passphrase_file.as_deref(), args.allow_weak_passphrase)?;
+    make_ledger(&ledger, &made.signing_key, &made.signer)?;
     if !args.encrypt && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         warn(&format!(
             "keygen: warning: {} is stored in the clear: whoever can read it can issue keys. \
@@ -22,13 +38,41 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
         ));
     }
     warn(&format!(
-        "Created {} (mode 0600{}) and {}.\nKeep the signing key offline and backed up; give out only the public key.",
+        "Created {} (mode 0600{}), {} and the ledger {}.\nKeep the signing key offline and backed up; give out only the public key.",
         made.signing_key.display(),
         if args.encrypt { ", encrypted" } else { "" },
-        made.public_key.display()
+        made.public_key.display(),
+        ledger.display()
     ));
     cli_support::print(&format!("key_id: {}\n", made.key_id)).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a new ledger where one is, or where the checkpoint log already holds heads (a
+/// ledger of this vault was there: an empty one in its place would lose its keys).
+fn new_ledger_allowed(key: &Path, ledger: &Path) -> Result<(), Error> {
+    if ledger.symlink_metadata().is_ok() {
+        return Err(Error::input(format!(
+            "{} already exists; keygen never makes a ledger over one",
+            ledger.display()
+        )));
+    }
+    let log = crate::db::checkpoint::path_for(key, ledger);
+    if crate::db::checkpoint::last(&log)?.is_some() {
+        return Err(Error::Integrity(format!(
+            "the checkpoint log {} holds the heads of a ledger at {}: that ledger is missing, not new. \
+             Put it back (a backup; check it with keygen ledger verify), or move the log aside to start anew",
+            log.display(),
+            ledger.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Makes the ledger and signs its first head (recording `signer` as its signing key).
+fn make_ledger(ledger: &Path, key: &Path, signer: &product_key::Signer) -> Result<(), Error> {
+    let mut db = crate::db::Db::create(ledger)?;
+    db.begin_write(key)?.commit(signer)
 }
 
 /// `keygen public-key`.

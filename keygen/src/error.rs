@@ -107,6 +107,10 @@ pub enum Error {
     /// A signing key problem (exit 4).
     #[error("{0}")]
     Key(#[from] KeyError),
+    /// The ledger is not as its signed head, its schema or its checkpoint log say, so nothing
+    /// is written to it (exit 5): what differs, and to run `keygen ledger verify`.
+    #[error("{0}")]
+    Integrity(String),
     /// Stopped by Ctrl-C or SIGTERM; what was recorded is said (exit 1).
     #[error("{0}")]
     Interrupted(String),
@@ -143,6 +147,7 @@ impl Error {
         ExitCode::from(match self {
             Error::Input(_) | Error::Inputs(_) | Error::Rows(_) | Error::Checked { .. } => 3,
             Error::Key(_) => 4,
+            Error::Integrity(_) => 5,
             Error::Io { .. } | Error::Db { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,
         })
     }

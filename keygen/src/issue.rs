@@ -88,17 +88,12 @@ pub fn fresh_serial(conn: &rusqlite::Connection) -> Result<Serial, Error> {
     }
 }
 
-/// Appends one key to the ledger and signs the new head, in the caller's transaction.
-pub fn record_key(
-    tx: &db::Writer<'_>,
-    signer: &product_key::Signer,
-    record: &KeyRecord,
-) -> Result<(), Error> {
+/// Appends one key to the ledger, in the caller's transaction (whose commit signs the head).
+pub fn record_key(tx: &db::Writer<'_>, record: &KeyRecord) -> Result<(), Error> {
     let what =
         || Error::db(format!("cannot record key {} in the ledger {}", record.serial, tx.path().display()));
     let mut chain = keys::chain(tx.conn()).map_err(what())?;
-    keys::insert(tx.conn(), &mut chain, record).map_err(what())?;
-    db::head::sign(tx.conn(), signer)
+    keys::insert(tx.conn(), &mut chain, record).map_err(what())
 }
 
 fn non_empty(value: Option<&str>, flag: &str) -> Result<Option<String>, Error> {

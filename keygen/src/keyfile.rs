@@ -194,8 +194,12 @@ pub fn init_for(
         .map_err(Error::io(format!("cannot create {}", dir.display())))?;
     write_new(&signing_path, pem.as_bytes(), 0o600)?;
     write_new(&public_path, public_pem.as_bytes(), 0o644)?;
-    let key_id = KeyId::of_public_key(&public);
-    Ok(Made { signing_key: signing_path, public_key: public_path, key_id, signer: Signer::new(key) })
+    Ok(Made {
+        signing_key: signing_path,
+        public_key: public_path,
+        key_id: KeyId::of_public_key(&public),
+        signer: Signer::new(key),
+    })
 }
 
 fn key_file_exists(path: &Path) -> Error {

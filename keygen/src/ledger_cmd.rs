@@ -27,13 +27,21 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
     };
     let path = args.at.path();
     let ledger = Db::open_read(&path)?;
-    match db::verify::verify(ledger.conn(), pinned.as_ref())? {
-        Ok(summary) => {
+    let checked = db::verify::verify(ledger.conn(), pinned.as_ref())?;
+    let checked = match checked {
+        Ok(summary) => match checkpoints(ledger.conn(), args, &path)? {
+            Ok(note) => Ok((summary, note)),
+            Err(b) => Err(b),
+        },
+        Err(b) => Err(b),
+    };
+    match checked {
+        Ok((summary, note)) => {
             let signers: Vec<String> =
                 summary.signers.iter().map(|k| format!("{} ({})", k.key_id, k.status)).collect();
             cli_support::print(&format!(
                 "{}: {} keys, {} revocation lists, chain intact, every key verifies with its signer, \
-                 the signed head covers the last row; signing keys: {}\n",
+                 the signed head covers the last row; signing keys: {}{note}\n",
                 path.display(),
                 summary.keys,
                 summary.lists,
@@ -47,6 +55,84 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
             Ok(ExitCode::from(3))
         }
     }
+}
+
+/// The ledger against the checkpoint log and an auditor's `--checkpoint`: it must extend
+/// every head of the log, and each head must be genuine. What was checked, for the summary.
+fn checkpoints(
+    conn: &rusqlite::Connection,
+    args: &LedgerVerifyArgs,
+    path: &std::path::Path,
+) -> Result<Result<String, db::verify::Broken>, Error> {
+    let read = || Error::db(format!("cannot read the ledger {}", path.display()));
+    let signers = db::head::signing_keys(conn).map_err(read())?;
+    let check = |at: String, cp: &db::head::Signed| -> Result<Result<(), db::verify::Broken>, Error> {
+        let why = match db::checkpoint::not_extended(conn, cp).map_err(read())? {
+            Some(why) => Some(why),
+            // Rows as the checkpoint says; its head must be one the ledger's key signed.
+            None => db::head::check_signature(cp, &signers).err(),
+        };
+        Ok(match why {
+            Some(what) => Err(db::verify::Broken { at, what }),
+            None => Ok(()),
+        })
+    };
+    let mut note = String::new();
+    if let Some(file) = &args.checkpoint {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::input(format!("cannot read the checkpoint {}: {e}", file.display())))?;
+        let cp = text.lines().rev().find_map(db::head::Signed::parse).ok_or_else(|| {
+            Error::input(format!("{}: no signed head (a line of keygen ledger head) in it", file.display()))
+        })?;
+        if let Err(b) =
+            check(format!("the checkpoint {} ({})", file.display(), db::guard::short(&cp.head)), &cp)?
+        {
+            return Ok(Err(b));
+        }
+        note.push_str(&format!("; extends the checkpoint {}", file.display()));
+    }
+    let log = db::checkpoint::path_for(&args.at.key, path);
+    match db::checkpoint::read(&log)? {
+        Some(heads) => {
+            for (line, cp) in &heads {
+                let at = format!(
+                    "checkpoint {} of {} (line {line}: {})",
+                    line,
+                    log.display(),
+                    db::guard::short(&cp.head)
+                );
+                if let Err(b) = check(at, cp)? {
+                    return Ok(Err(b));
+                }
+            }
+            note.push_str(&format!(
+                "; extends the {} heads of the checkpoint log {}",
+                heads.len(),
+                log.display()
+            ));
+        }
+        None => {
+            if db::head::stored(conn).map_err(read())?.is_some() {
+                warn(&format!(
+                    "keygen: note: no checkpoint log at {}: a rollback of the ledger (an older copy, a cut WAL) \
+                     cannot be told; give --checkpoint-log FILE or --checkpoint FILE",
+                    log.display()
+                ));
+            }
+        }
+    }
+    Ok(Ok(note))
+}
+
+/// `keygen ledger head`: the stored signed head in one line.
+pub fn head(args: &crate::cli::LedgerHeadArgs) -> Result<ExitCode, Error> {
+    let path = args.at.path();
+    let ledger = Db::open_read(&path)?;
+    let stored = db::head::stored(ledger.conn())
+        .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?
+        .ok_or_else(|| Error::input(format!("the ledger {} has no signed head yet", path.display())))?;
+    cli_support::print(&format!("{}\n", stored.line())).map_err(Error::stdout)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the matching keys, each checked, as a table, CSV or JSON Lines.
@@ -215,9 +301,9 @@ pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
     let path = db::path_for(args.ledger.as_deref(), &args.key.key);
     let new = std::fs::metadata(&path).is_err();
     let result = (|| -> Result<db::jsonl::Imported, Error> {
-        let mut ledger = Db::open_write(&path, true)?
-            .ok_or_else(|| Error::input(format!("cannot create {}", path.display())))?;
-        let tx = ledger.begin()?;
+        // Into a new file, or a ledger that holds no key yet (`keygen init`'s).
+        let mut ledger = if new { Db::create(&path)? } else { Db::open_vault(&path, &args.key.key)? };
+        let tx = ledger.begin_write(&args.key.key)?;
         for (id, public) in &retired {
             db::head::add(tx.conn(), id, public, "retired")
                 .map_err(Error::db("cannot record a signing key"))?;
@@ -225,8 +311,7 @@ pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
         db::head::ensure_current(tx.conn(), &signer, &args.key.key)?;
         let done =
             db::jsonl::import(tx.conn(), &args.from, std::io::BufReader::new(file), &trusted, &signer)?;
-        db::head::sign(tx.conn(), &signer)?;
-        tx.commit()?;
+        tx.commit(&signer)?;
         Ok(done)
     })();
     match result {
@@ -281,7 +366,8 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
     use std::os::unix::fs::PermissionsExt;
     let path = args.at.path();
     let ledger = Db::open_read(&path)?;
-    let target = &args.out;
+    let dated = args.rotate.map(|_| rotation::dated(&args.out, &crate::record::now_rfc3339()));
+    let target = dated.as_ref().unwrap_or(&args.out);
     if target.exists() {
         return Err(Error::input(format!("{} exists; a backup never replaces a file", target.display())));
     }
@@ -303,12 +389,65 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
             }
         }
         drop(backup);
-        // The copy stands alone: its WAL folded in.
-        copy.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Error::db(cannot()))?;
+        // The copy stands alone, one file: its WAL folded in and the WAL mode left (a writer
+        // that opens it as a ledger puts it back), so no -wal or -shm file follows it.
+        copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(())).map_err(Error::db(cannot()))?;
     }
     temp.as_file().sync_all().map_err(Error::io(cannot()))?;
     temp.persist_noclobber(target).map_err(|e| Error::Io { what: cannot(), source: e.error })?;
     let keys = keys::chain(Db::open_read(target)?.conn()).map_err(Error::db(cannot()))?.count;
     warn(&format!("Wrote {} ({keys} keys), a copy of {} as of now.", target.display(), path.display()));
+    if let Some(keep) = args.rotate {
+        for old in rotation::older_than_newest(&args.out, keep as usize)
+            .map_err(Error::io(format!("cannot list the backups beside {}", args.out.display())))?
+        {
+            std::fs::remove_file(&old)
+                .map_err(Error::io(format!("cannot remove the old backup {}", old.display())))?;
+            warn(&format!("Removed the older backup {}.", old.display()));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ledger backup --rotate`: dated names and pruning.
+mod rotation {
+    use std::path::{Path, PathBuf};
+
+    /// `dir/stem` and `.ext` of the name the copies are named after.
+    fn parts(out: &Path) -> (PathBuf, String, String) {
+        let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let ext = out.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+        (cli_support::parent_dir(out).to_owned(), stem, ext)
+    }
+
+    /// `b/ledger.sqlite` at 2026-12-07T15:32:10Z: `b/ledger-20261207T153210Z.sqlite`.
+    pub fn dated(out: &Path, now: &str) -> PathBuf {
+        let (dir, stem, ext) = parts(out);
+        let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        dir.join(format!("{stem}-{stamp}{ext}"))
+    }
+
+    /// The dated copies of `out` but the `keep` newest (a stamp sorts as its time does).
+    pub fn older_than_newest(out: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+        let (dir, stem, ext) = parts(out);
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let stamp = name.strip_prefix(&format!("{stem}-")).and_then(|r| r.strip_suffix(ext.as_str()));
+            // Only what `dated` makes: 8 digits, T, 6 digits, Z.
+            if let Some(s) = stamp
+                && s.len() == 16
+                && s.bytes().enumerate().all(|(i, b)| match i {
+                    8 => b == b'T',
+                    15 => b == b'Z',
+                    _ => b.is_ascii_digit(),
+                })
+            {
+                found.push(name);
+            }
+        }
+        found.sort();
+        let drop = found.len().saturating_sub(keep);
+        Ok(found.into_iter().take(drop).map(|n| dir.join(n)).collect())
+    }
 }

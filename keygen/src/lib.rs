@@ -33,6 +33,9 @@ use crate::error::Error;
 
 /// Runs one command line.
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    if let Some(log) = cli.checkpoint_log {
+        db::checkpoint::configure(log);
+    }
     match cli.command {
         Command::Init(args) => commands::init(&args),
         Command::PublicKey(args) => commands::public_key(&args),
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Ledger(LedgerCommand::Import(args)) => ledger_cmd::import(&args),
         Command::Ledger(LedgerCommand::Export(args)) => ledger_cmd::export(&args),
         Command::Ledger(LedgerCommand::Backup(args)) => ledger_cmd::backup(&args),
+        Command::Ledger(LedgerCommand::Head(args)) => ledger_cmd::head(&args),
         Command::Renew(args) => replace::renew(&args),
         Command::Amend(args) => replace::amend(&args),
         Command::Revoke(args) => revoke::run(&args),

@@ -45,7 +45,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         Error::input(format!("no ledger at {}: it has issued no key to revoke", path.display()))
     })?;
     // One transaction while the keys are chosen and until the revocation is recorded.
-    let tx = ledger.begin()?;
+    let tx = ledger.begin_write(&args.key.key)?;
     let conn = tx.conn();
     let read = || Error::db(format!("cannot read the ledger {}", path.display()));
 
@@ -176,7 +176,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         e => e,
     })?;
     let (sequence, text) = (recorded.sequence, recorded.text);
-    tx.commit()?;
+    tx.commit(&signer)?;
     drop(ledger);
 
     let again = |e: Error| {

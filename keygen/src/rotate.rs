@@ -40,7 +40,7 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
     let path = db::path_for(args.ledger.as_deref(), &old_key);
     let mut ledger = Db::open_write(&path, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", path.display())))?;
-    let tx = ledger.begin()?;
+    let tx = ledger.begin_write(&old_key)?;
     db::head::ensure_current(tx.conn(), &old, &old_key)?;
 
     // The new key, made whole in a private folder of the vault, then moved into place. No
@@ -65,7 +65,6 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
         )
         .map_err(write())?;
     db::head::add(tx.conn(), &new_id, &hex::encode(new.public_key()), "current").map_err(write())?;
-    db::head::sign(tx.conn(), &new)?;
 
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -85,7 +84,7 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
         done.push((from.clone(), to.clone()));
         Ok::<(), Error>(())
     });
-    let committed = moved.and_then(|()| tx.commit());
+    let committed = moved.and_then(|()| tx.commit(&new));
     if let Err(e) = committed {
         // Back as they were (the transaction is rolled back), newest move first.
         for (from, to) in done.iter().rev() {

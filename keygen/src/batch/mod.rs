@@ -71,7 +71,7 @@ pub fn check_only(args: &BatchArgs) -> Result<u64, Error> {
     }
     let mut existing = Db::open_write(&plan.ledger, false)?;
     let existing_tx = match existing.as_mut() {
-        Some(db) => Some(db.begin()?),
+        Some(db) => Some(db.begin_write(&args.key.key)?),
         None => None,
     };
     let (checked, _) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), &stop)?;
@@ -96,7 +96,7 @@ pub fn execute(
     // orders meanwhile. A ledger that does not exist yet is made only when every row is good.
     let mut existing = Db::open_write(&plan.ledger, false)?;
     let existing_tx = match existing.as_mut() {
-        Some(db) => Some(db.begin()?),
+        Some(db) => Some(db.begin_write(&args.key.key)?),
         None => None,
     };
 
@@ -121,7 +121,7 @@ pub fn execute(
         None => {
             created = Db::open_write(&plan.ledger, true)?
                 .ok_or_else(|| Error::input(format!("cannot create the ledger {}", plan.ledger.display())))?;
-            let tx = created.begin()?;
+            let tx = created.begin_write(&args.key.key)?;
             refuse_clashes(&plan, &tx, &checked.orders)?;
             tx
         }
@@ -163,7 +163,7 @@ pub fn execute(
     if failpoint::from_env() == Some(Failpoint::BeforeCommit) {
         std::process::abort();
     }
-    tx.commit()?;
+    tx.commit(signer)?;
     let published = match failpoint::from_env() {
         Some(Failpoint::FailPublish) => Err(Error::Io {
             what: format!("cannot write {}", args.output.display()),

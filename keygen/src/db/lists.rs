@@ -115,24 +115,34 @@ pub fn insert_by(
     Ok(list.sequence)
 }
 
+const LIST_COLUMNS: &str = "sequence, signed_by, reason, published_at, text, prev, hash, actor";
+
+fn list_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredList> {
+    Ok(StoredList {
+        sequence: r.get(0)?,
+        signed_by: r.get(1)?,
+        reason: r.get(2)?,
+        published_at: r.get(3)?,
+        text: r.get(4)?,
+        prev: r.get(5)?,
+        hash: r.get(6)?,
+        actor: r.get(7)?,
+    })
+}
+
 /// Every list, in sequence.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<StoredList>> {
-    let mut stmt = conn.prepare(
-        "SELECT sequence, signed_by, reason, published_at, text, prev, hash, actor FROM revocation_lists ORDER BY sequence",
-    )?;
-    stmt.query_map([], |r| {
-        Ok(StoredList {
-            sequence: r.get(0)?,
-            signed_by: r.get(1)?,
-            reason: r.get(2)?,
-            published_at: r.get(3)?,
-            text: r.get(4)?,
-            prev: r.get(5)?,
-            hash: r.get(6)?,
-            actor: r.get(7)?,
-        })
-    })?
-    .collect()
+    let mut stmt = conn.prepare(&format!("SELECT {LIST_COLUMNS} FROM revocation_lists ORDER BY sequence"))?;
+    stmt.query_map([], list_row)?.collect()
+}
+
+/// The last list, if any.
+pub fn last(conn: &Connection) -> rusqlite::Result<Option<StoredList>> {
+    conn.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM revocation_lists ORDER BY sequence DESC LIMIT 1"
+    ))?
+    .query_row([], list_row)
+    .optional()
 }
 
 /// The text of list `sequence` as first published.

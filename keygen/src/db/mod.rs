@@ -6,13 +6,24 @@
 //! start, so a writer waits for another instead of failing on upgrade), and
 //! `synchronous = FULL`: in WAL mode NORMAL syncs only at checkpoints, so a commit could be
 //! lost on power loss after its key was shown; FULL syncs the WAL at every commit.
-//! Reads open the file read-only and never wait for writers (WAL readers see the last commit).
+//! Reads open the file read-only and never wait for writers (WAL readers see the last commit);
+//! a reader that cannot read the WAL fails, rather than read the file without its last commits.
+//!
+//! The one write door: [`Db::begin_write`] takes the lock, then checks before anything is
+//! written that the stored head is signed by the ledger's signing key and covers the tables
+//! as they are, that the schema is the migrations', and that the ledger extends the last head
+//! of the checkpoint log ([`guard`]); a ledger that fails is refused ([`Error::Integrity`],
+//! exit 5). [`Writer::commit`] signs the new head, commits, and appends the head to the
+//! checkpoint log ([`checkpoint`]). No other way to write exists.
 
+pub mod checkpoint;
+pub mod guard;
 pub mod head;
 pub mod jsonl;
 pub mod keys;
 pub mod lists;
 pub mod people;
+pub mod schema;
 pub mod search;
 pub mod verify;
 
@@ -30,8 +41,11 @@ pub const FILE_NAME: &str = "ledger.sqlite";
 
 /// The migrations, in order: migration N takes the schema from version N-1 to N
 /// (`PRAGMA user_version`).
-pub const MIGRATIONS: &[&str] =
-    &[include_str!("../../migrations/0001_ledger.sql"), include_str!("../../migrations/0002_people.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_ledger.sql"),
+    include_str!("../../migrations/0002_people.sql"),
+    include_str!("../../migrations/0003_signed_people.sql"),
+];
 
 /// The schema version this keygen writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -67,27 +81,64 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens the ledger to write, creating it (mode 0600: it holds customers' names and
-    /// contacts) when `create` is set; `Ok(None)` when it is missing and `create` is not.
+    /// Opens the ledger to write. A missing ledger is refused, naming the path: only `keygen
+    /// init` and `ledger import` make one ([`Db::create`]), so a mistyped `--ledger` cannot
+    /// start a second ledger. `_create` is no longer honoured and `Ok(None)` never returned:
+    /// both stay only so that callers being changed elsewhere keep compiling (remove at merge).
     /// The schema is brought to this keygen's version.
-    pub fn open_write(path: &Path, create: bool) -> Result<Option<Db>, Error> {
+    pub fn open_write(path: &Path, _create: bool) -> Result<Option<Db>, Error> {
         if !exists(path)? {
-            if !create {
-                return Ok(None);
+            return Err(missing(path));
+        }
+        Db::open_existing(path).map(Some)
+    }
+
+    /// [`Db::open_write`] for a command that signs with the key at `key`: a missing ledger is
+    /// refused naming the one the vault holds (beside the key).
+    pub fn open_vault(path: &Path, key: &Path) -> Result<Db, Error> {
+        if !exists(path)? {
+            let vault = path_for(None, key);
+            let hint = if vault.as_path() == path {
+                format!(
+                    "{} holds no ledger: make the vault with keygen init (or sign with the vault's current key; \
+                     a retired key's folder has no ledger)",
+                    cli_support::parent_dir(key).display()
+                )
+            } else {
+                format!("the ledger of the signing key {} is {}", key.display(), vault.display())
+            };
+            return Err(Error::input(format!(
+                "no ledger at {}: {hint}. A ledger is made only by keygen init (or ledger import)",
+                path.display()
+            )));
+        }
+        Db::open_existing(path)
+    }
+
+    /// Makes a new, empty ledger (mode 0600: it holds customers' names and contacts) at
+    /// `path`, which must not exist, and opens it to write.
+    pub fn create(path: &Path) -> Result<Db, Error> {
+        // Made here, private, before SQLite opens it: SQLite would make it 0644, and gives
+        // its -wal and -shm files the mode of the database.
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::input(format!(
+                    "{} already exists; a new ledger is never made over one",
+                    path.display()
+                )));
             }
-            // Made here, private, before SQLite opens it: SQLite would make it 0644, and
-            // gives its -wal and -shm files the mode of the database.
-            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => {
-                    return Err(Error::Io {
-                        what: format!("cannot create the ledger {}", path.display()),
-                        source: e,
-                    });
-                }
+            Err(e) => {
+                return Err(Error::Io {
+                    what: format!("cannot create the ledger {}", path.display()),
+                    source: e,
+                });
             }
         }
+        Db::open_existing(path)
+    }
+
+    fn open_existing(path: &Path) -> Result<Db, Error> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(Error::db(format!("cannot open the ledger {}", path.display())))?;
@@ -102,14 +153,14 @@ impl Db {
                      PRAGMA cache_size = -65536;";
         conn.execute_batch(setup).map_err(Error::db(format!("cannot open the ledger {}", path.display())))?;
         migrate(&mut conn, path)?;
-        Ok(Some(Db { conn, path: path.to_owned() }))
+        Ok(Db { conn, path: path.to_owned() })
     }
 
     /// Opens the ledger to read only (SQLITE_OPEN_READ_ONLY, `query_only`): nothing is
     /// written and no lock is waited for. Works for a user who may only read the file.
     pub fn open_read(path: &Path) -> Result<Db, Error> {
         if !exists(path)? {
-            return Err(Error::input(format!("no ledger at {}", path.display())));
+            return Err(missing(path));
         }
         let cannot = || format!("cannot open the ledger {}", path.display());
         let flags =
@@ -123,10 +174,24 @@ impl Db {
         };
         let conn = match open(uri_of(path, false)) {
             Ok(c) => c,
-            // A WAL database needs its -shm file; when the last writer has closed, that file
-            // is gone and a reader who may not write the folder cannot make it. Nobody can be
-            // writing then (a writer would have made it), so the file is read as it stands.
+            // A WAL database needs its -shm file, which a reader who may not write the folder
+            // cannot make. With no WAL (or an empty one) beside it, the file holds every
+            // commit and is read as it stands. A WAL with commits is never skipped: that
+            // read would miss them and answer from an older ledger.
             Err(first) => {
+                if wal_len(path) > 0 {
+                    return Err(Error::Db {
+                        what: format!(
+                            "cannot read the ledger {}: its WAL ({}-wal) holds commits that this user \
+                             cannot read without write access to the folder (or its -shm file); \
+                             run as a user who may write the folder, or copy it with \
+                             keygen ledger backup as one",
+                            path.display(),
+                            path.display()
+                        ),
+                        source: first,
+                    });
+                }
                 open(uri_of(path, true)).map_err(|_| Error::Db { what: cannot(), source: first })?
             }
         };
@@ -140,12 +205,24 @@ impl Db {
         &self.conn
     }
 
-    /// Starts a write transaction (waiting for other writers).
-    pub fn begin(&mut self) -> Result<Writer<'_>, Error> {
+    /// The write door: starts a write transaction (waiting for other writers) and checks the
+    /// ledger as it is against its signed head, its schema and the checkpoint log of the
+    /// signing key at `key_path` ([`guard::check`]) before anything is written. Every write
+    /// goes through here; [`Writer::commit`] checks the signing key and signs the new head.
+    pub fn begin_write(&mut self, key_path: &Path) -> Result<Writer<'_>, Error> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(Error::db(format!("cannot write the ledger {}", self.path.display())))?;
-        Ok(Writer { conn: &mut self.conn, path: &self.path, finished: false })
+        let log = checkpoint::path_for(key_path, &self.path);
+        let w = Writer {
+            conn: &mut self.conn,
+            path: &self.path,
+            key_path: key_path.to_owned(),
+            log,
+            finished: false,
+        };
+        guard::check(w.conn, w.path, &w.log)?;
+        Ok(w)
     }
 
     fn check_version(&self) -> Result<(), Error> {
@@ -166,6 +243,22 @@ impl Db {
             ))),
         }
     }
+}
+
+/// The refusal of a ledger that is not there.
+fn missing(path: &Path) -> Error {
+    Error::input(format!(
+        "no ledger at {}: a ledger is made only by keygen init (or ledger import); \
+         check --ledger, KEYGEN_LEDGER and --key (the vault's ledger is {FILE_NAME} beside its signing key)",
+        path.display()
+    ))
+}
+
+/// The size of the ledger's WAL file (0 when there is none).
+fn wal_len(path: &Path) -> u64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(&wal).map_or(0, |m| m.len())
 }
 
 /// Whether a ledger file is there; a folder or a device in its place is refused.
@@ -228,6 +321,8 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
 pub struct Writer<'a> {
     conn: &'a mut Connection,
     path: &'a Path,
+    key_path: PathBuf,
+    log: PathBuf,
     finished: bool,
 }
 
@@ -242,15 +337,33 @@ impl Writer<'_> {
         self.path
     }
 
-    /// Commits: durable when this returns (`synchronous = FULL`). A WAL grown past
-    /// [`WAL_FOLD`] is then folded into the database and truncated, when no reader holds it
-    /// (never waiting for one): every process that opens the ledger after the last one closed
-    /// reads the whole WAL first, which must stay small.
-    pub fn commit(mut self) -> Result<(), Error> {
+    /// Checks that `signer` is the ledger's current signing key (the first key to write a new
+    /// ledger becomes it; a rotation makes its new key current before it commits), signs the
+    /// head of the tables as they now are, commits, and appends that head to the checkpoint
+    /// log (synced): durable when this returns (`synchronous = FULL`), and only
+    /// then may a command show what it wrote. The log is locked before the commit and
+    /// written after it ([`checkpoint`] explains the order); a log that cannot be opened
+    /// leaves nothing written. A WAL grown past [`WAL_FOLD`] is then folded into the database
+    /// and truncated, when no reader holds it (never waiting for one): every process that
+    /// opens the ledger after the last one closed reads the whole WAL first, which must stay
+    /// small.
+    pub fn commit(mut self, signer: &product_key::Signer) -> Result<(), Error> {
+        head::ensure_current(self.conn, signer, &self.key_path)?;
+        people::chain_journal(self.conn).map_err(Error::db("cannot chain the desk's journal"))?;
+        let signed = head::sign(self.conn, signer)?;
+        let mut log = checkpoint::Appender::open(&self.log)?;
         self.conn
             .execute_batch("COMMIT")
             .map_err(Error::db(format!("cannot commit to the ledger {}", self.path.display())))?;
         self.finished = true;
+        log.append(&signed).map_err(|e| {
+            e.after_recording(format!(
+                "the write is committed to the ledger {}, but its signed head is not in the checkpoint log; \
+                 the next write logs its own",
+                self.path.display()
+            ))
+        })?;
+        drop(log);
         let mut wal = self.path.as_os_str().to_owned();
         wal.push("-wal");
         if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD) {

@@ -46,6 +46,9 @@ const CHUNK: usize = 8192;
 /// key the ledger holds must be one of.
 pub fn verify(conn: &Connection, pinned: Option<&TrustedKeys>) -> Result<Result<Summary, Broken>, Error> {
     let read = || Error::db("cannot read the ledger");
+    if let Err(b) = check_schema(conn)? {
+        return Ok(Err(b));
+    }
     let signers = head::signing_keys(conn).map_err(read())?;
     let trusted = match trusted_keys(&signers, pinned) {
         Ok(t) => t,
@@ -78,8 +81,13 @@ pub fn verify(conn: &Connection, pinned: Option<&TrustedKeys>) -> Result<Result<
         Ok(n) => n,
         Err(b) => return Ok(Err(b)),
     };
-    if let Err(b) = check_head(conn, &trusted, &signers, walk.count, &walk.last)? {
+    if let Err(b) = check_head(conn, &signers, walk.count, &walk.last)? {
         return Ok(Err(b));
+    }
+    for check in [check_derived, check_journal] {
+        if let Err(b) = check(conn)? {
+            return Ok(Err(b));
+        }
     }
     Ok(Ok(Summary { keys: walk.count, lists, signers }))
 }
@@ -287,21 +295,19 @@ fn check_lists(
 /// The signed head covers the end of each chain and the signing keys.
 fn check_head(
     conn: &Connection,
-    trusted: &TrustedKeys,
     signers: &[SigningKey],
     keys: u64,
     last_key: &str,
 ) -> Result<Result<(), Broken>, Error> {
     let at = "the signed head";
     let now = head::compute(conn).map_err(Error::db("cannot read the ledger"))?;
-    let Some((signed, by, signature)) =
-        head::stored(conn).map_err(Error::db("cannot read the ledger's head"))?
-    else {
-        if now.key_count == 0 && now.list_count == 0 {
+    let Some(stored) = head::stored(conn).map_err(Error::db("cannot read the ledger's head"))? else {
+        if super::guard::unsigned_is_new(conn, &now).map_err(Error::db("cannot read the ledger"))? {
             return Ok(Ok(()));
         }
         return Ok(broken(at, "there is none: the ledger's rows are not covered by a signature"));
     };
+    let (signed, by) = (&stored.head, &stored.by);
     if signed.key_count != keys {
         let what = if signed.key_count > keys {
             format!(
@@ -335,26 +341,89 @@ fn check_head(
             "it does not cover the signing keys as stored: one was added, removed or edited",
         ));
     }
-    let mut sig = [0u8; 64];
-    if hex::decode_to_slice(&signature, &mut sig).is_err() {
-        return Ok(broken(at, "its signature is not 128 hex digits"));
+    if let (Some(sd), Some(nd)) = (&signed.desk, &now.desk) {
+        if sd.people_hash != nd.people_hash {
+            return Ok(broken(
+                "the desk's people",
+                "they are not the people the signed head covers: a name, role or password hash was added, removed or edited outside keygen",
+            ));
+        }
+        if sd.journal_id != nd.journal_id || sd.journal_hash != nd.journal_hash {
+            return Ok(broken(
+                "the desk's journal",
+                format!(
+                    "the signed head covers it to event {}, it ends at event {}: events were deleted, added or edited",
+                    sd.journal_id, nd.journal_id
+                ),
+            ));
+        }
     }
-    let Some(id) = signers.iter().find(|k| k.key_id == by) else {
-        return Ok(broken(at, format!("it is signed by {by}, not a key of the ledger")));
-    };
-    if id.status != "current" {
+    if let Err(what) = head::check_signature(&stored, signers) {
+        return Ok(broken(at, what));
+    }
+    if signers.iter().any(|k| &k.key_id == by && k.status != "current") {
         return Ok(broken(at, format!("it is signed by {by}, a retired key")));
-    }
-    let key_id = signers_key_id(&id.public_key);
-    let message = product_key::ledger_head_message(&signed.message());
-    if trusted.check_signature(key_id, &message, &sig).is_err() {
-        return Ok(broken(at, format!("its signature does not verify with {by}'s public key")));
     }
     Ok(Ok(()))
 }
 
-fn signers_key_id(public_hex: &str) -> KeyId {
-    let mut raw = [0u8; 32];
-    let _ = hex::decode_to_slice(public_hex, &mut raw);
-    KeyId::of_public_key(&raw)
+/// The schema is the migrations' (no trigger, view or index added, no CHECK changed).
+fn check_schema(conn: &Connection) -> Result<Result<(), Broken>, Error> {
+    match super::schema::difference(conn).map_err(Error::db("cannot read the ledger's schema"))? {
+        Some(what) => Ok(broken("the schema", what)),
+        None => Ok(Ok(())),
+    }
+}
+
+/// Every derived column holds what it is derived from: `org_search` (what `ledger find --org`
+/// and the desk's search read) from the organization.
+fn check_derived(conn: &Connection) -> Result<Result<(), Broken>, Error> {
+    let read = || Error::db("cannot read the ledger");
+    let mut stmt = conn
+        .prepare("SELECT position, serial, organization, org_search FROM keys ORDER BY position")
+        .map_err(read())?;
+    let mut rows = stmt.query([]).map_err(read())?;
+    while let Some(r) = rows.next().map_err(read())? {
+        let (position, serial, org, search): (i64, String, String, String) = (
+            r.get(0).map_err(read())?,
+            r.get(1).map_err(read())?,
+            r.get(2).map_err(read())?,
+            r.get(3).map_err(read())?,
+        );
+        if super::search::column(&org) != search {
+            return Ok(broken(
+                format!("keys row {position} (serial {serial})"),
+                "its org_search is not derived from its organization: a search would not find the key",
+            ));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The desk's journal: one chain, each event's hash its own.
+fn check_journal(conn: &Connection) -> Result<Result<(), Broken>, Error> {
+    let events = super::people::events_after(conn, 0).map_err(Error::db("cannot read the desk's journal"))?;
+    // A head of v1, or none yet: a ledger migrated to schema 3 whose next write chains them.
+    let v1 = head::stored(conn)
+        .map_err(Error::db("cannot read the ledger's head"))?
+        .is_none_or(|h| h.head.desk.is_none());
+    let mut prev = GENESIS.to_owned();
+    for e in events {
+        let at = format!("the desk's journal event {}", e.id);
+        let [when, actor, action, detail] = &e.fields;
+        let Some(hash) = e.hash else {
+            if v1 {
+                return Ok(Ok(()));
+            }
+            return Ok(broken(at, "it has no hash: it was added outside keygen"));
+        };
+        if super::people::event_hash(e.id, &prev, when, actor, action, detail) != hash {
+            return Ok(broken(
+                at,
+                "its fields or its place do not match its hash: an event was edited or deleted",
+            ));
+        }
+        prev = hash;
+    }
+    Ok(Ok(()))
 }

@@ -14,7 +14,6 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
@@ -234,14 +233,15 @@ enum Message {
 /// The journal's queue: sign-ins and refusals are written by one thread, and the request
 /// that causes them does not wait (a refusal answers in the time any refusal takes).
 pub struct Journal {
-    ledger: PathBuf,
+    desk: std::sync::Weak<super::Desk>,
     sender: Mutex<Option<Sender<Message>>>,
 }
 
 impl Journal {
-    /// The queue of the journal in `ledger` (its thread starts with the first event).
-    pub fn new(ledger: PathBuf) -> Journal {
-        Journal { ledger, sender: Mutex::new(None) }
+    /// The queue of the journal of `desk`'s ledger (its thread starts with the first event,
+    /// and signs each write with the key the desk signs with then).
+    pub fn new(desk: std::sync::Weak<super::Desk>) -> Journal {
+        Journal { desk, sender: Mutex::new(None) }
     }
 
     /// Queues an event.
@@ -265,15 +265,15 @@ impl Journal {
         let mut sender = self.sender.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let s = sender.get_or_insert_with(|| {
             let (s, r) = channel();
-            let ledger = self.ledger.clone();
-            std::thread::spawn(move || write(&ledger, &r));
+            let desk = self.desk.clone();
+            std::thread::spawn(move || write(&desk, &r));
             s
         });
         let _ = s.send(m);
     }
 }
 
-fn write(ledger: &std::path::Path, messages: &Receiver<Message>) {
+fn write(desk: &std::sync::Weak<super::Desk>, messages: &Receiver<Message>) {
     while let Ok(first) = messages.recv() {
         let mut events = Vec::new();
         let mut flushes = Vec::new();
@@ -283,17 +283,17 @@ fn write(ledger: &std::path::Path, messages: &Receiver<Message>) {
                 Message::Flush(done) => flushes.push(done),
             }
         }
+        // The desk is gone when its last handle is dropped: nothing is left to write for.
+        let Some(desk) = desk.upgrade() else { return };
         if !events.is_empty() {
             let written = (|| -> Result<(), crate::error::Error> {
-                let mut db = crate::db::Db::open_write(ledger, false)?.ok_or_else(|| {
-                    crate::error::Error::input(format!("no ledger at {}", ledger.display()))
-                })?;
-                let tx = db.begin()?;
-                for (at, actor, action, detail) in &events {
-                    crate::db::people::event(tx.conn(), at, actor, action, detail)
-                        .map_err(crate::error::Error::db("cannot write the desk's journal"))?;
-                }
-                tx.commit()
+                super::writer::signed_write(&desk, |conn| {
+                    for (at, actor, action, detail) in &events {
+                        crate::db::people::event(conn, at, actor, action, detail)
+                            .map_err(crate::error::Error::db("cannot write the desk's journal"))?;
+                    }
+                    Ok(())
+                })
             })();
             if let Err(e) = written {
                 cli_support::warn(&format!(

@@ -109,38 +109,44 @@ pub fn run(args: Box<DeskArgs>) -> Result<ExitCode, Error> {
     let ledger = db::path_for(args.ledger.as_deref(), &args.key);
     match &args.command {
         None => super::serve::run(&args, &ledger),
-        Some(DeskCommand::User(cmd)) => user(cmd, &ledger),
+        Some(DeskCommand::User(cmd)) => user(&args, cmd, &ledger),
     }
 }
 
 /// The shortest password the desk accepts.
 pub const MIN_PASSWORD: usize = 12;
 
-fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
-    let mut ledger = Db::open_write(path, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", path.display())))?;
+fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
     let what = || Error::db(format!("cannot write the ledger {}", path.display()));
+    if let UserCommand::List = cmd {
+        let ledger = Db::open_read(path)?;
+        let mut out = String::new();
+        for p in people::list(ledger.conn()).map_err(what())? {
+            let locked = match &p.locked_until {
+                Some(t) if t.as_str() > now_rfc3339().as_str() => format!("  locked until {t}"),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "{}  {}  added {} by {}{locked}\n",
+                p.name, p.role, p.added_at, p.added_by
+            ));
+        }
+        cli_support::print(&out).map_err(Error::stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut ledger = Db::open_vault(path, &args.key)?;
+    // Who may do what at the desk is under the ledger's signed head: changing it is a signed
+    // write like any other, so it needs the signing key (and its passphrase).
+    let signer = crate::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
     let actor = crate::ops::cli_actor();
     match cmd {
-        UserCommand::List => {
-            let mut out = String::new();
-            for p in people::list(ledger.conn()).map_err(what())? {
-                let locked = match &p.locked_until {
-                    Some(t) if t.as_str() > now_rfc3339().as_str() => format!("  locked until {t}"),
-                    _ => String::new(),
-                };
-                out.push_str(&format!(
-                    "{}  {}  added {} by {}{locked}\n",
-                    p.name, p.role, p.added_at, p.added_by
-                ));
-            }
-            cli_support::print(&out).map_err(Error::stdout)?;
-        }
+        // Read above, without the key.
+        UserCommand::List => {}
         UserCommand::Add { name, role, password_file } => {
             check_name(name)?;
             let (password, shown) = password(password_file.as_deref())?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
-            let tx = ledger.begin()?;
+            let tx = ledger.begin_write(&args.key)?;
             if let Some(there) = super::people::taken(tx.conn(), name).map_err(what())? {
                 return Err(Error::input(format!(
                     "{name} is already one of the desk's people, as {there} ({}): names are compared ignoring case",
@@ -150,7 +156,7 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
             people::add(tx.conn(), name, *role, &hash, &now_rfc3339(), &actor).map_err(what())?;
             people::event(tx.conn(), &now_rfc3339(), &actor, "person added", &format!("{name} ({role})"))
                 .map_err(what())?;
-            tx.commit()?;
+            tx.commit(&signer)?;
             if shown {
                 cli_support::print(&format!("{}\n", password.as_str())).map_err(Error::stdout)?;
                 cli_support::warn(&format!(
@@ -161,7 +167,7 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
             }
         }
         UserCommand::Remove { name } => {
-            let tx = ledger.begin()?;
+            let tx = ledger.begin_write(&args.key)?;
             if !people::remove(tx.conn(), name).map_err(what())? {
                 return Err(Error::input(format!(
                     "{name} is not one of the desk's people ({})",
@@ -169,13 +175,13 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
                 )));
             }
             people::event(tx.conn(), &now_rfc3339(), &actor, "person removed", name).map_err(what())?;
-            tx.commit()?;
+            tx.commit(&signer)?;
             cli_support::warn(&format!("Removed {name}: they cannot sign in any more."));
         }
         UserCommand::Password { name, password_file } => {
             let (password, shown) = password(password_file.as_deref())?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
-            let tx = ledger.begin()?;
+            let tx = ledger.begin_write(&args.key)?;
             if !people::set_password(tx.conn(), name, &hash).map_err(what())? {
                 return Err(Error::input(format!(
                     "{name} is not one of the desk's people ({})",
@@ -183,7 +189,7 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
                 )));
             }
             people::event(tx.conn(), &now_rfc3339(), &actor, "password set", name).map_err(what())?;
-            tx.commit()?;
+            tx.commit(&signer)?;
             if shown {
                 cli_support::print(&format!("{}\n", password.as_str())).map_err(Error::stdout)?;
             }
@@ -195,6 +201,7 @@ fn user(cmd: &UserCommand, path: &std::path::Path) -> Result<ExitCode, Error> {
 
 /// A name people sign in with: 1 to 64 characters, no control characters, no spaces at the ends.
 pub fn check_name(name: &str) -> Result<(), Error> {
+    crate::text_rules::check(crate::text_rules::Field::PersonName, name)?;
     if name.is_empty()
         || name.chars().count() > 64
         || name.chars().any(char::is_control)

@@ -598,7 +598,7 @@ pub async fn revoke_confirm(
         let today = Day::today().ok_or_else(|| Error::input("today is outside the days a list can hold"))?;
         let mut db = Db::open_write(&d.ledger, false)?
             .ok_or_else(|| Error::input(format!("no ledger at {}", d.ledger.display())))?;
-        let tx = db.begin()?;
+        let tx = db.begin_write(&d.key_path)?;
         let signer = super::writer::current_signer(&d, tx.conn())?;
         crate::db::head::ensure_current(tx.conn(), &signer, &d.key_path)
             .map_err(super::writer::for_people)?;
@@ -610,7 +610,7 @@ pub async fn revoke_confirm(
             return Err(Error::input("nothing new to revoke: these keys are revoked already"));
         }
         let recorded = ops::revoke::record(tx.conn(), &signer, today, reason.as_deref(), &new, &actor)?;
-        tx.commit()?;
+        tx.commit(&signer)?;
         Ok((recorded, new))
     })
     .await;

@@ -119,14 +119,15 @@ impl Desk {
         templates: Folder,
         limits: Limits,
         site: guard::Site,
-    ) -> Result<Desk, crate::error::Error> {
+    ) -> Result<State, crate::error::Error> {
         // The dummy hash that sign-in checks for unknown names is made now, not by the first
         // such sign-in (which would take twice as long as the others).
         session::prepare();
-        Ok(Desk {
+        let signin_key = session::SigninKey::new()?;
+        Ok(Arc::new_cyclic(|me| Desk {
             signer,
             key_path,
-            journal: auth::Journal::new(ledger.clone()),
+            journal: auth::Journal::new(me.clone()),
             people: session::PeopleReader::new(ledger.clone()),
             ledger,
             templates,
@@ -137,8 +138,8 @@ impl Desk {
             queue: writer::Queue::default(),
             site,
             throttle: auth::Throttle::default(),
-            signin_key: session::SigninKey::new()?,
-        })
+            signin_key,
+        }))
     }
 }
 

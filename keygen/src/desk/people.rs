@@ -136,18 +136,17 @@ pub async fn add(
             let role: Role = form.role.parse().map_err(Error::Input)?;
             let password = super::cli::generate()?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
-            let mut db = Db::open_write(&d.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
-            let tx = db.begin()?;
             let what = || Error::db("cannot write the ledger");
-            if let Some(there) = taken(tx.conn(), &name).map_err(what())? {
-                return Err(Error::input(format!(
-                    "{name} is already one of the desk's people (as {there}: names are compared ignoring case)"
-                )));
-            }
-            people::add(tx.conn(), &name, role, &hash, &now_rfc3339(), &admin).map_err(what())?;
-            people::event(tx.conn(), &now_rfc3339(), &admin, "person added", &format!("{name} ({role})"))
-                .map_err(what())?;
-            tx.commit()?;
+            super::writer::signed_write(&d, |conn| {
+                if let Some(there) = taken(conn, &name).map_err(what())? {
+                    return Err(Error::input(format!(
+                        "{name} is already one of the desk's people (as {there}: names are compared ignoring case)"
+                    )));
+                }
+                people::add(conn, &name, role, &hash, &now_rfc3339(), &admin).map_err(what())?;
+                people::event(conn, &now_rfc3339(), &admin, "person added", &format!("{name} ({role})"))
+                    .map_err(what())
+            })?;
             Ok((name, password))
         })();
         match added {
@@ -209,14 +208,14 @@ pub async fn remove(
     Form(form): Form<NameForm>,
 ) -> Response {
     admin_action(desk, headers, form, |d, admin, name| {
-        let mut db = Db::open_write(&d.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
-        let tx = db.begin()?;
         let what = || Error::db("cannot write the ledger");
-        let gone = people::remove(tx.conn(), name).map_err(what())?;
-        if gone {
-            people::event(tx.conn(), &now_rfc3339(), admin, "person removed", name).map_err(what())?;
-        }
-        tx.commit()?;
+        let gone = super::writer::signed_write(&d, |conn| {
+            let gone = people::remove(conn, name).map_err(what())?;
+            if gone {
+                people::event(conn, &now_rfc3339(), admin, "person removed", name).map_err(what())?;
+            }
+            Ok(gone)
+        })?;
         if !gone {
             return Err(Error::input(format!("{name} is not one of the desk's people.")));
         }

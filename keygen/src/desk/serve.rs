@@ -40,9 +40,9 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
     let signer = crate::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
     let mut db = Db::open_write(ledger, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger.display())))?;
-    let tx = db.begin()?;
+    let tx = db.begin_write(&args.key)?;
     db::head::ensure_current(tx.conn(), &signer, &args.key)?;
-    tx.commit()?;
+    tx.commit(&signer)?;
     let nobody = db::people::list(db.conn()).map_err(Error::db("cannot read the ledger"))?.is_empty();
     drop(db);
     if nobody {
@@ -60,14 +60,16 @@ pub fn run(args: &super::cli::DeskArgs, ledger: &Path) -> Result<ExitCode, Error
     // The address bound (with --listen ...:0, the port the system chose).
     let bound = listener.local_addr().unwrap_or(args.listen);
     let site = Site::new(bound, tls.is_some(), &args.public_url, &args.trusted_proxy)?;
-    let desk = Arc::new(Desk::new(
+    let desk = Desk::new(
         signer,
         args.key.clone(),
         ledger.to_owned(),
         args.templates.folder(),
         Limits::default(),
         site,
-    )?);
+    )?;
+    // A rotation while the desk runs: the vault's new key opens with the same passphrase file.
+    desk.queue.set_passphrase_file(args.passphrase_file.clone());
     runtime.block_on(async move {
         let config = match &tls {
             None => None,

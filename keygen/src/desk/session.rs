@@ -508,15 +508,13 @@ pub fn set_password(
     keep: Option<&str>,
 ) -> Result<(), Error> {
     let hash = people::hash_password(password).map_err(Error::input)?;
-    let mut db = Db::open_write(&desk.ledger, false)?
-        .ok_or_else(|| Error::input(format!("no ledger at {}", desk.ledger.display())))?;
     let what = || Error::db("cannot write the ledger");
-    let tx = db.begin()?;
-    if !people::set_password(tx.conn(), name, &hash).map_err(what())? {
-        return Err(Error::input(format!("{name} is not one of the desk's people")));
-    }
-    people::event(tx.conn(), &crate::record::now_rfc3339(), by, "password set", name).map_err(what())?;
-    tx.commit()?;
+    super::writer::signed_write(desk, |conn| {
+        if !people::set_password(conn, name, &hash).map_err(what())? {
+            return Err(Error::input(format!("{name} is not one of the desk's people")));
+        }
+        people::event(conn, &crate::record::now_rfc3339(), by, "password set", name).map_err(what())
+    })?;
     desk.sessions.close_person(name, keep);
     if let Some(id) = keep {
         desk.sessions.renew_digest(id, digest(&hash));

@@ -176,7 +176,7 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
         Ok(None) => return refuse(group, &format!("cannot create the ledger {}", desk.ledger.display())),
         Err(e) => return refuse(group, &e.to_string()),
     };
-    let tx = match ledger.begin() {
+    let tx = match ledger.begin_write(&desk.key_path) {
         Ok(tx) => tx,
         Err(e) => return refuse(group, &e.to_string()),
     };
@@ -213,7 +213,7 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
     }
     let committed = match broken {
         Some(e) => Err(e),
-        None => tx.commit().map_err(|e| e.to_string()),
+        None => tx.commit(&desk.signer).map_err(|e| e.to_string()),
     };
     match committed {
         Ok(()) => {
@@ -242,4 +242,18 @@ fn refuse(group: Vec<Job>, why: &str) {
     for job in group {
         let _ = job.reply.send(Err(Error::input(format!("not recorded: {why}"))));
     }
+}
+
+/// One write of the desk's own records (people, the journal) through the ledger's write
+/// door, signed by the key the desk signs with now: `write` runs inside the transaction.
+pub fn signed_write<T>(
+    desk: &super::Desk,
+    write: impl FnOnce(&rusqlite::Connection) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut db = Db::open_write(&desk.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
+    let tx = db.begin_write(&desk.key_path)?;
+    let signer = current_signer(desk, tx.conn())?;
+    let done = write(tx.conn())?;
+    tx.commit(&signer).map_err(for_people)?;
+    Ok(done)
 }

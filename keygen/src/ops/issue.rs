@@ -38,12 +38,11 @@ pub struct Issued {
 /// Signs and records one key, in one transaction taken first: no other writer can issue this
 /// order or serial meanwhile.
 pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request) -> Result<Issued, Error> {
-    let mut ledger = Db::open_write(ledger_path, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger_path.display())))?;
-    let tx = ledger.begin()?;
+    let mut ledger = Db::open_vault(ledger_path, key_path)?;
+    let tx = ledger.begin_write(key_path)?;
     db::head::ensure_current(tx.conn(), signer, key_path)?;
     let issued = issue_in(&tx, signer, req)?;
-    tx.commit()?;
+    tx.commit(signer)?;
     Ok(issued)
 }
 
@@ -79,6 +78,6 @@ pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Is
     record.issued_at = Some(now_rfc3339());
     record.via = Some("issue".into());
     record.actor = Some(req.actor);
-    crate::issue::record_key(tx, signer, &record)?;
+    crate::issue::record_key(tx, &record)?;
     Ok(Issued { record, payload, json, issued })
 }

@@ -261,7 +261,7 @@ pub fn replace(
         Error::input(format!("no ledger at {}: it has issued no key to replace", path.display()))
     })?;
     // The database refuses a second replacement too: `supersedes` is unique.
-    let tx = ledger.begin()?;
+    let tx = ledger.begin_write(key_path)?;
     db::head::ensure_current(tx.conn(), signer, key_path)?;
     let old = current(tx.conn(), path, req.serial.as_deref(), req.for_order.as_deref())?;
     refuse_replaced(&old)?;
@@ -305,8 +305,8 @@ pub fn replace(
     record.via = Some(req.reason.via().to_owned());
     record.issued_at = Some(now_rfc3339());
     record.actor = Some(req.actor);
-    crate::issue::record_key(&tx, signer, &record)?;
-    tx.commit()?;
+    crate::issue::record_key(&tx, &record)?;
+    tx.commit(signer)?;
     Ok(Replaced { record, payload, old: old.stored.record, json })
 }
 

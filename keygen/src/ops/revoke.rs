@@ -4,7 +4,7 @@
 use product_key::{Day, KeyId, Product, RevocationList, Serial, Signer};
 
 use crate::db::keys::{self, History};
-use crate::db::{self, lists};
+use crate::db::lists;
 use crate::error::Error;
 use crate::record::now_rfc3339;
 
@@ -86,7 +86,6 @@ pub fn record(
         Some(actor),
     )
     .map_err(Error::db("cannot record the revocation"))?;
-    db::head::sign(conn, signer)?;
     Ok(Recorded { sequence, text, serials: list.serials().len() })
 }
 

@@ -28,11 +28,13 @@ fn example_args() -> Vec<&'static str> {
 fn reproduces_the_spec_worked_example() {
     let t = tempfile::tempdir().expect("tempdir");
     test1_key(t.path());
+    make_ledger(t.path(), "test1.pem", &[]);
     let o = run(keygen(t.path()).args(example_args()));
     assert_exit(&o, 0);
     assert_eq!(stdout(&o), format!("{EXAMPLE_KEY}\n"));
 
     // The same inputs with --json, into another ledger: the same key, and every field.
+    make_ledger(t.path(), "test1.pem", &["--ledger", "other.sqlite"]);
     let o = run(keygen(t.path()).args(example_args()).args([
         "--json",
         "--ledger",
@@ -222,7 +224,8 @@ fn no_key_is_printed_when_the_ledger_cannot_be_written() {
     // run as root, who may write any file, so file permissions cannot make the write fail).
     std::fs::remove_file(t.path().join("ro/ledger.sqlite")).expect("rm");
     std::fs::create_dir(t.path().join("ro/ledger.sqlite")).expect("mkdir");
-    for (ledger, code) in [("missing/l.sqlite", 1), ("ro/ledger.sqlite", 3)] {
+    // A ledger that is not there is refused, not made (only keygen init makes one).
+    for (ledger, code) in [("missing/l.sqlite", 3), ("ro/ledger.sqlite", 3)] {
         let o =
             run(keygen(t.path()).args(["issue", "--template", "trial", "--org", "Acme", "--ledger", ledger]));
         assert_exit(&o, code);

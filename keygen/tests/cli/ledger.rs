@@ -29,7 +29,7 @@ fn the_ledger_is_a_database_with_the_documented_tables_and_rules() {
     issue(t.path(), &["--org", "Gamma SA"]);
     let db = ledger_db(t.path());
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let keys = columns(&db, "keys");
     for name in [
         "serial",
@@ -304,7 +304,11 @@ fn reads_never_write_and_work_for_a_user_who_may_only_read() {
                 .pragma_update(None, "journal_mode", "WAL")
                 .expect("wal");
         } else {
+            // A second ledger of the same key keeps its own checkpoint log.
+            let log = ["--checkpoint-log", "with-wal.checkpoints"];
+            make_ledger(t.path(), "signing-key.pem", &["--ledger", "with-wal/ledger.sqlite", log[0], log[1]]);
             let o = run(keygen(t.path())
+                .args(log)
                 .args([
                     "issue",
                     "--template",
@@ -491,7 +495,10 @@ fn export_import_and_backup() {
 fn the_schema_is_migrated_from_the_version_before_and_foreign_files_are_refused() {
     let t = tempfile::tempdir().expect("tempdir");
     init(t.path());
-    // Version 0: an empty database, as SQLite makes it.
+    // Version 0: an empty database, as SQLite makes it (in place of init's, and of its log).
+    for f in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.sqlite.checkpoints"] {
+        let _ = std::fs::remove_file(t.path().join(f));
+    }
     rusqlite::Connection::open(t.path().join("ledger.sqlite"))
         .expect("open")
         .execute_batch("PRAGMA user_version = 0; VACUUM;")
@@ -499,7 +506,7 @@ fn the_schema_is_migrated_from_the_version_before_and_foreign_files_are_refused(
     issue(t.path(), &["--org", "A"]);
     let version: i64 =
         ledger_db(t.path()).query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     // Another program's database, and one of a newer keygen: refused, untouched.
     std::fs::write(t.path().join("other.sqlite"), b"").expect("write");
     rusqlite::Connection::open(t.path().join("other.sqlite"))

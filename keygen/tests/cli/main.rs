@@ -8,6 +8,7 @@ mod keys;
 mod ledger;
 mod lifecycle;
 mod newcomer;
+mod promises;
 mod secrets;
 mod spreadsheets;
 mod templates;

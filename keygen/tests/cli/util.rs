@@ -64,6 +64,13 @@ pub fn init(dir: &Path) -> PathBuf {
     dir.join("signing-key.pem")
 }
 
+/// The ledger of an existing signing key (`key`, relative to `dir`), made as only `keygen
+/// init` makes one; `extra`: more flags (`--ledger`, `--passphrase-file`).
+pub fn make_ledger(dir: &Path, key: &str, extra: &[&str]) {
+    let o = run(keygen(dir).args(["init", "--key", key]).args(extra));
+    assert_exit(&o, 0);
+}
+
 /// Writes a file only its owner may read (mode 0600), as a passphrase file must be.
 pub fn private_file(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");

@@ -3,7 +3,6 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -54,7 +53,7 @@ impl Desk {
         let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
         let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
         let ledger = dir.path().join("ledger.sqlite");
-        let db = keygen::db::Db::open_write(&ledger, true).unwrap().unwrap();
+        let db = keygen::db::Db::create(&ledger).unwrap();
         let hash = keygen::db::people::hash_password(PASSWORD).unwrap();
         for (name, role) in [("sue", "support"), ("sam", "sales"), ("olga", "operations"), ("ada", "admin")] {
             keygen::db::people::add(
@@ -71,17 +70,15 @@ impl Desk {
         let mut limits = keygen::desk::Limits::default();
         change(&mut limits);
         let site = keygen::desk::guard::Site::new(listen, tls, public, &[]).unwrap();
-        let state = Arc::new(
-            keygen::desk::Desk::new(
-                signer,
-                made.signing_key.clone(),
-                ledger.clone(),
-                keygen::template::Folder { dir: dir.path().join("templates"), named: false },
-                limits,
-                site,
-            )
-            .unwrap(),
-        );
+        let state = keygen::desk::Desk::new(
+            signer,
+            made.signing_key.clone(),
+            ledger.clone(),
+            keygen::template::Folder { dir: dir.path().join("templates"), named: false },
+            limits,
+            site,
+        )
+        .unwrap();
         Desk { dir, state, ledger, key: made.signing_key }
     }
 

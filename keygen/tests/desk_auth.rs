@@ -442,6 +442,12 @@ fn vault(dir: &std::path::Path, passphrase: Option<&std::path::Path>) -> std::pa
         .arg(&pw)
         .arg("--key")
         .arg(&key)
+        .args(
+            passphrase
+                .map(|p| [std::ffi::OsStr::new("--passphrase-file"), p.as_os_str()])
+                .into_iter()
+                .flatten(),
+        )
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

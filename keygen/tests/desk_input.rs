@@ -361,6 +361,7 @@ fn the_operations_refuse_invisible_characters_for_every_front_end() {
     let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
     let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
     let ledger = dir.path().join("ledger.sqlite");
+    drop(keygen::db::Db::create(&ledger).unwrap());
     let folder = keygen::template::Folder { dir: dir.path().join("none"), named: false };
     let template = keygen::template::load("standard", &folder).unwrap();
     let day = product_key::Day::today().unwrap();

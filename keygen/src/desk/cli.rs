@@ -25,7 +25,7 @@ pub struct DeskArgs {
     )]
     pub key: PathBuf,
     /// Read the passphrase of an encrypted key from the first line of this file.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub passphrase_file: Option<PathBuf>,
     /// The ledger (default: ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH", global = true)]

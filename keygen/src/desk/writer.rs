@@ -213,7 +213,7 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
     }
     let committed = match broken {
         Some(e) => Err(e),
-        None => tx.commit(&desk.signer).map_err(|e| e.to_string()),
+        None => tx.commit(&signer).map_err(|e| e.to_string()),
     };
     match committed {
         Ok(()) => {

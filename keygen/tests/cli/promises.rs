@@ -393,7 +393,7 @@ fn one_ledger_per_vault_and_no_retired_key() {
     for cmd in [
         &["issue", "--template", "trial", "--org", "A", "--order-id", "SO-1"][..],
         &["revoke", "--serial", "3", "--out", "r.txt"],
-        &["renew", "--serial", "3"],
+        &["renew", "--serial", "3", "--no-order-id"],
         &["desk", "user", "add", "eve", "--role", "admin", "--password-file", "pw"],
         &["ledger", "find", "--all"],
     ] {

@@ -23,6 +23,7 @@ pub mod report;
 pub mod revoke;
 pub mod rotate;
 pub mod template;
+pub mod token;
 
 use std::process::ExitCode;
 

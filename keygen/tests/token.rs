@@ -57,6 +57,14 @@ fn with_token(name: &str, body: impl FnOnce(&Path)) {
         .output()
         .expect("pkcs11-tool");
     assert!(p256.status.success(), "{}", String::from_utf8_lossy(&p256.stderr));
+    // An Ed25519 key made outside keygen, as a vendor's HSM tools would make it.
+    let outside = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["--module", &module, "--token-label", "vendor", "--login", "--pin", pin.trim()])
+        .args(["--keypairgen", "--key-type", "EC:edwards25519", "--label", "outside", "--id", "51"])
+        .output()
+        .expect("pkcs11-tool");
+    assert!(outside.status.success(), "{}", String::from_utf8_lossy(&outside.stderr));
 
     let mut args = vec![name, "--exact", "--nocapture", "--test-threads=1"];
     if std::env::args().any(|a| a == "--ignored" || a == "--include-ignored") {
@@ -101,9 +109,9 @@ fn pkcs11_tool(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("pkcs11-tool")
 }
 
-/// The public key as pkcs11-tool reads it from the token, trusted as a product would.
-fn trusted_from_pkcs11_tool(dir: &Path) -> (TrustedKeys, KeyId) {
-    let out = pkcs11_tool(dir, &["--read-object", "--type", "pubkey", "--label", "signing"]);
+/// The public key `label` as pkcs11-tool reads it from the token, trusted as a product would.
+fn trusted_from_pkcs11_tool(dir: &Path, label: &str) -> (TrustedKeys, KeyId) {
+    let out = pkcs11_tool(dir, &["--read-object", "--type", "pubkey", "--label", label]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut trusted = TrustedKeys::new();
     let id = trusted.add_text(&String::from_utf8_lossy(&out.stdout)).expect("an Ed25519 public key PEM");
@@ -147,6 +155,11 @@ fn a_key_generated_on_the_token_stays_in_it_and_signs_what_verifies() {
         assert!(!flags.contains(&"extractable"), "CKA_EXTRACTABLE: {access}");
         assert!(flags.contains(&"never extractable"), "{access}");
         assert!(listing.contains("EC_EDWARDS"), "{listing}");
+        let public = pkcs11_tool(dir, &["--list-objects", "--type", "pubkey", "--label", "signing"]);
+        let public = String::from_utf8_lossy(&public.stdout);
+        let params = public.lines().find(|l| l.contains("EC_PARAMS")).expect("EC_PARAMS");
+        // SoftHSM 2.6 takes the first form keygen offers, RFC 8410's OID 1.3.101.112.
+        assert!(params.contains("06032b6570"), "{params}");
         // pkcs11-tool cannot read private keys at all, so ask the module directly (this
         // process is logged in): CKA_VALUE must not come out.
         let session = vendor_session();
@@ -162,8 +175,10 @@ fn a_key_generated_on_the_token_stays_in_it_and_signs_what_verifies() {
         assert!(!value.iter().any(|a| matches!(a, Attribute::Value(_))), "the private key was read out");
         assert!(value.contains(&Attribute::Extractable(false)), "{value:?}");
 
-        let (trusted, id) = trusted_from_pkcs11_tool(dir);
+        let (trusted, id) = trusted_from_pkcs11_tool(dir, "signing");
         assert_eq!(id, signer.key_id());
+        let pin = std::fs::read_to_string(dir.join("pin")).expect("pin");
+        assert!(!format!("{signer:?} {:?}", signer.inner()).contains(pin.trim()), "the PIN in Debug");
 
         let key = signer.issue(&mut payload(4242)).expect("issue");
         assert_valid(&key, &trusted);
@@ -240,12 +255,28 @@ fn a_token_key_that_cannot_sign_is_refused_naming_why() {
 }
 
 #[test]
+fn keys_are_found_by_id_and_keys_made_by_other_tools_sign_too() {
+    with_token("keys_are_found_by_id_and_keys_made_by_other_tools_sign_too", |dir| {
+        let made = token::generate("pkcs11:token=vendor;object=second;id=%c0%01", &Options::default())
+            .expect("generate");
+        let found = token::open("pkcs11:token=vendor;id=%C0%01", &Options::default()).expect("open by id");
+        assert_eq!(found.key_id(), made.key_id());
+
+        // pkcs11-tool names the curve "edwards25519", not by OID.
+        let outside = token::open("pkcs11:token=vendor;object=outside", &Options::default()).expect("open");
+        let (trusted, id) = trusted_from_pkcs11_tool(dir, "outside");
+        assert_eq!(id, outside.key_id());
+        assert_valid(&outside.issue(&mut payload(77)).expect("issue"), &trusted);
+    });
+}
+
+#[test]
 fn many_threads_sign_through_the_session_pool() {
     with_token("many_threads_sign_through_the_session_pool", |dir| {
         token::generate(KEY, &Options::default()).expect("generate");
         let signer = token::open(KEY, &Options { sessions: Some(4), ..Options::default() }).expect("open");
         assert_eq!(signer.inner().sessions(), 4);
-        let (trusted, _) = trusted_from_pkcs11_tool(dir);
+        let (trusted, _) = trusted_from_pkcs11_tool(dir, "signing");
         let keys: Vec<String> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..8u64)
                 .map(|t| {
@@ -323,6 +354,13 @@ fn throughput() {
                 let _ = raw.inner().sign(&i.to_be_bytes()).expect("sign");
             },
             1,
+        );
+        run(
+            &format!("token raw C_Sign (no verification), {} sessions", many.inner().sessions()),
+            &|i| {
+                let _ = many.inner().sign(&i.to_be_bytes()).expect("sign");
+            },
+            threads as u64,
         );
     });
 }

@@ -232,10 +232,7 @@ fn a_token_key_that_cannot_sign_is_refused_naming_why() {
         );
 
         let err = token::open("pkcs11:token=vendor;object=p256", &Options::default()).expect_err("P-256");
-        assert!(
-            matches!(&err, TokenError::WrongKeyType { found, .. } if found.contains("CKK_EC")),
-            "{err:?}"
-        );
+        assert!(matches!(&err, TokenError::WrongKeyType { found, .. } if found == "CKK_EC"), "{err:?}");
 
         let err = token::open("pkcs11:token=vendor;object=nothing", &Options::default()).expect_err("no key");
         assert!(matches!(err, TokenError::NoSuchKey { .. }), "{err:?}");

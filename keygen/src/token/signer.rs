@@ -392,7 +392,7 @@ fn connect(
                 return Err(TokenError::WrongKeyType {
                     key: key.to_owned(),
                     found: format!(
-                        "CKK_EC_EDWARDS key on another curve (CKA_EC_PARAMS {})",
+                        "key on a curve other than edwards25519 (CKA_EC_PARAMS {})",
                         hex::encode(&params)
                     ),
                 });

@@ -109,6 +109,27 @@ fn pkcs11_tool(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("pkcs11-tool")
 }
 
+/// The one object of `kind` labelled `label` in pkcs11-tool's listing (its `--label` does not
+/// filter a listing, so the listing is cut into objects here).
+fn listed(dir: &Path, kind: &str, label: &str) -> String {
+    let out = pkcs11_tool(dir, &["--list-objects", "--type", kind]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut objects: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') || objects.is_empty() {
+            objects.push(String::new());
+        }
+        let last = objects.last_mut().expect("an object");
+        last.push_str(line);
+        last.push('\n');
+    }
+    let wanted = format!("label:      {label}\n");
+    let mut matching = objects.into_iter().filter(|o| o.contains(&wanted));
+    let object = matching.next().unwrap_or_else(|| panic!("no {kind} labelled {label} in:\n{text}"));
+    assert!(matching.next().is_none(), "two {kind} labelled {label}");
+    object
+}
+
 /// The public key `label` as pkcs11-tool reads it from the token, trusted as a product would.
 fn trusted_from_pkcs11_tool(dir: &Path, label: &str) -> (TrustedKeys, KeyId) {
     let out = pkcs11_tool(dir, &["--read-object", "--type", "pubkey", "--label", label]);
@@ -147,16 +168,14 @@ fn a_key_generated_on_the_token_stays_in_it_and_signs_what_verifies() {
         let signer = token::generate(KEY, &Options::default()).expect("generate");
 
         // The private key's attributes, as pkcs11-tool sees them.
-        let listing = pkcs11_tool(dir, &["--list-objects", "--type", "privkey", "--label", "signing"]);
-        let listing = String::from_utf8_lossy(&listing.stdout);
-        let access = listing.lines().find(|l| l.trim_start().starts_with("Access:")).expect("Access line");
+        let private = listed(dir, "privkey", "signing");
+        let access = private.lines().find(|l| l.trim_start().starts_with("Access:")).expect("Access line");
         let flags: Vec<&str> = access.split(':').nth(1).expect("flags").split(',').map(str::trim).collect();
         assert!(flags.contains(&"sensitive"), "CKA_SENSITIVE: {access}");
         assert!(!flags.contains(&"extractable"), "CKA_EXTRACTABLE: {access}");
         assert!(flags.contains(&"never extractable"), "{access}");
-        assert!(listing.contains("EC_EDWARDS"), "{listing}");
-        let public = pkcs11_tool(dir, &["--list-objects", "--type", "pubkey", "--label", "signing"]);
-        let public = String::from_utf8_lossy(&public.stdout);
+        assert!(private.contains("EC_EDWARDS"), "{private}");
+        let public = listed(dir, "pubkey", "signing");
         let params = public.lines().find(|l| l.contains("EC_PARAMS")).expect("EC_PARAMS");
         // SoftHSM 2.6 takes the first form keygen offers, RFC 8410's OID 1.3.101.112.
         assert!(params.contains("06032b6570"), "{params}");

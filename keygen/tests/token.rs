@@ -283,6 +283,21 @@ fn keys_are_found_by_id_and_keys_made_by_other_tools_sign_too() {
         let (trusted, id) = trusted_from_pkcs11_tool(dir, "outside");
         assert_eq!(id, outside.key_id());
         assert_valid(&outside.issue(&mut payload(77)).expect("issue"), &trusted);
+
+        // Through the type the commands will hold.
+        let any = token::AnySigner::Token(outside);
+        assert_eq!(any.key_id(), id);
+        assert_valid(&any.issue(&mut payload(78)).expect("issue"), &trusted);
+        let issued = "2026-03-01".parse::<Day>().expect("day");
+        let serials = vec![Serial::new(78).expect("serial")];
+        let mut list =
+            RevocationList::new(KeyId([0; 4]), Product::new("AST").expect("product"), 1, issued, serials);
+        let text = any.sign_revocations(&mut list).expect("list");
+        RevocationList::open(&text, &trusted, "AST").expect("the list verifies");
+        // A payload that breaks the format is the payload's error, not the token's.
+        let mut bad = payload(79);
+        bad.expires = product_key::Expiry::LastDay(Day::EPOCH);
+        assert!(matches!(any.issue(&mut bad), Err(token::SignError::Payload(_))));
     });
 }
 

@@ -5,6 +5,7 @@
 //! [`open`] gives a [`product_key::ExternalSigner`], which issues keys, revocation lists and
 //! ledger heads byte for byte as a file key does.
 
+mod any;
 pub mod pin;
 mod signer;
 pub mod uri;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 
 use product_key::{ExternalError, ExternalSigner};
 
+pub use any::{AnySigner, SignError};
 pub use pin::{PIN_FILE_ENV, Pin, Prompt};
 pub use signer::{MODULE_ENV, Options, TokenSigner};
 pub use uri::{TokenUri, UriError};
@@ -199,8 +201,13 @@ pub fn generate(uri: &str, options: &Options<'_>) -> Result<ExternalSigner<Token
 
 fn wrap(signer: TokenSigner) -> Result<ExternalSigner<TokenSigner>, TokenError> {
     let key = signer.key_name().to_owned();
-    ExternalSigner::new(signer).map_err(|e| match e {
+    ExternalSigner::new(signer).map_err(|e| from_external(&key, e))
+}
+
+/// The token's own error, or what product-key found wrong with what the token gave.
+fn from_external(key: &str, e: ExternalError<TokenError>) -> TokenError {
+    match e {
         ExternalError::Signer(e) => e,
-        other => TokenError::BadSignature { key, reason: other.to_string() },
-    })
+        other => TokenError::BadSignature { key: key.to_owned(), reason: other.to_string() },
+    }
 }

@@ -12,6 +12,7 @@ use std::process::Command;
 
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::Session;
+use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::{Signature, VerifyingKey};
 use keygen::token::{self, Options, TokenError};
 use product_key::{
@@ -212,7 +213,10 @@ fn a_key_generated_on_the_token_stays_in_it_and_signs_what_verifies() {
 
         let head = b"ledger head bytes";
         let signature = signer.sign_ledger_head(head).expect("head");
-        let public = VerifyingKey::from_bytes(&signer.public_key()).expect("key");
+        // Under the public key as pkcs11-tool reads it, not as the signer says it is.
+        let pem = pkcs11_tool(dir, &["--read-object", "--type", "pubkey", "--label", "signing"]).stdout;
+        let public = VerifyingKey::from_public_key_pem(&String::from_utf8_lossy(&pem)).expect("the PEM");
+        assert_eq!(public.to_bytes(), signer.public_key());
         public
             .verify_strict(&ledger_head_message(head), &Signature::from_bytes(&signature))
             .expect("the head verifies");

@@ -17,6 +17,9 @@ command -v python3 >/dev/null 2>&1 || packages+=(python3)
 command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 [ -x "$chromium" ] || packages+=(chromium)
+# The signing key in a token (keygen/tests/token.rs): SoftHSM and pkcs11-tool.
+command -v softhsm2-util >/dev/null 2>&1 || packages+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || packages+=(opensc)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}" >&2

@@ -25,6 +25,7 @@ pub mod revoke;
 pub mod rotate;
 pub mod template;
 pub mod text_rules;
+pub mod token;
 
 use std::process::ExitCode;
 

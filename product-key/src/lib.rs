@@ -38,6 +38,8 @@ mod catalog;
 mod day;
 pub mod error;
 mod exact;
+#[cfg(feature = "sign")]
+mod external;
 mod ids;
 #[cfg(test)]
 mod linear_time;
@@ -75,6 +77,8 @@ pub use error::{
     DateError, DecodeError, FeatureError, OrgError, PayloadError, ProductError, PublicKeyError,
     RevocationError, SeatsError, SerialError,
 };
+#[cfg(feature = "sign")]
+pub use external::{Ed25519Sign, ExternalError, ExternalSigner};
 pub use ids::{KeyId, Product, Serial};
 pub use org::{MAX_ENTERED_BYTES, MAX_ORG_BYTES, OrgDifference, Organization, match_form};
 pub use payload::{Expiry, Extension, FORMAT_V1, Payload, SUPERSEDES};

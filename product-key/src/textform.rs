@@ -371,7 +371,8 @@ fn sound_blob(symbols: &[u8]) -> Option<Vec<u8>> {
 pub(crate) type Reading = Result<(Read, Option<Found>), (DecodeError, Option<Found>)>;
 
 /// Finds the key in pasted text (key-format.md, "Reading a key out of pasted text"): the
-/// first candidate prefix with a sound start; else the first candidate, cut at its span's
+/// first candidate prefix (`AST8-`, `AST8 `, or `AST8` then the body) with a sound start;
+/// else the first candidate of form (a) or, with none, the first candidate, cut at its span's
 /// first empty line, refused with the error it has (`wrong_product` for another major
 /// version of this product); else, with no candidate at all, the whole text.
 pub(crate) fn find(text: &str) -> Reading {

@@ -107,7 +107,9 @@ fn issue_then_check() {
     assert_eq!(check(&key, &["--at", "2026-11-26"]), 7, "not yet valid");
     assert_eq!(check(&key, &["--at", "2027-01-01", "--org", "Acme Analytics"]), 6, "org mismatch");
     assert_eq!(check(&key[..key.len() - 6], &["--at", "2027-01-01"]), 3, "truncated");
-    assert_eq!(check(&key.to_lowercase().replace('-', " "), &["--at", "2027-01-01"]), 3, "no prefix dash");
+    // Format revision 3: spaces in place of the dashes read; a prefix with no dash and no space does not.
+    assert_eq!(check(&key.to_lowercase().replace('-', " "), &["--at", "2027-01-01"]), 0, "spaces for dashes");
+    assert_eq!(check(&key.replacen('-', "_", 1), &["--at", "2027-01-01"]), 3, "no prefix dash");
     let pasted = format!("{}-{}", &key[..4].to_lowercase(), key[5..].to_lowercase().replace('-', "\n"));
     assert_eq!(check(&pasted, &["--at", "2027-01-01"]), 0, "pasted over lines, lower case");
 }

@@ -107,7 +107,9 @@ fn issue_then_check() {
     assert_eq!(check(&key, &["--at", "2026-11-26"]), 7, "not yet valid");
     assert_eq!(check(&key, &["--at", "2027-01-01", "--org", "Acme Analytics"]), 6, "org mismatch");
     assert_eq!(check(&key[..key.len() - 6], &["--at", "2027-01-01"]), 3, "truncated");
-    assert_eq!(check(&key.to_lowercase().replace('-', " "), &["--at", "2027-01-01"]), 3, "no prefix dash");
+    // Format revision 3: spaces in place of the dashes read; a prefix with no dash and no space does not.
+    assert_eq!(check(&key.to_lowercase().replace('-', " "), &["--at", "2027-01-01"]), 0, "spaces for dashes");
+    assert_eq!(check(&key.replacen('-', "_", 1), &["--at", "2027-01-01"]), 3, "no prefix dash");
     let pasted = format!("{}-{}", &key[..4].to_lowercase(), key[5..].to_lowercase().replace('-', "\n"));
     assert_eq!(check(&pasted, &["--at", "2027-01-01"]), 0, "pasted over lines, lower case");
 }
@@ -337,7 +339,7 @@ fn utf16le(text: &str, bom: bool) -> Vec<u8> {
 }
 
 /// verifier batch reads the file keygen batch wrote, as it was written (issue 20 item 7):
-/// Windows-1252 with the same `--encoding` keygen was given, UTF-16 and UTF-8 by their BOM;
+/// Windows-1252 detected without `--encoding` (issue 28 item 9), UTF-16 and UTF-8 by their BOM;
 /// every key valid, with the organization check on the export's own column.
 #[test]
 fn verifier_batch_reads_keygen_batch_output_in_every_encoding_it_writes() {
@@ -350,7 +352,7 @@ fn verifier_batch_reads_keygen_batch_output_in_every_encoding_it_writes() {
     let cp1252: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).expect("Latin-1")).collect();
     // (file, its bytes, keygen's flags and the verifier's: the same --encoding, or none).
     let inputs: [(&str, Vec<u8>, Flags, Flags); 4] = [
-        ("cp1252.csv", cp1252, &["--encoding", "windows-1252"], &["--encoding", "windows-1252"]),
+        ("cp1252.csv", cp1252, &["--encoding", "windows-1252"], &[]),
         ("bom16.txt", utf16le(&text.replace("A-", "B-"), true), &[], &[]),
         ("bom8.csv", [&b"\xEF\xBB\xBF"[..], text.replace("A-", "C-").as_bytes()].concat(), &[], &[]),
         (

@@ -290,7 +290,8 @@ fn main() {
         "2027-01-01",
         "malformed/prefix_mismatch",
     );
-    m.add("prefix_missing_dash", format!("AST8{}", &k[body_start..]), None, "2027-01-01", "malformed/prefix");
+    // Revision 3: the product code and the major directly followed by the body reads.
+    m.add("prefix_missing_dash", format!("AST8{}", &k[body_start..]), None, "2027-01-01", "valid");
     // Another vendor's key: no prefix of this product, and none that reads (issue 20).
     m.add(
         "not_a_key_of_this_product",
@@ -569,6 +570,7 @@ fn main() {
     );
 
     revision_2(&mut m, &k);
+    revision_3(&mut m, &k);
     let lists = revocation_vectors(&m);
 
     let rendered: Vec<Result<String, String>> = m.out.iter().map(render).collect();
@@ -845,6 +847,143 @@ fn revision_2(m: &mut Maker, k: &str) {
         None,
         at,
         "malformed/field",
+    );
+}
+
+/// The vectors of format revision 3: keys pasted with spaces for their dashes or with their
+/// dashes removed, and organizations typed with the German and Nordic transliterations.
+fn revision_3(m: &mut Maker, k: &str) {
+    let at = "2027-01-01";
+    let joined = k.replace('-', "");
+    let spaced = k.replace('-', " ");
+    let typo = replace_char(k, 101, 'G');
+
+    // Spaces in place of the dashes: form (b) of the prefix.
+    m.add("paste_spaces_for_dashes", spaced.clone(), None, at, "valid");
+    m.add("paste_spaces_for_dashes_lower_case", spaced.to_lowercase(), None, at, "valid");
+    m.add("paste_spaces_for_dashes_in_a_sentence", format!("Your key: {spaced}. Thanks!"), None, at, "valid");
+    m.add("paste_no_break_spaces_for_dashes", k.replace('-', "\u{a0}"), None, at, "valid");
+    m.add("paste_space_after_prefix_only", k.replacen('-', " ", 1), None, at, "valid");
+    m.add("paste_line_break_after_prefix", k.replacen('-', "\n", 1), None, at, "valid");
+    m.add(
+        "paste_spaces_over_quoted_lines",
+        format!("> {}\n> {}", &spaced[..118], &spaced[119..]),
+        None,
+        at,
+        "valid",
+    );
+    m.add("paste_spaces_for_dashes_with_a_typo", typo.replace('-', " "), None, at, "malformed/checksum");
+    m.add(
+        "paste_space_form_word_before",
+        format!("AST8 is installed on our server. The key: {spaced}"),
+        None,
+        at,
+        "valid",
+    );
+    m.add(
+        "paste_dash_form_preferred_for_the_error",
+        format!("AST8 is installed, but this key fails: {typo}"),
+        None,
+        at,
+        "malformed/checksum",
+    );
+    m.add(
+        "paste_space_candidates_count_toward_sixteen",
+        format!("{}{spaced}", "AST8 . ".repeat(16)),
+        None,
+        at,
+        "malformed/length",
+    );
+    m.add(
+        "paste_fifteen_space_candidates_then_the_key",
+        format!("{}{spaced}", "AST8 . ".repeat(15)),
+        None,
+        at,
+        "valid",
+    );
+    m.add("version_7_key_with_spaces", "AST7 2F4K 9QW3 LM7P X2D8 KK4N".into(), None, at, "wrong_product");
+
+    // The dashes removed: form (c).
+    m.add("paste_dashes_removed", joined.clone(), Some("Acme Analytics GmbH"), at, "valid");
+    m.add("paste_dashes_removed_lower_case", joined.to_lowercase(), None, at, "valid");
+    m.add("paste_dashes_removed_in_a_sentence", format!("Key:{joined}, valid until 2027"), None, at, "valid");
+    m.add("paste_dashes_removed_then_a_word", format!("{joined} thanks"), None, at, "valid");
+    m.add("paste_dashes_removed_with_a_typo", typo.replace('-', ""), None, at, "malformed/checksum");
+    // "AST804 GZW...": form (b) with major 804 is tried first and has no sound start, then
+    // form (c) at the same place, whose body starts with "04".
+    m.add(
+        "paste_digits_then_space_read_as_joined",
+        format!("{} {}", &joined[..6], &joined[6..]),
+        None,
+        at,
+        "valid",
+    );
+    m.add("paste_dashes_removed_needs_a_word_boundary", format!("X{joined}"), None, at, "malformed/prefix");
+    m.add(
+        "paste_dashes_removed_other_major",
+        joined.replacen("AST8", "AST9", 1),
+        None,
+        at,
+        "malformed/prefix",
+    );
+
+    // The transliterated form of organizations.
+    let issued_to =
+        |m: &Maker, org: &str| m.issue(|p| p.organization = Organization::canonicalize(org).expect("org"));
+    let mueller = issued_to(m, "Müller Logistik GmbH");
+    m.add("org_transliterated_mueller", mueller.clone(), Some("Mueller Logistik GmbH"), at, "valid");
+    m.add("org_transliterated_capitals", mueller.clone(), Some("MUELLER LOGISTIK GMBH"), at, "valid");
+    m.add("org_transliterated_ue_typed_as_u_e_apart", mueller, Some("Mu-eller Logistik"), at, "org_mismatch");
+    m.add(
+        "org_transliterated_aalborg",
+        issued_to(m, "Ålborg Data ApS"),
+        Some("Aalborg Data ApS"),
+        at,
+        "valid",
+    );
+    m.add(
+        "org_transliterated_soerensen",
+        issued_to(m, "Sørensen & Søn A/S"),
+        Some("Soerensen & Soen A/S"),
+        at,
+        "valid",
+    );
+    m.add("org_transliterated_ae_ligature", issued_to(m, "Bæk Consult"), Some("Baek Consult"), at, "valid");
+    m.add(
+        "org_transliterated_oe_ligature",
+        issued_to(m, "Cœur Systèmes"),
+        Some("Coeur Systemes"),
+        at,
+        "valid",
+    );
+    m.add(
+        "org_transliterated_capital_umlaut_in_the_key",
+        issued_to(m, "ÜBERSEE HANDEL AG"),
+        Some("Uebersee Handel AG"),
+        at,
+        "valid",
+    );
+    m.add(
+        "org_transliterated_key_entered_with_umlaut",
+        issued_to(m, "Mueller Logistik GmbH"),
+        Some("Müller Logistik GmbH"),
+        at,
+        "valid",
+    );
+    m.add(
+        "org_transliterated_not_without_umlaut",
+        issued_to(m, "Muller Logistik GmbH"),
+        Some("Mueller Logistik GmbH"),
+        at,
+        "org_mismatch",
+    );
+    // One form or the other, never a mix of the two in one name.
+    m.add(
+        "org_transliterated_forms_do_not_mix",
+        issued_to(m, "Müller & Söhne KG"),
+        Some("Mueller & Sohne KG"),
+        at,
+        "org_mismatch",
     );
 }
 

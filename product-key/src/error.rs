@@ -214,8 +214,9 @@ pub enum DecodeError {
         /// Characters of the body (separators and white space not counted).
         symbols: usize,
     },
-    /// Non-zero bits in the last character's padding.
-    #[error("the last character (at {position}) is wrong: the key was mistyped or damaged")]
+    /// Non-zero bits in the last character's padding: that character is wrong, or one
+    /// before it is missing or extra (the bits after a deleted character shift by five).
+    #[error("the last character (at {position}) cannot end a key: a character is mistyped, missing or extra")]
     Padding {
         /// Position of the last character.
         position: usize,

@@ -80,7 +80,9 @@ pub use error::{
 #[cfg(feature = "sign")]
 pub use external::{Ed25519Sign, ExternalError, ExternalSigner};
 pub use ids::{KeyId, Product, Serial};
-pub use org::{MAX_ENTERED_BYTES, MAX_ORG_BYTES, OrgDifference, Organization, match_form};
+pub use org::{
+    MAX_ENTERED_BYTES, MAX_ORG_BYTES, OrgDifference, Organization, match_form, transliterated_form,
+};
 pub use payload::{Expiry, Extension, FORMAT_V1, Payload, SUPERSEDES};
 pub use revocation::RevocationList;
 pub use seats::Seats;

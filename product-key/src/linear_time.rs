@@ -1,5 +1,5 @@
-//! Judging a text costs time linear in its length, up to the 1 MiB the verifier reads, with a
-//! prefix or without, whatever its checksum (issue 18). Work is counted in symbols decoded
+//! Judging a text costs time linear in its length, with a prefix (of any form) or without,
+//! whatever its checksum (issue 18). Work is counted in symbols decoded
 //! (`textform::work`), not timed: the bench times it.
 
 use crate::error::DecodeError;
@@ -66,4 +66,41 @@ fn a_text_of_many_prefixes_is_judged_in_linear_work() {
     let (verdict, decoded) = judged(&text);
     assert_eq!(verdict.0, Err(DecodeError::Checksum));
     assert!(decoded <= bound(&text), "{decoded} symbols decoded");
+}
+
+/// `symbols` after `prefix`, in groups of five separated by `separator`, as a key pasted with
+/// spaces for its dashes (format revision 3).
+fn grouped(prefix: &str, len: usize, separator: &str) -> String {
+    let plain = symbols("", len);
+    let groups: Vec<&str> =
+        plain.as_bytes().chunks(5).map(|g| std::str::from_utf8(g).unwrap_or("")).collect();
+    format!("{prefix}{}", groups.join(separator))
+}
+
+#[test]
+fn a_text_without_dashes_or_with_spaces_for_them_is_judged_in_linear_work() {
+    for len in [4 << 10, 64 << 10, 1 << 20] {
+        // Form (c): "AST8" directly followed by the body; form (b): "AST8" and a space.
+        for text in [symbols("AST8", len), grouped("AST8 ", len, " "), grouped("ast8\n", len, "\u{a0}")] {
+            let (verdict, decoded) = judged(&text);
+            assert_eq!(verdict, (Err(DecodeError::Checksum), None), "{len} bytes");
+            assert!(decoded <= bound(&text), "{len} bytes: {decoded} symbols decoded");
+        }
+    }
+}
+
+#[test]
+fn a_text_of_many_prefixes_without_dashes_is_judged_in_linear_work() {
+    // Sixteen candidates of forms (b) and (c), each with a full span, then 1 MiB more:
+    // "AST804 ..." is both at one place.
+    for one in [
+        symbols("AST8", 2 * MAX_BODY),
+        grouped("AST8 ", 2 * MAX_BODY, " "),
+        grouped("AST804 ", 2 * MAX_BODY, " "),
+    ] {
+        let text = format!("{} {}", [one.as_str(); 20].join(" "), grouped("", 1 << 20, " "));
+        let (verdict, decoded) = judged(&text);
+        assert!(verdict.0.is_err(), "{:?}", verdict.0);
+        assert!(decoded <= bound(&text), "{decoded} symbols decoded");
+    }
 }

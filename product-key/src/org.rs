@@ -66,14 +66,29 @@ impl Organization {
         match_form(&self.0)
     }
 
-    /// Whether `entered` matches this name: its match form is this name's and not empty.
-    /// Entered text over [`MAX_ENTERED_BYTES`] matches nothing.
+    /// The form a transliterated spelling is compared in (format revision 3): `Müller` as
+    /// `mueller`. See [`transliterated_form`].
+    pub fn transliterated_form(&self) -> String {
+        transliterated_form(&self.0)
+    }
+
+    /// Whether `entered` matches this name: its match form is this name's and not empty, or
+    /// its transliterated form is this name's and not empty (`Mueller` for `Müller`). Entered
+    /// text over [`MAX_ENTERED_BYTES`] matches nothing.
     pub fn matches(&self, entered: &str) -> bool {
         if entered.len() > MAX_ENTERED_BYTES {
             return false;
         }
         let form = match_form(entered);
-        !form.is_empty() && form == self.match_form()
+        if !form.is_empty() && form == self.match_form() {
+            return true;
+        }
+        // For ASCII text both forms are the match form, compared above.
+        if entered.is_ascii() && self.0.is_ascii() {
+            return false;
+        }
+        let form = transliterated_form(entered);
+        !form.is_empty() && form == self.transliterated_form()
     }
 
     /// What differs between this name and `entered`, for a person, or `None` when they match.
@@ -171,6 +186,29 @@ pub fn match_form(text: &str) -> String {
     twice.chars().map(|c| if c == '\u{131}' { 'i' } else { c }).filter(|c| is_letter_or_number(*c)).collect()
 }
 
+/// The transliterated form of a text (format revision 3): the [`match_form`] of
+/// `T(NFC(casefold(x)))`, where casefold is full case folding and `T` writes `ä` as `ae`, `ö`
+/// as `oe`, `ü` as `ue`, `å` as `aa`, `æ` as `ae`, `ø` as `oe` and `œ` as `oe` (`ß` folds to
+/// `ss` already). So `Mueller` matches `Müller`, `Aalborg` `Ålborg`, `Soerensen` `Sørensen`.
+/// Keygen's ledger search finds names by this form too.
+pub fn transliterated_form(text: &str) -> String {
+    if text.is_ascii() {
+        return match_form(text);
+    }
+    let folded: String = caseless::default_case_fold_str(text).nfc().collect();
+    let mut out = String::with_capacity(folded.len() + 8);
+    for c in folded.chars() {
+        match c {
+            'ä' | 'æ' => out.push_str("ae"),
+            'ö' | 'ø' | 'œ' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'å' => out.push_str("aa"),
+            c => out.push(c),
+        }
+    }
+    match_form(&out)
+}
+
 fn is_letter_or_number(c: char) -> bool {
     matches!(c.general_category_group(), GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number)
 }
@@ -240,6 +278,28 @@ mod tests {
             assert_eq!(org(key).difference(entered), None);
         }
         assert!(!org("Acme AG").matches("Acme GmbH"));
+        // Revision 3: the German and Nordic transliterations.
+        for (key, entered) in [
+            ("Müller", "Mueller"),
+            ("Müller", "MUELLER"),
+            ("Ålborg", "Aalborg"),
+            ("Ålborg", "AALBORG"),
+            ("Sørensen", "Soerensen"),
+            ("Bæk", "Baek"),
+            ("Cœur", "Coeur"),
+            ("Schön Möbel", "Schoen moebel"),
+            ("Grüße", "GRUESSE"),
+            ("Müller", "MÜLLER"),
+            ("Mueller", "Müller"),
+            ("Müller", "Mu\u{308}ller"),
+        ] {
+            assert!(org(key).matches(entered), "{key} / {entered}");
+            assert_eq!(org(key).difference(entered), None, "{key} / {entered}");
+        }
+        assert!(!org("Muller").matches("Mueller"));
+        assert!(!org("Mueller").matches("Muller"));
+        assert!(!org("Müller").matches("Moeller"));
+        assert!(!org("Sørensen").matches("Saerensen"));
         assert!(!org("Acme").matches(""));
         assert!(!org("Acme").matches("..."));
         assert!(!org("Acme").matches(&format!("Acme{}", " ".repeat(1021))));

@@ -219,42 +219,70 @@ const MAX_CANDIDATES: usize = 16;
 /// of pasted text", step 3): the longest key that can be read out of pasted text.
 pub(crate) const MAX_BODY: usize = 2048;
 
-/// A prefix in the text: the product code, digits and a dash, at `start`.
+/// The three forms of a candidate prefix (key-format.md, "Reading a key out of pasted text",
+/// step 1), in the order they are tried at one position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// The product code, digits and a dash: `AST8-`.
+    Dash,
+    /// The product code, digits and a white space character: `AST8 ` (revision 3).
+    Space,
+    /// The product code and this reader's major, directly followed by a body character: a
+    /// key whose dashes were removed, `AST804GZW...` (revision 3).
+    Joined,
+}
+
+/// A prefix in the text at `start`.
 struct Candidate {
     start: usize,
-    /// Index of the first digit and one past the last.
+    form: Form,
+    /// Index of the first digit and one past the last: the major version (for
+    /// [`Form::Joined`], this reader's own).
     digits: (usize, usize),
-    /// Index after the dash.
+    /// Index where the body starts: after the dash or white space, or right after the major.
     body: usize,
 }
 
-fn candidate_at(chars: &[char], i: usize) -> Option<Candidate> {
+/// The candidates that start at `i`, in the order they are tried: [`Form::Dash`] or
+/// [`Form::Space`] (never both: the digits end before one character), then [`Form::Joined`].
+fn candidates_at(chars: &[char], i: usize) -> impl Iterator<Item = Candidate> {
     let code = crate::PRODUCT_CODE.as_bytes();
     // The letters first: most characters are not the code's first letter.
-    let letters = chars.get(i..i + code.len())?;
-    if !letters.iter().zip(code).all(|(c, k)| c.is_ascii() && c.to_ascii_uppercase() as u32 == u32::from(*k))
-    {
-        return None;
+    let starts = chars.get(i..i + code.len()).is_some_and(|letters| {
+        letters.iter().zip(code).all(|(c, k)| c.is_ascii() && c.to_ascii_uppercase() as u32 == u32::from(*k))
+    }) && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
+    let mut found = [None, None];
+    if starts {
+        let first = i + code.len();
+        let last = first + chars[first..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let after = chars.get(last).copied();
+        if last > first {
+            let form = match after {
+                Some(c) if is_dash(c) => Some(Form::Dash),
+                Some(c) if c.is_whitespace() => Some(Form::Space),
+                _ => None,
+            };
+            found[0] = form.map(|form| Candidate { start: i, form, digits: (first, last), body: last + 1 });
+        }
+        let major = crate::MAJOR_VERSION.to_string();
+        let end = first + major.len();
+        if chars.get(first..end).is_some_and(|d| d.iter().copied().eq(major.chars()))
+            && chars.get(end).is_some_and(char::is_ascii_alphanumeric)
+        {
+            found[1] = Some(Candidate { start: i, form: Form::Joined, digits: (first, end), body: end });
+        }
     }
-    if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
-        return None;
-    }
-    let first = i + code.len();
-    let last = first + chars[first..].iter().take_while(|c| c.is_ascii_digit()).count();
-    (last > first && chars.get(last).copied().is_some_and(is_dash)).then_some(Candidate {
-        start: i,
-        digits: (first, last),
-        body: last + 1,
-    })
+    found.into_iter().flatten()
 }
 
 /// Whether the text holds a candidate prefix (step 1), judged on its bytes as
-/// [`candidate_at`] judges characters (an ASCII byte is its own character; any byte of
+/// [`candidates_at`] judges characters (an ASCII byte is its own character; any byte of
 /// another character is no ASCII letter or digit). A text without one is read whole, with no
 /// character table built.
 pub(crate) fn holds_candidate(text: &str) -> bool {
     let bytes = text.as_bytes();
     let code = crate::PRODUCT_CODE.as_bytes();
+    let major = crate::MAJOR_VERSION.to_string();
     (0..bytes.len()).any(|p| {
         bytes.get(p..p + code.len()).is_some_and(|l| l.eq_ignore_ascii_case(code))
             && (p == 0 || !bytes[p - 1].is_ascii_alphanumeric())
@@ -262,7 +290,10 @@ pub(crate) fn holds_candidate(text: &str) -> bool {
                 let first = p + code.len();
                 let last = first + bytes[first..].iter().take_while(|b| b.is_ascii_digit()).count();
                 // `last` follows ASCII bytes only: a character boundary.
-                last > first && text.get(last..).and_then(|t| t.chars().next()).is_some_and(is_dash)
+                let after = text.get(last..).and_then(|t| t.chars().next());
+                let joined = bytes[first..].starts_with(major.as_bytes())
+                    && bytes.get(first + major.len()).is_some_and(u8::is_ascii_alphanumeric);
+                (last > first && after.is_some_and(|c| is_dash(c) || c.is_whitespace())) || joined
             }
     })
 }
@@ -277,8 +308,9 @@ struct Span {
 fn span_from(chars: &[char], start: usize) -> Span {
     let mut body = Vec::with_capacity(200);
     // Whether only white space and `>` stand before this point on its line: the prefix's own
-    // line has the prefix before, so the span starts with `false`.
-    let mut line_start = false;
+    // line has the prefix before, unless the prefix ends with a line break (`AST8` then a
+    // line break, form (b)).
+    let mut line_start = start > 0 && chars.get(start - 1).copied().is_some_and(is_line_break);
     let mut i = start;
     while i < chars.len() && body.len() < MAX_BODY {
         let c = chars[i];
@@ -339,7 +371,8 @@ fn sound_blob(symbols: &[u8]) -> Option<Vec<u8>> {
 pub(crate) type Reading = Result<(Read, Option<Found>), (DecodeError, Option<Found>)>;
 
 /// Finds the key in pasted text (key-format.md, "Reading a key out of pasted text"): the
-/// first candidate prefix with a sound start; else the first candidate, cut at its span's
+/// first candidate prefix (`AST8-`, `AST8 `, or `AST8` then the body) with a sound start;
+/// else the first candidate of form (a) or, with none, the first candidate, cut at its span's
 /// first empty line, refused with the error it has (`wrong_product` for another major
 /// version of this product); else, with no candidate at all, the whole text.
 pub(crate) fn find(text: &str) -> Reading {
@@ -380,19 +413,26 @@ fn begins_with_this_product(text: &str) -> bool {
 }
 
 /// A shortcut for what batches hold: a text that is one sound key of this product and major
-/// version and nothing else (ASCII letters and digits after the prefix, `-` between them, a
-/// letter or digit last). For such a text, [`find_in_text`] takes the candidate at 0, whose
+/// version and nothing else (`AST8-` or `AST8` then ASCII letters and digits, `-` between
+/// them, a letter or digit last). For such a text, [`find_in_text`] takes the candidate at 0, whose
 /// span is the whole text and whose longest sound start is all of it: this gives the same
 /// reading without building the character table. Anything else returns `None` and is read
 /// the long way, so the shortcut can only agree (a test holds the two to each other).
 fn clean_key(text: &str) -> Option<(Read, Option<Found>)> {
     let major = crate::MAJOR_VERSION.to_string();
-    // "AST" "8" "-": the dash right after the digits rules out "AST80-" and the like.
-    let body = text
-        .as_bytes()
-        .strip_prefix(crate::PRODUCT_CODE.as_bytes())?
-        .strip_prefix(major.as_bytes())?
-        .strip_prefix(b"-")?;
+    let after_code = text.as_bytes().strip_prefix(crate::PRODUCT_CODE.as_bytes())?;
+    let digits = after_code.iter().take_while(|b| b.is_ascii_digit()).count();
+    let body = if after_code.get(digits) == Some(&b'-') {
+        // "AST" "8" "-", form (a): the dash right after the digits rules out "AST80-".
+        after_code.strip_prefix(major.as_bytes())?.strip_prefix(b"-")?
+    } else {
+        // "AST" "8" and a body character, form (c), with no form (a) or (b) candidate before
+        // it at the same place (the digits are not followed by a dash; white space is
+        // refused below).
+        after_code
+            .strip_prefix(major.as_bytes())
+            .filter(|b| b.first().is_some_and(u8::is_ascii_alphanumeric))?
+    };
     if !body.last()?.is_ascii_alphanumeric() {
         return None;
     }
@@ -420,29 +460,36 @@ fn clean_key(text: &str) -> Option<(Read, Option<Found>)> {
 /// [`find`] for any text: candidates, spans, sound starts.
 fn find_in_text(text: &str) -> Reading {
     let chars: Vec<char> = text.chars().collect();
+    // The first candidate, and the first of form (a): when no candidate has a sound start,
+    // the latter (else the former) is refused with the error it has.
     let mut first: Option<(Candidate, Span)> = None;
+    let mut first_dash: Option<(Candidate, Span)> = None;
     let mut seen = 0;
     let mut i = 0;
     while i < chars.len() && seen < MAX_CANDIDATES {
-        let Some(candidate) = candidate_at(&chars, i) else {
-            i += 1;
-            continue;
-        };
-        seen += 1;
-        let span = span_from(&chars, candidate.body);
-        if let Some((n, blob)) = longest_sound(&span) {
-            let found = found(&chars, candidate.start, span.body[n - 1].0 + 1);
-            return match read_major(&chars, &candidate) {
-                Ok(major) => Ok((Read::Sound { major, blob }, Some(found))),
-                Err(e) => Err((e, Some(found))),
-            };
+        for candidate in candidates_at(&chars, i) {
+            if seen == MAX_CANDIDATES {
+                break;
+            }
+            seen += 1;
+            let span = span_from(&chars, candidate.body);
+            if let Some((n, blob)) = longest_sound(&span) {
+                let found = found(&chars, candidate.start, span.body[n - 1].0 + 1);
+                return match read_major(&chars, &candidate) {
+                    Ok(major) => Ok((Read::Sound { major, blob }, Some(found))),
+                    Err(e) => Err((e, Some(found))),
+                };
+            }
+            // (A candidate of form (a) kept in `first_dash` need not also be `first`: it wins.)
+            if first_dash.is_none() && candidate.form == Form::Dash {
+                first_dash = Some((candidate, span));
+            } else if first.is_none() {
+                first = Some((candidate, span));
+            }
         }
-        i = candidate.body;
-        if first.is_none() {
-            first = Some((candidate, span));
-        }
+        i += 1;
     }
-    let Some((candidate, span)) = first else { return read_whole(text) };
+    let Some((candidate, span)) = first_dash.or(first) else { return read_whole(text) };
     // Cut at the span's first empty line, then drop trailing white space and dashes.
     let mut end = span.end;
     let mut breaks = 0;
@@ -682,6 +729,9 @@ pub(crate) mod tests {
         assert!(same_reading(&KEY.to_lowercase().replacen("ast", "AST", 1)));
         assert!(same_reading(&KEY.replace('-', "").replacen("AST8", "AST8-", 1)));
         assert!(same_reading(&KEY.replace('0', "O")));
+        // Revision 3, form (c): the dashes removed.
+        assert!(same_reading(&KEY.replace('-', "")));
+        assert!(same_reading(&KEY.replacen('-', "", 1)));
         // Each of these is refused by the shortcut and left to the long way.
         for text in [
             format!("{KEY}-"),
@@ -689,6 +739,9 @@ pub(crate) mod tests {
             format!("{KEY} "),
             format!("{KEY}\n"),
             KEY.replacen("AST8", "ast8", 1),
+            KEY.replace('-', " "),
+            KEY.replacen("AST8-04GZW", "AST804-GZW", 1),
+            KEY.replacen("AST8-04GZW", "AST8", 1),
             KEY.replacen("AST8", "AST08", 1),
             KEY.replacen("AST8", "AST9", 1),
             KEY.replacen('-', "\u{2013}", 2),
@@ -790,14 +843,14 @@ pub(crate) mod tests {
             parts in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "AST", "ast", "aSt", "AS", "8", "07", "-", "\u{2013}", "\u{fe63}", "\u{2212}", "x", "é",
-                    "\u{200b}", " ", "\n", "9-", "Ä", "ß8", ">",
+                    "\u{200b}", " ", "\n", "9-", "Ä", "ß8", ">", "80", "8", "\u{a0}", "\u{3000}", "Z",
                 ]),
                 0..12,
             ),
         ) {
             let text = parts.concat();
             let chars: Vec<char> = text.chars().collect();
-            let by_chars = (0..chars.len()).any(|i| candidate_at(&chars, i).is_some());
+            let by_chars = (0..chars.len()).any(|i| candidates_at(&chars, i).next().is_some());
             proptest::prop_assert_eq!(holds_candidate(&text), by_chars, "{:?}", text);
         }
     }

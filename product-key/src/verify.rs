@@ -64,7 +64,8 @@ pub fn signed_message(payload: &[u8]) -> Vec<u8> {
 }
 
 /// Verifies a key's text for this product ([`crate::PRODUCT_CODE`] [`crate::MAJOR_VERSION`]).
-/// `text` may be pasted text: the key is read out of it (key-format.md, revision 2).
+/// `text` may be pasted text, with spaces for the dashes or none: the key is read out of it
+/// (key-format.md, revisions 2 and 3).
 pub fn verify(text: &str, trusted: &TrustedKeys, check: &Check<'_>) -> Verdict {
     let (decoded, found) = text::decode_found(text);
     let mut verdict = match decoded {

@@ -17,14 +17,10 @@ pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
             let org = verdict.key.as_ref().map(|k| k.payload.organization.to_string()).unwrap_or_default();
             return format!("VALID: this key unlocks {product} for '{org}'");
         }
-        Finding::Malformed(DecodeError::Checksum) => match text::locate_typo(text) {
-            Some(Typo::Substitution { position, found, likely }) => format!(
-                "; character {position} is probably '{likely}', not '{found}': ask the customer to check it"
-            ),
-            Some(Typo::Transposition { position }) => format!(
-                "; characters {position} and {} are probably swapped: ask the customer to check them",
-                position + 1
-            ),
+        Finding::Malformed(
+            DecodeError::Checksum | DecodeError::Length { .. } | DecodeError::Padding { .. },
+        ) => match text::locate_typo(text) {
+            Some(typo) => typo_advice(typo),
             None => "; ask the customer to copy the whole key again from the e-mail".into(),
         },
         Finding::Malformed(_) => "; ask the customer to copy the whole key again from the e-mail".into(),
@@ -49,6 +45,32 @@ pub fn headline(verdict: &Verdict, text: &str, at: Day) -> String {
         Finding::OrgMismatch { .. } => "; enter the organization as on the key".into(),
     };
     format!("NOT VALID: {finding}{advice}")
+}
+
+/// Where the typo locator found the key's one mistake, and what to ask the customer.
+fn typo_advice(typo: Typo) -> String {
+    match typo {
+        Typo::Substitution { position, found, likely } => {
+            format!(
+                "; character {position} is probably '{likely}', not '{found}': ask the customer to check it"
+            )
+        }
+        Typo::Transposition { position } => format!(
+            "; characters {position} and {} are probably swapped: ask the customer to check them",
+            position + 1
+        ),
+        Typo::Missing { after, before, likely } => {
+            let place = match (after, before) {
+                (Some(a), Some(b)) => format!("between characters {a} and {b}"),
+                (None, Some(b)) => format!("before character {b}"),
+                (Some(a), None) => format!("after character {a}, at the end"),
+                (None, None) => "in the key".to_owned(),
+            };
+            format!(
+                "; a character is probably missing {place} (probably '{likely}'): ask the customer to check there"
+            )
+        }
+    }
 }
 
 fn days(n: i64) -> String {
@@ -266,5 +288,33 @@ mod tests {
         assert!(forged.contains("does not verify with trusted key 39f713d0"), "{forged}");
         assert!(!forged.contains("retired"), "{forged}");
         assert_ne!(said(Finding::Malformed(DecodeError::Checksum)), unknown);
+    }
+
+    /// Issue 28, item 14: a character deleted from the middle of a key was reported as "the
+    /// last character is wrong"; support is told that one is missing, and where.
+    #[test]
+    fn a_missing_character_is_said_to_be_missing_and_where() {
+        const KEY: &str = "AST8-04GZW-CEZ0D-0N6N0-804HM-ASW9N-F6YYM-9HAAF-00680-00000-00000-3H6GB-3DNJJ-0GBEC-5P7JX-39CDS-J0HVD-C943B-Y069Y-HPJ83-QJ5F6-K8W20-40055-1PEND-0CH0G-Z7QWG-WB23A-468DD-0X5CY-1EM65-D3PJ9-8PG7B-X8GF8-MJ0K7-7G3GY-Y3HAW-7B8JS-M1RX1-DPNWW-SA";
+        let at = Day::from_days(20_819);
+        let check = product_key::Check::on(at);
+        let judged = |text: &str| {
+            headline(&product_key::verify(text, &product_key::TrustedKeys::new(), &check), text, at)
+        };
+        // Character 102 ('C') deleted: the length is one a key can have, the last character not.
+        let short = format!("{}{}", &KEY[..101], &KEY[102..]);
+        let said = judged(&short);
+        assert!(
+            said.ends_with(
+                "a character is probably missing between characters 100 and 102 (probably 'C'): ask the customer \
+                 to check there"
+            ),
+            "{said}"
+        );
+        assert!(said.contains("a character is mistyped, missing or extra"), "{said}");
+        let said = judged(&KEY[..KEY.len() - 1]);
+        assert!(said.contains("missing after character 234, at the end (probably 'A')"), "{said}");
+        // Two characters missing: no hint, the customer copies the key again.
+        let said = judged(&format!("{}{}", &KEY[..101], &KEY[103..]));
+        assert!(said.ends_with("ask the customer to copy the whole key again from the e-mail"), "{said}");
     }
 }

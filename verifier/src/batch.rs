@@ -29,7 +29,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
     };
     let encoding = match &args.encoding {
         Some(e) => Some(tabular::parse_encoding(e).map_err(|e| Error::Usage(format!("--encoding: {e}")))?),
-        None => None,
+        None => detect_encoding(&args.input)?,
     };
     let file = std::fs::File::open(&args.input)
         .map_err(|e| Error::Usage(format!("cannot read {}: {e}", args.input.display())))?;
@@ -209,6 +209,49 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
         if summary.is_empty() { "none".into() } else { summary.join(", ") }
     ));
     Ok(if valid == total { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The encoding of a file given without `--encoding`: `None` (the one its byte order mark
+/// names, else UTF-8) when it has a BOM or is UTF-8 throughout, else Windows-1252, which
+/// reads every byte: what a German or French Excel saves as "CSV", and what `keygen batch
+/// --encoding windows-1252` writes its `keys.csv` in (it writes back in its input's
+/// encoding). The file is read once to the end for this, as the desk's batch page detects it.
+fn detect_encoding(path: &std::path::Path) -> Result<Option<tabular::TextEncoding>, Error> {
+    let cannot = |e: std::io::Error| Error::Usage(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut buffer = vec![0u8; 1 << 16];
+    // The bytes of a character that the last read cut in two, carried to the next.
+    let mut carried = 0;
+    let mut first = true;
+    loop {
+        let n = std::io::Read::read(&mut reader, &mut buffer[carried..]).map_err(cannot)?;
+        if first && tabular::TextEncoding::sniff(&buffer[..carried + n]).is_some() {
+            return Ok(None);
+        }
+        first = false;
+        let filled = carried + n;
+        match std::str::from_utf8(&buffer[..filled]) {
+            Ok(_) if n == 0 => return Ok(None),
+            Ok(_) => carried = 0,
+            // A character cut by this read, not by the end of the file: read on.
+            Err(e) if e.error_len().is_none() && n > 0 => {
+                let valid = e.valid_up_to();
+                buffer.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(e) => {
+                let at = e.valid_up_to();
+                cli_support::warn(&format!(
+                    "{}: not UTF-8 (byte {:#04x}) and no byte order mark: read as Windows-1252 (give --encoding \
+                     to choose another)",
+                    path.display(),
+                    buffer[at]
+                ));
+                return Ok(Some(tabular::TextEncoding::Windows1252));
+            }
+        }
+    }
 }
 
 fn io_error(e: std::io::Error) -> Error {

@@ -84,7 +84,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,
     /// The input's text encoding: utf-8, utf-16le, utf-16be or windows-1252. Default: the one
-    /// its byte order mark names, else UTF-8. The CSV report is written in the same encoding.
+    /// its byte order mark names, else UTF-8 if the file is UTF-8, else windows-1252. The CSV
+    /// report is written in the same encoding.
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
     /// Write the report here (default: stdout).

@@ -228,3 +228,55 @@ fn every_help_states_the_exit_codes() {
     let batch = help(&["batch", "--help"]);
     assert!(batch.contains("1 some key is not valid") && batch.contains("9 the revocation"), "{batch}");
 }
+
+/// Issue 28, item 9: keygen batch writes its keys.csv back in its input's encoding; a
+/// Windows-1252 keys.csv (no BOM, as Excel's plain "CSV" is) is read without `--encoding`,
+/// and the report is written in Windows-1252 too. A UTF-8 file stays UTF-8.
+#[test]
+fn a_windows_1252_keys_csv_is_detected_and_read() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (signer, public) = signer(t.path(), 1);
+    let mut rows = String::from("Kunde;Edition;Auftrag;serial;issued;valid_until;key\r\n");
+    for (i, org) in ["Müller Logistik GmbH", "Köln Daten AG", "Ålborg Data ApS"].iter().enumerate() {
+        let mut p = payload(org);
+        p.serial = product_key::Serial::new(0x100 + i as u64).expect("serial");
+        let key = signer.issue(&mut p).expect("key");
+        rows.push_str(&format!("{org};Standard;A-{i};{};2026-11-28;2027-11-28;{key}\r\n", p.serial));
+    }
+    let cp1252: Vec<u8> = rows.chars().map(|c| u8::try_from(u32::from(c)).expect("Latin-1")).collect();
+    assert!(std::str::from_utf8(&cp1252).is_err(), "the file is not UTF-8");
+    std::fs::write(t.path().join("keys.csv"), &cp1252).expect("write");
+    std::fs::write(t.path().join("keys-utf8.csv"), rows.as_bytes()).expect("write");
+    for (input, report) in [("keys.csv", "report.csv"), ("keys-utf8.csv", "report-utf8.csv")] {
+        let o = verifier(t.path())
+            .args([
+                "batch",
+                "--input",
+                input,
+                "--org-column",
+                "Kunde",
+                "--at",
+                "2027-01-01",
+                "--output",
+                report,
+            ])
+            .arg("--public-key")
+            .arg(&public)
+            .output()
+            .expect("run");
+        assert_exit(&o, 0);
+        assert!(stderr(&o).contains("3 keys checked on 2027-01-01: valid: 3"), "{}", stderr(&o));
+        let written = std::fs::read(t.path().join(report)).expect("report");
+        if input == "keys.csv" {
+            assert!(stderr(&o).contains("read as Windows-1252"), "{}", stderr(&o));
+            assert!(written.starts_with(
+                b"Kunde;Edition;Auftrag;serial;issued;valid_until;key;status;message\r\nM\xfcller"
+            ));
+        } else {
+            assert!(!stderr(&o).contains("Windows-1252"), "{}", stderr(&o));
+            assert!(written.starts_with(
+                "Kunde;Edition;Auftrag;serial;issued;valid_until;key;status;message\r\nMüller".as_bytes()
+            ));
+        }
+    }
+}

@@ -242,3 +242,36 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(on_tty(false).contains("\x1b[1;31mNOT VALID\x1b[0m:"), "{}", on_tty(false));
     assert!(!on_tty(true).contains('\x1b'), "{}", on_tty(true));
 }
+
+/// Issue 28, item 8: a 5.6 MB paste (an e-mail thread) with the key at its end reads, as on
+/// the support page; a text over the 64 MiB read is judged on what was read, and the
+/// verifier says where it was cut.
+#[test]
+fn a_long_paste_is_read_to_its_end_or_said_to_be_cut() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (signer, public) = signer(t.path(), 1);
+    let key = signer.issue(&mut payload("Acme Inc")).expect("key");
+    let run = |input: &[u8]| {
+        let mut cmd = verifier(t.path());
+        cmd.args(["check", "--at", "2027-01-01", "--public-key"]).arg(&public);
+        run_with_stdin(&mut cmd, input)
+    };
+    let line = "> > Thanks for the order, please find the details in the attached PDF.\n";
+    let thread = line.repeat(5_600_000 / line.len());
+    let o = run(format!("{thread}\nYour key: {key}\n").as_bytes());
+    assert_exit(&o, 0);
+    assert!(stdout(&o).starts_with("VALID"), "{}", stdout(&o));
+    assert_eq!(stderr(&o), "", "nothing was cut");
+
+    let huge = line.repeat((64 << 20) / line.len() + 1);
+    let o = run(format!("{huge}\nYour key: {key}\n").as_bytes());
+    assert_exit(&o, 3);
+    let lines = (64 << 20) / line.len() + 1;
+    assert!(
+        stderr(&o)
+            .contains("the text is longer than 64 MiB: only its first 67108864 bytes were read, up to line"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains(&format!("up to line {lines},")), "{}", stderr(&o));
+}

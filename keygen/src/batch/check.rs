@@ -21,18 +21,33 @@ pub type Orders = std::collections::HashMap<Box<str>, u64>;
 /// Rows checked (and later signed) together.
 pub const CHUNK: usize = 4096;
 
-/// Reads the input and writes every byte read into the private copy.
+/// Reads the input and writes every byte read into the private copy. A failure to write the
+/// copy (a full disk) is kept aside: the CSV reader sees only "cannot read", which would
+/// read as bad input, while it is an I/O failure (exit 1).
 struct Tee {
     input: File,
     copy: Arc<File>,
+    failed: Arc<std::sync::Mutex<Option<std::io::Error>>>,
 }
 
 impl Read for Tee {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.input.read(buf)?;
-        std::io::Write::write_all(&mut &*self.copy, &buf[..n])?;
+        if let Err(e) = std::io::Write::write_all(&mut &*self.copy, &buf[..n]) {
+            let kind = e.kind();
+            if let Ok(mut failed) = self.failed.lock() {
+                failed.get_or_insert(e);
+            }
+            return Err(std::io::Error::new(kind, "cannot write the private copy of the input"));
+        }
         Ok(n)
     }
+}
+
+/// The copy's write failure, if there was one, as the I/O error it is.
+fn copy_failed(failed: &std::sync::Mutex<Option<std::io::Error>>, file: &str) -> Option<Error> {
+    let e = failed.lock().ok()?.take()?;
+    Some(Error::Io { what: format!("cannot make a private copy of {file}"), source: e })
 }
 
 /// What pass 1 found in a good input.
@@ -67,9 +82,10 @@ pub fn check(
         tempfile::tempfile_in(cli_support::parent_dir(&args.output))
             .map_err(Error::io(format!("cannot make a private copy of {file}")))?,
     );
-    let tee = Tee { input, copy: Arc::clone(&copy) };
+    let failed = Arc::new(std::sync::Mutex::new(None));
+    let tee = Tee { input, copy: Arc::clone(&copy), failed: Arc::clone(&failed) };
     let mut table = Table::from_reader(&args.input, Box::new(tee), plan.delimiter, plan.encoding)
-        .map_err(|e| Error::input(e.to_string()))?;
+        .map_err(|e| copy_failed(&failed, file).unwrap_or_else(|| Error::input(e.to_string())))?;
     let columns = Columns::find(&table, args.template.is_some(), &plan.mapping).map_err(|problems| {
         Error::Rows(
             problems
@@ -99,6 +115,9 @@ pub fn check(
     let mut more = true;
     while more {
         let (chunk, read_problems, more_rows) = read_chunk(&mut table);
+        if let Some(e) = copy_failed(&failed, file) {
+            return Err(e);
+        }
         more = more_rows;
         problems.extend(read_problems.into_iter().map(|(line, what)| problem(line, "-", what)));
         for row in &chunk {

@@ -80,10 +80,13 @@ const PART: usize = 256;
 
 type Signed = (Vec<Row>, Vec<Part>);
 
+/// A part's output lines, in order, and its rows as inserted (freed by the output thread).
+type Lines = (Vec<u8>, Vec<Box<Prepared>>);
+
 /// Signs every row of `table` (the checked private copy), inserts the keys into the ledger's
 /// transaction `tx` and the rows into `out` (already holding the header, encoded as the
 /// input). Stops between chunks when `stop` is set.
-pub fn sign_all<W: Write>(
+pub fn sign_all<W: Write + Send>(
     mut table: Table,
     signing: &Signing<'_>,
     tx: &Writer<'_>,
@@ -139,10 +142,27 @@ pub fn sign_all<W: Write>(
                 }
             }
         });
+        // The output's writes, and the freeing of what was inserted, happen on a thread of
+        // their own, in order, off this one.
+        let (to_output, recorded) = std::sync::mpsc::sync_channel::<(Vec<Lines>, Vec<Row>)>(2);
+        let output = scope.spawn(move || -> std::io::Result<()> {
+            for (parts, rows) in recorded {
+                for (lines, inserted) in parts {
+                    out.write_all(&lines)?;
+                    drop(inserted);
+                }
+                drop(rows);
+            }
+            Ok(())
+        });
         let mut written = Ok(());
-        let mut record = Record { conn, insert, chain: &mut chain, signing, counts, line: Vec::new() };
+        let mut record = Record { conn, insert, chain: &mut chain, signing, counts };
         for (index, (chunk, parts)) in signed.into_iter().enumerate() {
-            written = record.chunk(&chunk, parts, out);
+            let rows = chunk.len() as u64;
+            written = record.chunk(&chunk, parts).and_then(|lines| {
+                // A send fails only when the output thread stopped on an error, told below.
+                to_output.send((lines, chunk)).map_err(|_| Written::Other(Error::input("")))
+            });
             if written.is_err() {
                 break;
             }
@@ -152,8 +172,12 @@ pub fn sign_all<W: Write>(
             {
                 failpoint::act(action);
             }
-            progress.inc(chunk.len() as u64);
+            progress.inc(rows);
         }
+        drop(to_output);
+        let wrote =
+            output.join().unwrap_or_else(|_| Err(std::io::Error::other("the output thread panicked")));
+        wrote.map_err(|e| Error::Io { what: "cannot write the output".into(), source: e })?;
         let pooled = pool.join().map_err(|_| thread_failed("signing"));
         let read = reader.join().unwrap_or_else(|_| Err(thread_failed("reader")));
         written.map_err(|e| match e {
@@ -247,8 +271,6 @@ struct Record<'c, 's> {
     chain: &'c mut keys::Chain,
     signing: &'c Signing<'s>,
     counts: &'c Counts,
-    /// A line written here (a reused key's, a key signed again), reused for every such line.
-    line: Vec<u8>,
 }
 
 enum Written {
@@ -257,12 +279,18 @@ enum Written {
 }
 
 impl Record<'_, '_> {
-    /// Inserts a chunk's new keys (chained) and writes its rows.
-    fn chunk<W: Write>(&mut self, chunk: &[Row], parts: Vec<Part>, out: &mut W) -> Result<(), Written> {
+    /// Inserts a chunk's new keys (chained); returns each part's lines in order. A part's
+    /// lines are the pool's as they are unless a row's line is written here (a reused key, a
+    /// key signed again), in which case they are merged.
+    fn chunk(&mut self, chunk: &[Row], parts: Vec<Part>) -> Result<Vec<Lines>, Written> {
+        let mut out = Vec::with_capacity(parts.len());
         for (rows, part) in chunk.chunks(PART).zip(parts) {
+            let pool_lines = part.lines;
+            let mut merged: Option<Vec<u8>> = None;
+            let mut inserted = Vec::with_capacity(rows.len());
             let mut start = 0;
             for ((row, made), end) in rows.iter().zip(part.made).zip(part.ends) {
-                let line = &part.lines[start..end];
+                let (line, before) = (&pool_lines[start..end], &pool_lines[..start]);
                 start = end;
                 match made.map_err(|e| Written::Other(Error::input(format!("cannot sign {e}"))))? {
                     Made::Reused(order) => {
@@ -273,28 +301,32 @@ impl Record<'_, '_> {
                                 Written::Other(Error::input(format!("order '{order}' left the ledger")))
                             })?
                             .record;
-                        self.write_own_line(row, &record, out)?;
+                        self.write_own_line(row, &record, merged.get_or_insert_with(|| before.to_vec()))?;
                     }
                     Made::New(prepared) => {
-                        if self.insert_new(row, prepared, out)? {
-                            out.write_all(line).map_err(output_error)?;
+                        let (p, again) = self.insert_new(row, prepared)?;
+                        if again {
+                            self.write_own_line(
+                                row,
+                                &p.record,
+                                merged.get_or_insert_with(|| before.to_vec()),
+                            )?;
+                        } else if let Some(m) = merged.as_mut() {
+                            m.extend_from_slice(line);
                         }
+                        inserted.push(p);
                         self.counts.new_keys.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
+            out.push((merged.unwrap_or(pool_lines), inserted));
         }
-        Ok(())
+        Ok(out)
     }
 
-    /// Inserts a new key; true when its line, made by the pool, is the one to write (else
-    /// the row was signed again here, and its new line is written already).
-    fn insert_new<W: Write>(
-        &mut self,
-        row: &Row,
-        mut p: Box<Prepared>,
-        out: &mut W,
-    ) -> Result<bool, Written> {
+    /// Inserts a new key; true with it when the row was signed again here (its serial was
+    /// taken), so that the pool's line for it is not the one to write.
+    fn insert_new(&mut self, row: &Row, mut p: Box<Prepared>) -> Result<(Box<Prepared>, bool), Written> {
         let mut again = false;
         // A repeated random serial is a 1 in 2^64 event per pair: the primary key refuses
         // it, and the row is signed anew.
@@ -315,10 +347,7 @@ impl Record<'_, '_> {
                 Err(e) => return Err(Written::Db(e)),
             }
         }
-        if again {
-            self.write_own_line(row, &p.record, out)?;
-        }
-        Ok(!again)
+        Ok((p, again))
     }
 
     fn insert_one(&mut self, p: &Prepared) -> rusqlite::Result<()> {
@@ -352,18 +381,10 @@ impl Record<'_, '_> {
         Ok(())
     }
 
-    fn write_own_line<W: Write>(
-        &mut self,
-        row: &Row,
-        record: &KeyRecord,
-        out: &mut W,
-    ) -> Result<(), Written> {
-        self.line.clear();
-        let mut w = csv_writer(self.signing.format, &mut self.line);
+    fn write_own_line(&self, row: &Row, record: &KeyRecord, lines: &mut Vec<u8>) -> Result<(), Written> {
+        let mut w = csv_writer(self.signing.format, lines);
         write_line(&mut w, row, record).map_err(|e| output_error(std::io::Error::other(e)))?;
-        w.flush().map_err(output_error)?;
-        drop(w);
-        out.write_all(&self.line).map_err(output_error)
+        w.flush().map_err(output_error)
     }
 }
 

@@ -534,6 +534,7 @@ fn ctrl_c_leaves_no_partial_file_and_no_key() {
     assert_exit(&run(keygen(t.path()).args(["ledger", "verify"])), 0);
 }
 
+#[cfg(feature = "failpoints")]
 /// Every key in every file of `dir` (any text that reads as a key) that verifies against
 /// the public key in `keys_dir`, as `verifier check` would judge it: (file, serial).
 fn valid_keys_in_files(dir: &Path, keys_dir: &Path) -> Vec<(String, String)> {

@@ -18,6 +18,10 @@ use crate::record::KeyRecord;
 /// Every order_id of an input with its line.
 pub type Orders = std::collections::HashMap<Box<str>, u64>;
 
+/// With `--skip-issued`: each order of the input that the ledger holds, with the serial of
+/// its current key (found once, here; the signing pass reads that row by its serial).
+pub type Reused = std::collections::HashMap<Box<str>, Box<str>>;
+
 /// Rows checked (and later signed) together.
 pub const CHUNK: usize = 4096;
 
@@ -64,7 +68,7 @@ pub struct Checked {
     pub orders: Orders,
     /// With `--skip-issued`: the input's orders that the ledger holds (their rows take the
     /// order's current key).
-    pub reused: std::collections::HashSet<Box<str>>,
+    pub reused: Reused,
 }
 
 /// Reads and checks the whole input. `ledger` (its write transaction open, so nothing
@@ -103,7 +107,7 @@ pub fn check(
     };
     let mut problems = Vec::new();
     let mut orders = Orders::new();
-    let mut reused = std::collections::HashSet::new();
+    let mut reused = Reused::new();
     // An empty ledger holds no order: no row needs a look-up.
     let ledger = match ledger {
         Some(l) if keys::chain(l.conn()).map_err(Error::db("cannot read the ledger"))?.count > 0 => Some(l),
@@ -163,13 +167,13 @@ pub fn check(
                 continue;
             }
             if let Some(l) = ledger {
-                problems.extend(issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?.map(
-                    |(what, group)| Problem { group, ..problem(line, columns.header("order_id"), what) },
-                ));
-                if args.skip_issued
-                    && keys::order_exists(l.conn(), &o).map_err(Error::db("cannot read the ledger"))?
-                {
-                    reused.insert(o.clone().into_boxed_str());
+                let (bad, current) = issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?;
+                problems.extend(bad.map(|(what, group)| Problem {
+                    group,
+                    ..problem(line, columns.header("order_id"), what)
+                }));
+                if let Some(serial) = current.filter(|_| args.skip_issued) {
+                    reused.insert(o.clone().into_boxed_str(), serial.into_boxed_str());
                 }
             }
             orders.insert(o.into_boxed_str(), line);
@@ -206,50 +210,67 @@ fn read_chunk(table: &mut Table) -> (Vec<Row>, Vec<(u64, String)>, bool) {
     (chunk, problems, true)
 }
 
+/// Why a row's order cannot be issued or reused, and the group it is summarized in.
+type Refusal = (String, Option<String>);
+
 /// Why an order that the ledger already holds cannot be issued or reused, if it cannot,
-/// and the group it is summarized in. With `--skip-issued`, a row whose terms differ from the
+/// and the group it is summarized in; and the serial of the order's current key, if it has
+/// one. With `--skip-issued`, a row whose terms differ from the
 /// order's current key cannot take that key: changing an issued key is `keygen amend`'s job.
 fn issued_before(
     ledger: &Writer<'_>,
     order: &str,
     row: Option<&RowPlan>,
     skip_issued: bool,
-) -> Result<Option<(String, Option<String>)>, Error> {
+) -> Result<(Option<Refusal>, Option<String>), Error> {
     let read = || Error::db(format!("cannot read the ledger {}", ledger.path().display()));
-    if !keys::order_exists(ledger.conn(), order).map_err(read())? {
-        return Ok(None);
-    }
-    let Some(stored) = keys::current_of_order(ledger.conn(), order).map_err(read())? else { return Ok(None) };
+    // One look-up: an order without a key has no current key either.
+    let Some(stored) = keys::current_of_order(ledger.conn(), order).map_err(read())? else {
+        return Ok((None, None));
+    };
+    let current = Some(stored.record.serial.clone());
     let path = ledger.path().display();
     if !skip_issued {
-        return Ok(Some((
-            format!(
-                "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
-                stored.record.serial
-            ),
-            Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
-        )));
+        return Ok((
+            Some((
+                format!(
+                    "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
+                    stored.record.serial
+                ),
+                Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
+            )),
+            current,
+        ));
     }
     let record = stored.record;
     if keys::revocation(ledger.conn(), &record.serial).map_err(read())?.is_some() {
-        return Ok(Some((
-            format!("the key of '{order}' (serial {}) was revoked; issue a new order instead", record.serial),
-            None,
-        )));
+        return Ok((
+            Some((
+                format!(
+                    "the key of '{order}' (serial {}) was revoked; issue a new order instead",
+                    record.serial
+                ),
+                None,
+            )),
+            current,
+        ));
     }
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else { return Ok((None, current)) };
     let differs = differences(&record, row);
     if differs.is_empty() {
-        return Ok(None);
+        return Ok((None, current));
     }
-    Ok(Some((
-        format!(
-            "'{order}' was issued key {} with other terms ({}); to change an issued key, use: keygen amend --for-order {order}",
-            record.serial,
-            differs.join("; ")
-        ),
-        None,
-    )))
+    Ok((
+        Some((
+            format!(
+                "'{order}' was issued key {} with other terms ({}); to change an issued key, use: keygen amend --for-order {order}",
+                record.serial,
+                differs.join("; ")
+            ),
+            None,
+        )),
+        current,
+    ))
 }
 
 /// What a row asks for that the recorded key does not have: organization, template, seats,

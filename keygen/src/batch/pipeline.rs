@@ -6,7 +6,6 @@
 //! bytes), inserts it through one prepared statement, and appends the lines: the part that
 //! cannot run on two cores at once is kept as short as it can be, so both cores sign.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -37,7 +36,7 @@ pub struct Signing<'a> {
     /// Who the keys are recorded for.
     pub actor: &'a str,
     /// With `--skip-issued`: the orders the ledger holds, whose rows take the recorded key.
-    pub reuse: &'a HashSet<Box<str>>,
+    pub reuse: &'a super::check::Reused,
     /// The input, for messages.
     pub file: &'a str,
     /// How the output is written (delimiter, line ends).
@@ -64,6 +63,7 @@ struct Prepared {
 
 enum Made {
     New(Box<Prepared>),
+    /// The serial of the order's current key.
     Reused(String),
 }
 
@@ -254,8 +254,8 @@ fn sign_row(row: &Row, signing: &Signing<'_>, rng: &mut impl rand::Rng) -> Resul
         let what: Vec<String> = bad.iter().map(|b| format!("{}: {}", b.column, b.what)).collect();
         format!("{}:{}: {}", signing.file, row.line, what.join("; "))
     })?;
-    if let Some(o) = plan.order_id.as_deref().filter(|o| signing.reuse.contains(*o)) {
-        return Ok(Made::Reused(o.to_owned()));
+    if let Some(serial) = plan.order_id.as_deref().and_then(|o| signing.reuse.get(o)) {
+        return Ok(Made::Reused(serial.to_string()));
     }
     let record = sign(signing.signer, plan, rng, &signing.issued_at, signing.actor)?;
     let org_search = crate::db::search::column(&record.organization);
@@ -293,12 +293,13 @@ impl Record<'_, '_> {
                 let (line, before) = (&pool_lines[start..end], &pool_lines[..start]);
                 start = end;
                 match made.map_err(|e| Written::Other(Error::input(format!("cannot sign {e}"))))? {
-                    Made::Reused(order) => {
+                    Made::Reused(serial) => {
                         self.counts.reused.fetch_add(1, Ordering::Relaxed);
-                        let record = keys::current_of_order(self.conn, &order)
+                        // The ledger is in this transaction since the check: the key is there.
+                        let record = keys::by_serial(self.conn, &serial)
                             .map_err(Written::Db)?
                             .ok_or_else(|| {
-                                Written::Other(Error::input(format!("order '{order}' left the ledger")))
+                                Written::Other(Error::input(format!("key {serial} left the ledger")))
                             })?
                             .record;
                         self.write_own_line(row, &record, merged.get_or_insert_with(|| before.to_vec()))?;

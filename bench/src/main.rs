@@ -1,5 +1,7 @@
 //! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000);
-//! `-- --library` measures the library alone; `-- --desk` the desk under load (src/desk.rs).
+//! `-- --library` measures the library alone; `-- --desk` the desk under load (src/desk.rs);
+//! `-- --batch [ROWS]` keygen batch alone (fresh ledger, a full one, `--skip-issued`) against
+//! raw signing and the Python peer (peer.py), with CPU time per row.
 //!
 //! It builds the release binaries, measures raw Ed25519 signing and strict verification on
 //! this machine (one core and all cores), generates a CSV export, and times `keygen batch`
@@ -30,8 +32,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(MEASURE) {
         let status = Command::new(&args[2]).args(&args[3..]).status().expect("run the measured command");
-        let peak = getrusage(UsageWho::RUSAGE_CHILDREN).map(|u| u.max_rss()).unwrap_or(-1);
-        println!("{peak}");
+        let usage = getrusage(UsageWho::RUSAGE_CHILDREN);
+        let peak = usage.map(|u| u.max_rss()).unwrap_or(-1);
+        let cpu = usage.map_or(0.0, |u| {
+            let s = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+            s(u.user_time()) + s(u.system_time())
+        });
+        println!("{peak} {cpu}");
         std::process::exit(status.code().unwrap_or(1));
     }
     // `--desk`: the desk's load run alone (a release keygen desk, 50 sessions on loopback).
@@ -44,6 +51,12 @@ fn main() {
             .expect("cargo build");
         assert!(built.success(), "building the release keygen failed");
         desk::run(&root.join("target/release"));
+        return;
+    }
+    // `--batch [ROWS]`: keygen batch alone, against raw signing and the Python peer.
+    if args.get(1).map(String::as_str) == Some("--batch") {
+        let rows = args.get(2).map_or(1_000_000, |a| a.parse().expect("ROWS is a number"));
+        batch_only(rows);
         return;
     }
     // `--library` measures the library alone (raw rates, reading, verification): seconds.
@@ -147,17 +160,23 @@ fn main() {
         .concat();
         timed(&release.join("keygen"), dir, &args)
     };
+    let peer = python_peer(dir);
     let (elapsed, peak_kb) = keygen_batch(&[]);
     let rate = rows as f64 / elapsed.as_secs_f64();
     println!(
         "keygen batch into the SQLite ledger: {rate:.0} rows/s ({:.2} s), peak memory {:.0} MB; {:.2} x raw signing \
-         on {cores} cores [{} target 0.60 x], {:.2} x on 1 core; memory [{} target 200 MB]",
+         on {cores} cores [{} target 0.60 x], {:.2} x on 1 core; memory [{} target 200 MB]{}",
         elapsed.as_secs_f64(),
         peak_kb as f64 / 1024.0,
         rate / raw.sign_all,
         mark(rate / raw.sign_all >= 0.60),
         rate / raw.sign_one,
-        mark(peak_kb <= 200 * 1024)
+        mark(peak_kb <= 200 * 1024),
+        peer.map_or(String::new(), |p| format!(
+            "; {:.2} x the Python peer [{} target 4 x]",
+            rate / p,
+            mark(rate / p >= 4.0)
+        ))
     );
 
     let issue_ms = issue_times(&release.join("keygen"), dir, "ledger.sqlite");
@@ -474,6 +493,137 @@ impl RawRates {
     }
 }
 
+/// `keygen batch` of `rows` rows into a fresh ledger, then into one holding `rows` keys, then
+/// `--skip-issued` over the first file again; the Python peer on the same input; each as a
+/// ratio to raw signing measured in the same run, with CPU time per row (what a loaded
+/// machine does not change much) and peak memory.
+fn batch_only(rows: usize) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let built = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "building the release keygen failed");
+    let keygen = root.join("target/release/keygen");
+    let cores = rayon::current_num_threads();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "machine: {cores} cores, load average {}; {rows} rows",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    let raw = RawRates::measure();
+    println!(
+        "raw ed25519-dalek signing: {:.0}/s on 1 core, {:.0}/s on {cores} cores",
+        raw.sign_one, raw.sign_all
+    );
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let dir = scratch.path();
+    run(&keygen, dir, &["init", "--dir", "."]);
+    write_orders(&dir.join("orders.csv"), rows);
+    write_orders_from(&dir.join("more.csv"), rows, rows);
+    let peer = python_peer(dir);
+    let batch = |input: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "batch",
+                "--quiet",
+                "--ignore-column",
+                "region",
+                "--input",
+                input,
+                "--output",
+                "keys.csv",
+                "--force",
+            ][..],
+            extra,
+        ]
+        .concat();
+        timed_cpu(&keygen, dir, &args)
+    };
+    let show = |what: &str, (elapsed, peak_kb, cpu): (Duration, i64, f64)| {
+        let rate = rows as f64 / elapsed.as_secs_f64();
+        println!(
+            "{what}: {rate:.0} rows/s ({:.2} s; CPU {:.1} us/row), peak {:.0} MB; {:.2} x raw signing on {cores} cores [{} target 0.60 x]{}; memory [{} target 200 MB]",
+            elapsed.as_secs_f64(),
+            cpu * 1e6 / rows as f64,
+            peak_kb as f64 / 1024.0,
+            rate / raw.sign_all,
+            mark(rate / raw.sign_all >= 0.60),
+            peer.map_or(String::new(), |p| format!(
+                ", {:.2} x the Python peer [{} target 4 x]",
+                rate / p,
+                mark(rate / p >= 4.0)
+            )),
+            mark(peak_kb <= 200 * 1024)
+        );
+        elapsed
+    };
+    let fresh = show("keygen batch into a fresh ledger", batch("orders.csv", &[]));
+    show(&format!("keygen batch into a ledger holding {rows} keys"), batch("more.csv", &[]));
+    let (elapsed, peak_kb, cpu) = batch("orders.csv", &["--skip-issued"]);
+    println!(
+        "keygen batch --skip-issued over the first file again: {:.2} s (CPU {:.1} us/row), peak {:.0} MB; {:.1} x faster than issuing it [{} target 5 x]",
+        elapsed.as_secs_f64(),
+        cpu * 1e6 / rows as f64,
+        peak_kb as f64 / 1024.0,
+        fresh.as_secs_f64() / elapsed.as_secs_f64(),
+        mark(fresh.as_secs_f64() / elapsed.as_secs_f64() >= 5.0)
+    );
+}
+
+/// The Python peer (bench/peer.py) on `orders.csv`: rows/s, or None (said why) when python3
+/// or its `cryptography` package is missing.
+fn python_peer(dir: &Path) -> Option<f64> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peer.py");
+    let rows =
+        std::fs::read_to_string(dir.join("orders.csv")).map_or(0, |t| t.lines().count().saturating_sub(1));
+    let start = Instant::now();
+    let out = Command::new("python3")
+        .current_dir(dir)
+        .arg(&script)
+        .args(["orders.csv", "peer-keys.csv", "peer-ledger.sqlite"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let rate = rows as f64 / start.elapsed().as_secs_f64();
+            println!("Python peer (bench/peer.py: cryptography's Ed25519, sqlite3, csv): {rate:.0} rows/s");
+            Some(rate)
+        }
+        Ok(o) => {
+            println!(
+                "Python peer skipped: {}",
+                String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
+            );
+            None
+        }
+        Err(e) => {
+            println!("Python peer skipped: cannot run python3: {e}");
+            None
+        }
+    }
+}
+
+/// As [`timed`], with the command's CPU time (user + system, seconds).
+fn timed_cpu(program: &Path, dir: &Path, args: &[&str]) -> (Duration, i64, f64) {
+    let start = Instant::now();
+    let out = Command::new(std::env::current_exe().expect("bench executable"))
+        .current_dir(dir)
+        .arg(MEASURE)
+        .arg(program)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run");
+    let elapsed = start.elapsed();
+    assert!(out.status.success(), "{} {args:?} failed", program.display());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace();
+    let peak = fields.next().and_then(|p| p.parse().ok()).unwrap_or(-1);
+    let cpu = fields.next().and_then(|c| c.parse().ok()).unwrap_or(0.0);
+    (elapsed, peak, cpu)
+}
+
 fn run(program: &Path, dir: &Path, args: &[&str]) {
     let out = Command::new(program).current_dir(dir).args(args).output().expect("run");
     assert!(out.status.success(), "{} {args:?}: {}", program.display(), String::from_utf8_lossy(&out.stderr));
@@ -493,7 +643,11 @@ fn timed(program: &Path, dir: &Path, args: &[&str]) -> (Duration, i64) {
         .expect("run");
     let elapsed = start.elapsed();
     assert!(out.status.success(), "{} {args:?} failed", program.display());
-    let peak = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(-1);
+    let peak = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(-1);
     (elapsed, peak)
 }
 
@@ -512,11 +666,16 @@ fn issue_times(keygen: &Path, dir: &Path, ledger: &str) -> (f64, f64) {
 }
 
 fn write_orders(path: &Path, rows: usize) {
+    write_orders_from(path, rows, 0);
+}
+
+/// `rows` orders numbered from `first`.
+fn write_orders_from(path: &Path, rows: usize, first: usize) {
     use std::io::Write;
     let editions = ["trial", "standard", "professional", "enterprise"];
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create input"));
     writeln!(out, "organization,template,seats,order_id,contact,region").expect("write");
-    for i in 0..rows {
+    for i in first..first + rows {
         writeln!(
             out,
             "Customer {i} Analytics GmbH,{},{},PO-{i:08},buyer{i}@example.com,EU",

@@ -9,6 +9,8 @@
 //! - `after-chunk=N:crash`, `after-chunk=N:pause=PATH`: when chunk N (from 1) is inserted
 //!   into the ledger's transaction, before the commit.
 //! - `before-commit:crash`: every row inserted and the head signed, not committed.
+//! - `after-commit:crash`: the batch committed, its output not yet written anywhere named.
+//! - `publishing:crash`: the batch's output half copied to its `.partial-batch-*` file.
 //! - `publish:fail`: publishing the output (batch) or the list (revoke) fails as on a full
 //!   disk, after the commit.
 //!
@@ -40,6 +42,10 @@ pub enum Failpoint {
     BeforeCommit,
     /// Publishing the output fails (ENOSPC).
     FailPublish,
+    /// The batch committed, nothing published: crash.
+    AfterCommit,
+    /// The batch's output partly copied to its named temporary file: crash.
+    Publishing,
 }
 
 /// The failpoint the environment sets, if any; always none without the `failpoints` feature.
@@ -55,8 +61,11 @@ pub fn from_env() -> Option<Failpoint> {
     if value == "before-commit:crash" {
         return Some(Failpoint::BeforeCommit);
     }
-    if value == "publish:fail" {
-        return Some(Failpoint::FailPublish);
+    match value.as_str() {
+        "publish:fail" => return Some(Failpoint::FailPublish),
+        "after-commit:crash" => return Some(Failpoint::AfterCommit),
+        "publishing:crash" => return Some(Failpoint::Publishing),
+        _ => {}
     }
     let action = |text: &str| match text {
         "crash" => Some(Action::Crash),

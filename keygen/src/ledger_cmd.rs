@@ -238,7 +238,12 @@ fn csv_text(found: &[(&History, Option<String>)]) -> Result<String, Error> {
         |e: csv::Error| Error::Io { what: "cannot write the list".into(), source: std::io::Error::other(e) };
     out.write_record(HEADER).map_err(fail)?;
     for (k, b) in found {
-        out.write_record(cells(k, b)).map_err(fail)?;
+        let mut row = cells(k, b);
+        // People's cells (organization, order, actor) are written so no spreadsheet runs them.
+        for i in [1, 2, 9].into_iter().filter(|&i| i != 9 || k.record().actor.is_some()) {
+            row[i] = cli_support::csv_cell::neutralize(&row[i]).into_owned();
+        }
+        out.write_record(row).map_err(fail)?;
     }
     let bytes = out.into_inner().map_err(|e| Error::input(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| Error::input(e.to_string()))

@@ -66,10 +66,11 @@ pub fn csv_text(lines: &[Line], delimiter: u8) -> Result<String, Error> {
     };
     out.write_record(HEADER).map_err(fail)?;
     for l in lines {
+        let neutral = |cell: &str| cli_support::csv_cell::neutralize(cell).into_owned();
         out.write_record([
-            l.organization.as_str(),
-            l.order_id.as_deref().unwrap_or(""),
-            l.contact.as_deref().unwrap_or(""),
+            neutral(&l.organization).as_str(),
+            &neutral(l.order_id.as_deref().unwrap_or("")),
+            &neutral(l.contact.as_deref().unwrap_or("")),
             &l.serial,
             &l.last_day,
             &l.days_left.to_string(),

@@ -11,28 +11,47 @@ use rayon::prelude::*;
 use tabular::{Row, Table};
 
 use super::plan::{Columns, Plan, RowPlan, Templates, plan_row};
-use crate::db::{Writer, keys};
+use crate::db::keys;
 use crate::error::{Error, Problem};
 use crate::record::KeyRecord;
 
 /// Every order_id of an input with its line.
 pub type Orders = std::collections::HashMap<Box<str>, u64>;
 
+/// With `--skip-issued`: each order of the input that the ledger holds, with the serial of
+/// its current key (found once, here; the signing pass reads that row by its serial).
+pub type Reused = std::collections::HashMap<Box<str>, Box<str>>;
+
 /// Rows checked (and later signed) together.
 pub const CHUNK: usize = 4096;
 
-/// Reads the input and writes every byte read into the private copy.
+/// Reads the input and writes every byte read into the private copy. A failure to write the
+/// copy (a full disk) is kept aside: the CSV reader sees only "cannot read", which would
+/// read as bad input, while it is an I/O failure (exit 1).
 struct Tee {
     input: File,
     copy: Arc<File>,
+    failed: Arc<std::sync::Mutex<Option<std::io::Error>>>,
 }
 
 impl Read for Tee {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.input.read(buf)?;
-        std::io::Write::write_all(&mut &*self.copy, &buf[..n])?;
+        if let Err(e) = std::io::Write::write_all(&mut &*self.copy, &buf[..n]) {
+            let kind = e.kind();
+            if let Ok(mut failed) = self.failed.lock() {
+                failed.get_or_insert(e);
+            }
+            return Err(std::io::Error::new(kind, "cannot write the private copy of the input"));
+        }
         Ok(n)
     }
+}
+
+/// The copy's write failure, if there was one, as the I/O error it is.
+fn copy_failed(failed: &std::sync::Mutex<Option<std::io::Error>>, file: &str) -> Option<Error> {
+    let e = failed.lock().ok()?.take()?;
+    Some(Error::Io { what: format!("cannot make a private copy of {file}"), source: e })
 }
 
 /// What pass 1 found in a good input.
@@ -49,7 +68,17 @@ pub struct Checked {
     pub orders: Orders,
     /// With `--skip-issued`: the input's orders that the ledger holds (their rows take the
     /// order's current key).
-    pub reused: std::collections::HashSet<Box<str>>,
+    pub reused: Reused,
+}
+
+/// The ledger as the check reads it: inside the batch's write transaction, or (the desk's
+/// Check) a read transaction that takes no lock from writers.
+#[derive(Clone, Copy)]
+pub struct Ledger<'a> {
+    /// The connection, inside its transaction.
+    pub conn: &'a rusqlite::Connection,
+    /// The ledger's file, for messages.
+    pub path: &'a std::path::Path,
 }
 
 /// Reads and checks the whole input. `ledger` (its write transaction open, so nothing
@@ -58,7 +87,7 @@ pub fn check(
     args: &crate::cli::BatchArgs,
     plan: &Plan,
     templates: &mut Templates<'_>,
-    ledger: Option<&Writer<'_>>,
+    ledger: Option<Ledger<'_>>,
     stop: &AtomicBool,
 ) -> Result<(Checked, Columns), Error> {
     let file = plan.file.as_str();
@@ -67,9 +96,10 @@ pub fn check(
         tempfile::tempfile_in(cli_support::parent_dir(&args.output))
             .map_err(Error::io(format!("cannot make a private copy of {file}")))?,
     );
-    let tee = Tee { input, copy: Arc::clone(&copy) };
+    let failed = Arc::new(std::sync::Mutex::new(None));
+    let tee = Tee { input, copy: Arc::clone(&copy), failed: Arc::clone(&failed) };
     let mut table = Table::from_reader(&args.input, Box::new(tee), plan.delimiter, plan.encoding)
-        .map_err(|e| Error::input(e.to_string()))?;
+        .map_err(|e| copy_failed(&failed, file).unwrap_or_else(|| Error::input(e.to_string())))?;
     let columns = Columns::find(&table, args.template.is_some(), &plan.mapping).map_err(|problems| {
         Error::Rows(
             problems
@@ -87,10 +117,10 @@ pub fn check(
     };
     let mut problems = Vec::new();
     let mut orders = Orders::new();
-    let mut reused = std::collections::HashSet::new();
+    let mut reused = Reused::new();
     // An empty ledger holds no order: no row needs a look-up.
     let ledger = match ledger {
-        Some(l) if keys::chain(l.conn()).map_err(Error::db("cannot read the ledger"))?.count > 0 => Some(l),
+        Some(l) if keys::chain(l.conn).map_err(Error::db("cannot read the ledger"))?.count > 0 => Some(l),
         _ => None,
     };
     // A row's plan is kept only when it may be compared with a recorded key (--skip-issued).
@@ -99,6 +129,9 @@ pub fn check(
     let mut more = true;
     while more {
         let (chunk, read_problems, more_rows) = read_chunk(&mut table);
+        if let Some(e) = copy_failed(&failed, file) {
+            return Err(e);
+        }
         more = more_rows;
         problems.extend(read_problems.into_iter().map(|(line, what)| problem(line, "-", what)));
         for row in &chunk {
@@ -144,13 +177,13 @@ pub fn check(
                 continue;
             }
             if let Some(l) = ledger {
-                problems.extend(issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?.map(
-                    |(what, group)| Problem { group, ..problem(line, columns.header("order_id"), what) },
-                ));
-                if args.skip_issued
-                    && keys::order_exists(l.conn(), &o).map_err(Error::db("cannot read the ledger"))?
-                {
-                    reused.insert(o.clone().into_boxed_str());
+                let (bad, current) = issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?;
+                problems.extend(bad.map(|(what, group)| Problem {
+                    group,
+                    ..problem(line, columns.header("order_id"), what)
+                }));
+                if let Some(serial) = current.filter(|_| args.skip_issued) {
+                    reused.insert(o.clone().into_boxed_str(), serial.into_boxed_str());
                 }
             }
             orders.insert(o.into_boxed_str(), line);
@@ -187,50 +220,67 @@ fn read_chunk(table: &mut Table) -> (Vec<Row>, Vec<(u64, String)>, bool) {
     (chunk, problems, true)
 }
 
+/// Why a row's order cannot be issued or reused, and the group it is summarized in.
+type Refusal = (String, Option<String>);
+
 /// Why an order that the ledger already holds cannot be issued or reused, if it cannot,
-/// and the group it is summarized in. With `--skip-issued`, a row whose terms differ from the
+/// and the group it is summarized in; and the serial of the order's current key, if it has
+/// one. With `--skip-issued`, a row whose terms differ from the
 /// order's current key cannot take that key: changing an issued key is `keygen amend`'s job.
 fn issued_before(
-    ledger: &Writer<'_>,
+    ledger: Ledger<'_>,
     order: &str,
     row: Option<&RowPlan>,
     skip_issued: bool,
-) -> Result<Option<(String, Option<String>)>, Error> {
-    let read = || Error::db(format!("cannot read the ledger {}", ledger.path().display()));
-    if !keys::order_exists(ledger.conn(), order).map_err(read())? {
-        return Ok(None);
-    }
-    let Some(stored) = keys::current_of_order(ledger.conn(), order).map_err(read())? else { return Ok(None) };
-    let path = ledger.path().display();
+) -> Result<(Option<Refusal>, Option<String>), Error> {
+    let read = || Error::db(format!("cannot read the ledger {}", ledger.path.display()));
+    // One look-up: an order without a key has no current key either.
+    let Some(stored) = keys::current_of_order(ledger.conn, order).map_err(read())? else {
+        return Ok((None, None));
+    };
+    let current = Some(stored.record.serial.clone());
+    let path = ledger.path.display();
     if !skip_issued {
-        return Ok(Some((
-            format!(
-                "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
-                stored.record.serial
-            ),
-            Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
-        )));
+        return Ok((
+            Some((
+                format!(
+                    "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
+                    stored.record.serial
+                ),
+                Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
+            )),
+            current,
+        ));
     }
     let record = stored.record;
-    if keys::revocation(ledger.conn(), &record.serial).map_err(read())?.is_some() {
-        return Ok(Some((
-            format!("the key of '{order}' (serial {}) was revoked; issue a new order instead", record.serial),
-            None,
-        )));
+    if keys::revocation(ledger.conn, &record.serial).map_err(read())?.is_some() {
+        return Ok((
+            Some((
+                format!(
+                    "the key of '{order}' (serial {}) was revoked; issue a new order instead",
+                    record.serial
+                ),
+                None,
+            )),
+            current,
+        ));
     }
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else { return Ok((None, current)) };
     let differs = differences(&record, row);
     if differs.is_empty() {
-        return Ok(None);
+        return Ok((None, current));
     }
-    Ok(Some((
-        format!(
-            "'{order}' was issued key {} with other terms ({}); to change an issued key, use: keygen amend --for-order {order}",
-            record.serial,
-            differs.join("; ")
-        ),
-        None,
-    )))
+    Ok((
+        Some((
+            format!(
+                "'{order}' was issued key {} with other terms ({}); to change an issued key, use: keygen amend --for-order {order}",
+                record.serial,
+                differs.join("; ")
+            ),
+            None,
+        )),
+        current,
+    ))
 }
 
 /// What a row asks for that the recorded key does not have: organization, template, seats,

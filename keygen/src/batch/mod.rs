@@ -6,6 +6,7 @@
 
 mod cells;
 mod check;
+mod output;
 mod pipeline;
 mod plan;
 mod unread;
@@ -15,7 +16,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use cli_support::Pending;
 use tabular::Table;
 
 use crate::cli::BatchArgs;
@@ -69,12 +69,11 @@ pub fn check_only(args: &BatchArgs) -> Result<u64, Error> {
         templates.load(t);
         templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
     }
-    let mut existing = Db::open_write(&plan.ledger, false)?;
-    let existing_tx = match existing.as_mut() {
-        Some(db) => Some(db.begin_write(&args.key.key)?),
-        None => None,
-    };
-    let (checked, _) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), &stop)?;
+    // A read transaction: checking a large file holds no lock that a writer would wait for.
+    let db = Db::open_read(&plan.ledger)?;
+    db.conn().execute_batch("BEGIN").map_err(Error::db("cannot read the ledger"))?;
+    let ledger = check::Ledger { conn: db.conn(), path: &plan.ledger };
+    let (checked, _) = check::check(args, &plan, &mut templates, Some(ledger), &stop)?;
     Ok(checked.rows)
 }
 
@@ -100,7 +99,13 @@ pub fn execute(
         None => None,
     };
 
-    let (checked, columns) = check::check(args, &plan, &mut templates, existing_tx.as_ref(), stop)?;
+    let (checked, columns) = check::check(
+        args,
+        &plan,
+        &mut templates,
+        existing_tx.as_ref().map(|t| check::Ledger { conn: t.conn(), path: t.path() }),
+        stop,
+    )?;
     if let Some(Failpoint::AfterCheck(action)) = failpoint::from_env() {
         failpoint::act(&action);
     }
@@ -114,7 +119,7 @@ pub fn execute(
         }
     };
     // The output's temporary file first: if it cannot be made, no ledger is created.
-    let mut out = Pending::create(&args.output, args.force)?;
+    let mut out = output::Unpublished::create(&args.output, args.force)?;
     let mut created;
     let tx = match existing_tx {
         Some(tx) => tx,
@@ -147,29 +152,34 @@ pub fn execute(
         issued_at: now_rfc3339(),
         reuse: &checked.reused,
         file: &plan.file,
+        format: checked.format,
     };
-    let signed = write_output(&mut out, &checked.format, &checked.headers, |csv_out| {
-        pipeline::sign_all(table, &signing, &tx, csv_out, &progress, stop, &counts)
+    let signed = write_output(out.writer(), &checked.format, &checked.headers, |encoded| {
+        pipeline::sign_all(table, &signing, &tx, encoded, &progress, stop, &counts)
     });
     let new_keys = counts.new_keys.load(Ordering::Relaxed);
     let reused = counts.reused.load(Ordering::Relaxed);
-    // Stopped or failed: the transaction is rolled back (dropped), so no key is recorded.
+    // Stopped or failed: the transaction is rolled back (dropped), so no key is recorded, and
+    // the output, an anonymous file, goes with the process.
     signed?;
     if stop.load(Ordering::Relaxed) {
-        // `out` is dropped unpublished, which removes the temporary file.
         return Err(Error::Interrupted("interrupted: nothing was issued, the ledger is as it was".into()));
     }
-    db::head::sign(tx.conn(), signer)?;
+    // The ledger's part, in one place: the commit, which signs the head over the new rows.
     if failpoint::from_env() == Some(Failpoint::BeforeCommit) {
         std::process::abort();
     }
     tx.commit(signer)?;
+    if failpoint::from_env() == Some(Failpoint::AfterCommit) {
+        std::process::abort();
+    }
+    // Only now does any file that can be opened by name hold the keys: all are recorded.
     let published = match failpoint::from_env() {
         Some(Failpoint::FailPublish) => Err(Error::Io {
             what: format!("cannot write {}", args.output.display()),
             source: std::io::Error::from_raw_os_error(28),
         }),
-        _ => out.publish().map_err(Error::from),
+        _ => out.publish(),
     };
     published.map_err(|e| {
         e.after_recording(format!(
@@ -224,22 +234,32 @@ fn refuse_clashes(plan: &Plan, tx: &Writer<'_>, orders: &check::Orders) -> Resul
     Err(Error::Rows(clashes))
 }
 
-/// Writes the header, lets `body` write the rows, then flushes; the file is published later.
-fn write_output(
-    out: &mut Pending,
+/// Writes the header, lets `body` write the rows (UTF-8, encoded as the input on the way),
+/// then flushes; the file is published later.
+fn write_output<W: std::io::Write>(
+    out: W,
     format: &tabular::Format,
     headers: &[String],
-    body: impl FnOnce(&mut csv::Writer<tabular::Encoder<&mut Pending>>) -> Result<(), Error>,
+    body: impl FnOnce(&mut tabular::Encoder<W>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let io = |e: std::io::Error| Error::Io { what: "cannot write the output".into(), source: e };
-    let mut csv_out = tabular::writer(out, *format).map_err(io)?;
-    let mut header = csv::StringRecord::from(headers.to_vec());
+    // The input's headers are people's input too: neutralized like its cells.
+    let mut header: csv::StringRecord =
+        headers.iter().map(|h| cli_support::csv_cell::neutralize(h).into_owned()).collect();
     for name in RESERVED {
         header.push_field(name);
     }
+    let mut encoded = tabular::encoded(out, *format).map_err(io)?;
+    let mut csv_out = tabular::writer(
+        Vec::new(),
+        tabular::Format { bom: false, encoding: tabular::TextEncoding::Utf8, ..*format },
+    )
+    .map_err(io)?;
     csv_out.write_record(&header).map_err(|e| io(std::io::Error::other(e)))?;
-    body(&mut csv_out)?;
-    csv_out.flush().map_err(io)
+    let line = csv_out.into_inner().map_err(|e| io(e.into_error()))?.into_inner();
+    std::io::Write::write_all(&mut encoded, &line).map_err(io)?;
+    body(&mut encoded)?;
+    std::io::Write::flush(&mut encoded).map_err(io)
 }
 
 fn progress_bar(rows: u64, quiet: bool) -> indicatif::ProgressBar {

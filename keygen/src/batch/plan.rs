@@ -167,7 +167,16 @@ impl Columns {
                 problems.push((header.clone(), format!("no such column (from --column {name}={header})")));
             }
         }
-        let column = |name: &str| table.column(mapping.columns.get(name).map_or(name, String::as_str));
+        // A contact column under its usual ERP name (`Ansprechpartner`, `E-Mail`, ...) is read
+        // as the contact when nothing else is: a contact is only recorded in the ledger, never
+        // put in a key, so reading it cannot change what a customer gets.
+        let contact_alias = (!mapping.columns.contains_key("contact") && table.column("contact").is_none())
+            .then(|| super::unread::contact_alias(&table.headers, mapping))
+            .flatten();
+        let column = |name: &str| match (name, contact_alias) {
+            ("contact", Some(i)) => Some(i),
+            _ => table.column(mapping.columns.get(name).map_or(name, String::as_str)),
+        };
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, h) in table.headers.iter().enumerate() {
             let name = h.trim().to_ascii_lowercase();

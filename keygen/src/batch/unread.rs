@@ -85,7 +85,10 @@ const SYNONYMS: [(&str, &[&str]); 7] = [
             "so",
         ],
     ),
-    ("contact", &["kontakt", "email", "mail", "ansprechpartner", "contactperson", "besteller"]),
+    (
+        "contact",
+        &["kontakt", "email", "mail", "ansprechpartner", "contactperson", "besteller", "kontaktperson"],
+    ),
 ];
 
 /// The header problems about columns not read, as (column, what): every unread column not
@@ -145,6 +148,27 @@ pub fn problems(headers: &[String], read: &[(&str, usize)], mapping: &Mapping) -
         ));
     }
     out
+}
+
+/// The one header that names a contact by one of its usual names (`Ansprechpartner`,
+/// `Kontakt`, `E-Mail`, ...), if exactly one does: two such columns leave the choice to
+/// `--column contact=HEADER`. A header named by `--column` or `--ignore-column` is not one.
+pub fn contact_alias(headers: &[String], mapping: &Mapping) -> Option<usize> {
+    let names = SYNONYMS.iter().find(|(known, _)| *known == "contact").map(|(_, names)| *names)?;
+    let named = |h: &str| {
+        mapping
+            .ignored
+            .iter()
+            .chain(mapping.columns.values())
+            .any(|n| n.trim().eq_ignore_ascii_case(h.trim()))
+    };
+    let mut found = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !named(h) && names.iter().any(|n| normalized(n) == normalized(h)))
+        .map(|(i, _)| i);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 /// The known column a header most likely means: one of its usual names, or a known name

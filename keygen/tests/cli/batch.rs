@@ -533,3 +533,161 @@ fn ctrl_c_leaves_no_partial_file_and_no_key() {
     assert_eq!(ledger_keys(t.path()), rows);
     assert_exit(&run(keygen(t.path()).args(["ledger", "verify"])), 0);
 }
+
+#[cfg(feature = "failpoints")]
+/// Every key in every file of `dir` (any text that reads as a key) that verifies against
+/// the public key in `keys_dir`, as `verifier check` would judge it: (file, serial).
+fn valid_keys_in_files(dir: &Path, keys_dir: &Path) -> Vec<(String, String)> {
+    let hex = stdout(&run(keygen(keys_dir).args(["public-key", "--format", "hex"])));
+    let mut trusted = product_key::TrustedKeys::new();
+    trusted.add_hex(hex.trim()).expect("the public key");
+    let check = product_key::Check::on(product_key::Day::today().expect("today"));
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+        let text = String::from_utf8_lossy(&bytes);
+        for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            if !token.starts_with("AST8-") {
+                continue;
+            }
+            let verdict = product_key::verify(token, &trusted, &check);
+            if verdict.is_valid() {
+                let serial = verdict.key.expect("a valid key is decoded").payload.serial.to_string();
+                found.push((entry.file_name().to_string_lossy().into_owned(), serial));
+            }
+        }
+    }
+    found
+}
+
+#[cfg(feature = "failpoints")]
+#[test]
+fn a_batch_killed_at_any_stage_leaves_no_valid_key_outside_the_ledger() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let rows = 20_000;
+    write_orders(t.path(), rows);
+    // While signing (SIGKILL while paused, and a crash), before and after the commit, and in
+    // the middle of copying the committed output to its temporary file beside the target.
+    let stages = [
+        ("after-chunk=1:pause", false),
+        ("after-chunk=3:crash", false),
+        ("before-commit:crash", false),
+        ("after-commit:crash", true),
+        ("publishing:crash", true),
+    ];
+    for (attempt, (failpoint, committed)) in stages.into_iter().enumerate() {
+        let dir = t.path().join(format!("run{attempt}"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        let ledger = dir.join("ledger.sqlite");
+        let release = dir.join("release");
+        let value = match failpoint.strip_suffix(":pause") {
+            Some(point) => format!("{point}:pause={}", release.display()),
+            None => failpoint.to_owned(),
+        };
+        let mut child = keygen(t.path())
+            .args(["batch", "--quiet", "--template", "trial", "--input", "in.csv", "--ledger"])
+            .arg(&ledger)
+            .arg("--output")
+            .arg(dir.join("out.csv"))
+            .env("KEYGEN_FAILPOINT", &value)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        if failpoint.ends_with(":pause") {
+            wait_for(&dir.join("release.reached"));
+            child.kill().expect("kill -9");
+        }
+        let status = child.wait().expect("wait");
+        assert!(!status.success(), "{failpoint}: the batch was not stopped");
+        let recorded: std::collections::HashSet<String> = if ledger.exists() {
+            let db = rusqlite::Connection::open(&ledger).expect("ledger");
+            let mut stmt = db.prepare("SELECT serial FROM keys").expect("select");
+            stmt.query_map([], |r| r.get(0)).expect("rows").map(|r| r.expect("row")).collect()
+        } else {
+            Default::default()
+        };
+        assert_eq!(recorded.len(), if committed { rows } else { 0 }, "{failpoint}");
+        let outside: Vec<_> =
+            valid_keys_in_files(&dir, t.path()).into_iter().filter(|(_, s)| !recorded.contains(s)).collect();
+        assert!(outside.is_empty(), "{failpoint}: valid keys the ledger does not hold: {:?}", &outside[..1]);
+        // The next run finishes the batch and removes what the killed one left.
+        let o = run(keygen(t.path())
+            .args([
+                "batch",
+                "--quiet",
+                "--template",
+                "trial",
+                "--input",
+                "in.csv",
+                "--skip-issued",
+                "--force",
+            ])
+            .arg("--ledger")
+            .arg(&ledger)
+            .arg("--output")
+            .arg(dir.join("out.csv")));
+        assert_exit(&o, 0);
+        assert_eq!(keys_in(&ledger), rows, "{failpoint}: an order was issued twice");
+        let litter: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".partial-"))
+            .collect();
+        assert!(litter.is_empty(), "{failpoint}: {litter:?}");
+        assert_eq!(valid_keys_in_files(&dir, t.path()).len(), rows, "{failpoint}: out.csv holds every key");
+    }
+}
+
+/// A small file system that fills up; unmounted when dropped. None (with the reason
+/// printed) where mounting is not allowed.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(at).expect("mkdir");
+        let o = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output();
+        match o {
+            Ok(o) if o.status.success() => Some(SmallDisk(at.to_owned())),
+            Ok(o) => {
+                eprintln!("skipped: cannot mount a small tmpfs here: {}", String::from_utf8_lossy(&o.stderr));
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_during_a_batch_is_an_io_failure_and_records_nothing() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // Full while the input is copied (1 MB into 64 KiB), and while the output is written
+    // (the copy fits, the keys do not).
+    for (rows, size) in [(40_000, "64k"), (2_000, "256k")] {
+        write_orders(t.path(), rows);
+        let Some(disk) = SmallDisk::mount(&t.path().join(format!("disk-{size}")), size) else { return };
+        let out = disk.0.join("out.csv");
+        let o = batch(
+            t.path(),
+            &["--template", "trial", "--input", "in.csv", "--output", out.to_str().expect("path")],
+        );
+        assert_exit(&o, 1);
+        assert!(stderr(&o).contains("No space left on device"), "{size}: {}", stderr(&o));
+        assert_eq!(ledger_keys(t.path()), 0, "{size}");
+        assert!(!out.exists(), "{size}");
+    }
+}

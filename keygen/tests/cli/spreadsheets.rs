@@ -209,3 +209,141 @@ fn a_sales_desk_gets_a_block_for_the_customer_and_the_public_key_without_a_passp
     assert_exit(&o, 0);
     assert!(stdout(&o).starts_with("-----BEGIN PUBLIC KEY-----"), "{}", stdout(&o));
 }
+
+/// The README's ERP example (after `--key vault/signing-key.pem`), as written there.
+fn readme_erp_example() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let start = readme.find("--input export.csv").expect("the README's ERP example");
+    let command = &readme[start..];
+    let end = command.find("# a German ERP export").expect("the example's comment");
+    command[..end].replace('\\', " ").split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn the_readme_erp_example_reads_a_real_export_with_its_ansprechpartner_column_as_the_contact() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // As the ERP exports it: a contact column under its German name.
+    let export = b"Kunde;Edition;Pl\xe4tze;Auftrag;Ansprechpartner\r\nM\xfcller Logistik GmbH;Standard;12;A-1001;Jana M\xfcller\r\nK\xf6ln Daten AG;Professional;30;A-1002;\r\n";
+    std::fs::write(t.path().join("export.csv"), export).expect("write");
+    let args = readme_erp_example();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = batch(t.path(), &args);
+    assert_exit(&o, 0);
+    let contacts: Vec<serde_json::Value> =
+        ledger_rows(t.path()).iter().map(|r| r["contact"].clone()).collect();
+    assert_eq!(contacts, [serde_json::json!("Jana Müller"), serde_json::Value::Null]);
+    // Two columns that could be the contact: the choice is the user's, and the message says how.
+    std::fs::write(
+        t.path().join("export.csv"),
+        b"Kunde;Edition;Pl\xe4tze;Auftrag;Ansprechpartner;E-Mail\r\nA AG;Standard;1;A-2001;Jana;j@a.example\r\n",
+    )
+    .expect("write");
+    let o = batch(t.path(), &[&args[..], &["--force"]].concat());
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("--column contact=Ansprechpartner"), "{}", stderr(&o));
+    let o = batch(
+        t.path(),
+        &[&args[..], &["--force", "--column", "contact=E-Mail", "--ignore-column", "Ansprechpartner"]]
+            .concat(),
+    );
+    assert_exit(&o, 0);
+    assert_eq!(ledger_rows(t.path())[2]["contact"], "j@a.example");
+}
+
+/// Cells a spreadsheet would run as formulas (OWASP's CSV injection), each in a column the
+/// batch carries through to its output.
+const FORMULAS: [&str; 6] =
+    ["=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3", "\tx", "'=1"];
+
+#[test]
+fn cells_from_the_input_that_a_spreadsheet_would_run_are_written_as_text_and_read_back_unchanged() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let mut input = String::from("organization,template,order_id,contact,note\n");
+    for (i, cell) in FORMULAS.iter().enumerate() {
+        let quoted = format!("\"{}\"", cell.replace('"', "\"\""));
+        input.push_str(&format!("{quoted},trial,SO-{i},{quoted},{quoted}\n"));
+    }
+    std::fs::write(t.path().join("orders.csv"), &input).expect("write");
+    let o = batch(t.path(), &["--input", "orders.csv", "--output", "keys.csv", "--ignore-column", "note"]);
+    assert_exit(&o, 0);
+    let mut reader = csv::ReaderBuilder::new().from_path(t.path().join("keys.csv")).expect("keys.csv");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), FORMULAS.len());
+    for (row, cell) in rows.iter().zip(FORMULAS) {
+        for column in [0, 3, 4] {
+            let written = &row[column];
+            assert!(written.starts_with('\''), "{written:?} would run in a spreadsheet");
+            assert_eq!(cli_support::csv_cell::restore(written), cell, "read back");
+        }
+        assert!(row[8].starts_with("AST8-"), "the key is written as it is: {:?}", &row[8]);
+    }
+    // The ledger holds what the input said, not the quoted form.
+    let ledger = ledger_rows(t.path());
+    let orgs: Vec<&str> = ledger.iter().map(|r| r["organization"].as_str().expect("org")).collect();
+    assert_eq!(orgs, FORMULAS.map(str::trim));
+    // A rerun of the same input with --skip-issued matches every order and its terms.
+    let o = batch(
+        t.path(),
+        &[
+            "--input",
+            "orders.csv",
+            "--output",
+            "keys.csv",
+            "--ignore-column",
+            "note",
+            "--skip-issued",
+            "--force",
+        ],
+    );
+    assert_exit(&o, 0);
+    assert_eq!(ledger_keys(t.path()), FORMULAS.len());
+    let again = std::fs::read_to_string(t.path().join("keys.csv")).expect("keys.csv");
+    let first_keys: Vec<String> = rows.iter().map(|r| r[8].to_owned()).collect();
+    for key in &first_keys {
+        assert!(again.contains(key.as_str()), "the rerun gives the recorded key");
+    }
+}
+
+#[test]
+fn ledger_find_and_report_as_csv_write_peoples_cells_as_text() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    // A flag's value is trimmed, so a leading tab is no formula there.
+    let formulas: Vec<&str> = FORMULAS.into_iter().filter(|c| !c.starts_with('\t')).collect();
+    for (i, cell) in formulas.iter().enumerate() {
+        let order = format!("SO-{i}");
+        let (org, contact) = (format!("--org={cell}"), format!("--contact={cell}"));
+        let o = run(keygen(t.path()).args([
+            "issue",
+            "--template",
+            "trial",
+            &org,
+            "--order-id",
+            &order,
+            &contact,
+        ]));
+        assert_exit(&o, 0);
+    }
+    let find = run(keygen(t.path()).args(["ledger", "find", "--all", "--format", "csv"]));
+    assert_exit(&find, 0);
+    let report =
+        run(keygen(t.path()).args(["ledger", "report", "--format", "csv", "--expiring-within", "400"]));
+    assert_exit(&report, 0);
+    for (output, columns) in
+        [(stdout(&find), &[1][..]), (stdout(&report).trim_start_matches('\u{feff}').to_owned(), &[0, 2][..])]
+    {
+        let mut reader = csv::ReaderBuilder::new().from_reader(output.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(rows.len(), formulas.len(), "{output}");
+        for row in &rows {
+            for &column in columns {
+                let written = &row[column];
+                assert!(written.starts_with('\''), "{written:?} would run in a spreadsheet:\n{output}");
+                assert!(formulas.contains(&&*cli_support::csv_cell::restore(written)), "{written:?}");
+            }
+        }
+    }
+}

@@ -402,3 +402,26 @@ fn verifier_batch_reads_keygen_batch_output_in_every_encoding_it_writes() {
         assert!(written.starts_with(&expected_start), "{name}: {:?}", &written[..written.len().min(16)]);
     }
 }
+
+/// keygen writes an organization that a spreadsheet would run as a formula with a `'` before
+/// it (OWASP's CSV-injection rule); `verifier batch` still finds each key issued to the
+/// organization in its row: the match form keeps letters and numbers only, so the quote
+/// changes no verdict.
+#[test]
+fn verifier_batch_reads_a_neutralized_organization_as_it_was_issued() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let d = t.path();
+    ok(&keygen(d, &["init"]));
+    std::fs::write(
+        d.join("orders.csv"),
+        "organization,template,order_id\n-Minus Co,standard,F-1\n@At Ltd,trial,F-2\n",
+    )
+    .expect("write");
+    ok(&keygen(d, &["batch", "--quiet", "--input", "orders.csv", "--output", "keys.csv"]));
+    let written = std::fs::read_to_string(d.join("keys.csv")).expect("keys.csv");
+    assert!(written.contains("'-Minus Co") && written.contains("'@At Ltd"), "{written}");
+    let o = verifier(d, &["batch", "--input", "keys.csv", "--public-key", "public-key.pem"]);
+    ok(&o);
+    let summary = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(summary.contains("2 keys checked") && summary.contains("valid: 2"), "{summary}");
+}

@@ -2,6 +2,8 @@
 //! ledger's write lock (a command-line issue, another batch) does not make it wait, and it
 //! does not make them wait (issue 26, item 7).
 
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 use std::sync::mpsc::channel;
 use std::time::Duration;

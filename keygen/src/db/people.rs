@@ -128,22 +128,6 @@ pub fn set_password(conn: &Connection, name: &str, hash: &str) -> rusqlite::Resu
     )? == 1)
 }
 
-/// Records a wrong password: the new count, and the lock when it reaches `limit`.
-pub fn failed(conn: &Connection, name: &str, limit: u32, lock_until: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE people SET failed_attempts = failed_attempts + 1, \
-         locked_until = CASE WHEN failed_attempts + 1 >= ?2 THEN ?3 ELSE locked_until END WHERE name = ?1",
-        params![name, limit, lock_until],
-    )
-    .map(|_| ())
-}
-
-/// A good sign-in: the count starts again.
-pub fn succeeded(conn: &Connection, name: &str) -> rusqlite::Result<()> {
-    conn.execute("UPDATE people SET failed_attempts = 0, locked_until = NULL WHERE name = ?1", [name])
-        .map(|_| ())
-}
-
 /// Appends an event to the desk's journal, chained to the one before.
 pub fn event(conn: &Connection, at: &str, actor: &str, action: &str, detail: &str) -> rusqlite::Result<()> {
     chain_journal(conn)?;

@@ -286,15 +286,13 @@ fn write(desk: &std::sync::Weak<super::Desk>, messages: &Receiver<Message>) {
         // The desk is gone when its last handle is dropped: nothing is left to write for.
         let Some(desk) = desk.upgrade() else { return };
         if !events.is_empty() {
-            let written = (|| -> Result<(), crate::error::Error> {
-                super::writer::signed_write(&desk, |conn| {
-                    for (at, actor, action, detail) in &events {
-                        crate::db::people::event(conn, at, actor, action, detail)
-                            .map_err(crate::error::Error::db("cannot write the desk's journal"))?;
-                    }
-                    Ok(())
-                })
-            })();
+            let written = super::writer::signed_write(&desk, |conn| {
+                for (at, actor, action, detail) in &events {
+                    crate::db::people::event(conn, at, actor, action, detail)
+                        .map_err(crate::error::Error::db("cannot write the desk's journal"))?;
+                }
+                Ok(())
+            });
             if let Err(e) = written {
                 cli_support::warn(&format!(
                     "keygen desk: {} sign-in events not journaled: {e}",

@@ -122,14 +122,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
         let ledger = Db::open_read(path)?;
         let mut out = String::new();
         for p in people::list(ledger.conn()).map_err(what())? {
-            let locked = match &p.locked_until {
-                Some(t) if t.as_str() > now_rfc3339().as_str() => format!("  locked until {t}"),
-                _ => String::new(),
-            };
-            out.push_str(&format!(
-                "{}  {}  added {} by {}{locked}\n",
-                p.name, p.role, p.added_at, p.added_by
-            ));
+            out.push_str(&format!("{}  {}  added {} by {}\n", p.name, p.role, p.added_at, p.added_by));
         }
         cli_support::print(&out).map_err(Error::stdout)?;
         return Ok(ExitCode::SUCCESS);

@@ -209,7 +209,7 @@ pub async fn remove(
 ) -> Response {
     admin_action(desk, headers, form, |d, admin, name| {
         let what = || Error::db("cannot write the ledger");
-        let gone = super::writer::signed_write(&d, |conn| {
+        let gone = super::writer::signed_write(d, |conn| {
             let gone = people::remove(conn, name).map_err(what())?;
             if gone {
                 people::event(conn, &now_rfc3339(), admin, "person removed", name).map_err(what())?;

@@ -599,30 +599,6 @@ pub async fn confirm(
     }
 }
 
-/// `keys.csv` as the batch wrote it, with every cell that a spreadsheet would run as a
-/// formula written as text (`cli_support::csv_cell`): the customers' cells came from people.
-fn neutralized(path: &FilePath, encoding: Option<&str>) -> Result<Vec<u8>, Error> {
-    let encoding = encoding.and_then(|e| tabular::parse_encoding(e).ok());
-    let file = std::fs::File::open(path).map_err(Error::io("cannot read keys.csv"))?;
-    let mut table = tabular::Table::from_reader(FilePath::new("keys.csv"), Box::new(file), None, encoding)
-        .map_err(|e| Error::input(e.to_string()))?;
-    let io = |e: std::io::Error| Error::Io { what: "cannot write keys.csv".into(), source: e };
-    let csv_io = |e: csv::Error| io(std::io::Error::other(e));
-    let mut out = tabular::writer(Vec::new(), table.format).map_err(io)?;
-    let header: Vec<String> =
-        table.headers.iter().map(|h| cli_support::csv_cell::neutralize(h).into_owned()).collect();
-    out.write_record(&header).map_err(csv_io)?;
-    while let Some(row) = table.next_row() {
-        let row = row.map_err(|e| Error::input(e.to_string()))?;
-        let cells: Vec<String> = (0..row.record.len())
-            .map(|i| tabular::cell(&row.record, i).map(|c| cli_support::csv_cell::neutralize(c).into_owned()))
-            .collect::<Result<_, _>>()
-            .map_err(Error::input)?;
-        out.write_record(&cells).map_err(csv_io)?;
-    }
-    Ok(out.into_inner().map_err(|e| io(e.into_error()))?.into_inner())
-}
-
 /// `GET /batch/{token}/keys.csv`: the input's rows with their keys.
 pub async fn download(
     State(desk): State<super::State>,
@@ -637,15 +613,20 @@ pub async fn download(
         let map = desk.uploads.lock();
         map.get(&token)
             .filter(|u| u.session == visit.id && u.made.elapsed() < UPLOAD_LIFETIME)
-            .map(|u| (Arc::clone(&u.dir), u.encoding.clone(), matches!(u.outcome.get(), Some(Ok(_)))))
+            .map(|u| (Arc::clone(&u.dir), matches!(u.outcome.get(), Some(Ok(_)))))
     };
-    let (dir, encoding) = match found {
-        Some((dir, encoding, true)) => (dir, encoding),
+    let dir = match found {
+        Some((dir, true)) => dir,
         Some(_) => return (StatusCode::NOT_FOUND, "This batch was not issued.").into_response(),
         None => return (StatusCode::NOT_FOUND, "No such batch.").into_response(),
     };
     let d = desk.clone();
-    let bytes = super::blocking(move || neutralized(&dir.path().join("keys.csv"), encoding.as_deref())).await;
+    // `keygen batch` wrote every cell that a spreadsheet would run as a formula as text
+    // (cli_support::csv_cell): the file is sent as it is.
+    let bytes = super::blocking(move || {
+        std::fs::read(dir.path().join("keys.csv")).map_err(Error::io("cannot read keys.csv"))
+    })
+    .await;
     match bytes {
         Ok(bytes) => {
             let mut r = bytes.into_response();

@@ -145,18 +145,9 @@ pub async fn report_csv(
     if let Err(r) = require(&desk, &headers, Role::Support) {
         return r;
     }
-    // The organization, order and contact came from people: a cell a spreadsheet would run
-    // as a formula is written as text (OWASP's CSV injection rule).
-    let safe = |t: &str| cli_support::csv_cell::neutralize(t).into_owned();
-    let neutralized = |mut lines: Vec<crate::ops::report::Line>| {
-        for l in &mut lines {
-            l.organization = safe(&l.organization);
-            l.order_id = l.order_id.as_deref().map(safe);
-            l.contact = l.contact.as_deref().map(safe);
-        }
-        lines
-    };
-    match lines(&desk, &w).await.and_then(|l| crate::report::csv_text(&neutralized(l), b',')) {
+    // report::csv_text writes a cell that a spreadsheet would run as a formula as text
+    // (OWASP's CSV injection rule): the organization, order and contact came from people.
+    match lines(&desk, &w).await.and_then(|l| crate::report::csv_text(&l, b',')) {
         Ok(text) => {
             let mut r = text.into_response();
             let h = r.headers_mut();

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod csv_cell;
+#[cfg(feature = "docs")]
 mod docs;
 mod publish;
 mod table;
@@ -12,6 +13,7 @@ mod table;
 use std::io::Write;
 use std::path::Path;
 
+#[cfg(feature = "docs")]
 pub use docs::write_docs;
 pub use publish::{Pending, PublishError};
 pub use table::{Align, Table, width};
@@ -33,6 +35,7 @@ pub fn warn(text: &str) {
 
 /// Shows `text` after the help of `cmd` and of every subcommand at any depth (exit codes,
 /// say), so that no `--help` leaves them out. Subcommands that have their own keep it.
+#[cfg(feature = "docs")]
 pub fn after_help_everywhere(cmd: clap::Command, text: &'static str) -> clap::Command {
     let cmd = if cmd.get_after_help().is_none() { cmd.after_help(text) } else { cmd };
     cmd.mut_subcommands(|sub| after_help_everywhere(sub, text))

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub use crate::args::{KeyArgs, TemplatesArgs};
+
 use clap::{Args, Parser, Subcommand};
 
 /// The exit codes, shown after every `--help` (see `command`).
@@ -84,7 +86,8 @@ pub enum Command {
     Rotate(RotateArgs),
     /// Serve the sales desk in the browser (one machine holds the signing key; people sign
     /// in), or manage its people (`keygen desk user ...`).
-    Desk(Box<crate::desk::cli::DeskArgs>),
+    #[cfg(feature = "desk")]
+    Desk(Box<crate::commands::desk::DeskArgs>),
     /// Write shell completions and man pages for keygen into DIR.
     #[command(hide = true)]
     GenerateDocs {
@@ -115,17 +118,6 @@ pub struct InitArgs {
     /// The ledger to make (default: ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
-}
-
-/// Where the signing key is and how to open it.
-#[derive(Debug, Args, Clone)]
-pub struct KeyArgs {
-    /// The signing key (PKCS#8 PEM, plain or encrypted).
-    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
-    pub key: PathBuf,
-    /// Read the passphrase of an encrypted key from the first line of this file.
-    #[arg(long, value_name = "PATH")]
-    pub passphrase_file: Option<PathBuf>,
 }
 
 /// `keygen rotate`.
@@ -169,26 +161,6 @@ pub struct PublicKeyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub key: KeyArgs,
-}
-
-/// Where the templates are.
-#[derive(Debug, Args, Clone)]
-pub struct TemplatesArgs {
-    /// A folder of edition templates (*.toml) that add to the built-in editions (trial,
-    /// standard, professional, enterprise) or override one of the same name. Default:
-    /// ./templates if it exists.
-    #[arg(long, value_name = "DIR", env = "KEYGEN_TEMPLATES")]
-    pub templates: Option<PathBuf>,
-}
-
-impl TemplatesArgs {
-    /// The folder, and whether it was named (a named folder must exist).
-    pub fn folder(&self) -> crate::template::Folder {
-        match &self.templates {
-            Some(dir) => crate::template::Folder { dir: dir.clone(), named: true },
-            None => crate::template::Folder { dir: PathBuf::from("templates"), named: false },
-        }
-    }
 }
 
 /// `keygen issue`.
@@ -380,7 +352,7 @@ pub struct LedgerArgs {
 impl LedgerArgs {
     /// The ledger's path.
     pub fn path(&self) -> PathBuf {
-        crate::db::path_for(self.ledger.as_deref(), &self.key)
+        keygen_core::db::path_for(self.ledger.as_deref(), &self.key)
     }
 }
 

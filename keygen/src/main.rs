@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             for line in e.to_string().lines() {
                 cli_support::warn(&format!("keygen: {line}"));
             }
-            e.exit_code()
+            keygen::exit_code(&e)
         }
     }
 }

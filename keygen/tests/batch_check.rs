@@ -36,7 +36,10 @@ fn the_check_of_a_batch_takes_no_write_lock() {
     let keygen::cli::Command::Batch(args) = cli.command else { panic!("not a batch") };
     let (done, checked) = channel();
     std::thread::spawn(move || {
-        let _ = done.send(keygen::batch::check_only(&args).map_err(|e| e.to_string()));
+        let _ = done.send(
+            keygen_core::batch::check_only(&keygen::commands::batch::request(&args))
+                .map_err(|e| e.to_string()),
+        );
     });
     // A check that asked for the write lock would wait for it (up to an hour): the bound
     // here only turns that hang into a failure.

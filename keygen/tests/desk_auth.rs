@@ -25,10 +25,10 @@ async fn a_removed_person_a_new_role_or_a_new_password_ends_a_running_session() 
         assert_eq!(t.get("/find", Some(cookie)).await.status, StatusCode::OK);
     }
     // What `keygen desk user password / role / remove` write, behind the running desk.
-    let hash = keygen::db::people::hash_password("another long password").unwrap();
-    assert!(keygen::db::people::set_password(&t.db(), "sam", &hash).unwrap());
+    let hash = keygen_core::db::people::hash_password("another long password").unwrap();
+    assert!(keygen_core::db::people::set_password(&t.db(), "sam", &hash).unwrap());
     set_role(&t, "olga", "support");
-    assert!(keygen::db::people::remove(&t.db(), "ada").unwrap());
+    assert!(keygen_core::db::people::remove(&t.db(), "ada").unwrap());
     for cookie in [&sam, &olga, &ada] {
         let r = t.get("/find", Some(cookie)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "the session ended");
@@ -301,7 +301,7 @@ async fn start(
         None => None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(keygen::desk::serve::serve(t.state.clone(), listener, config, async {
+    tokio::spawn(keygen_desk::serve::serve(t.state.clone(), listener, config, async {
         let _ = stopped.await;
     }));
     stop

@@ -326,8 +326,8 @@ async fn issues_at_once_are_recorded_together_and_a_refused_one_leaves_the_other
         "{statuses:?}"
     );
     assert_eq!(t.keys(), 11);
-    let db = keygen::db::Db::open_read(&t.ledger).unwrap();
-    assert!(keygen::db::verify::verify(db.conn(), None).unwrap().is_ok(), "the chain is intact");
+    let db = keygen_core::db::Db::open_read(&t.ledger).unwrap();
+    assert!(keygen_core::db::verify::verify(db.conn(), None).unwrap().is_ok(), "the chain is intact");
 }
 
 #[test]
@@ -336,10 +336,10 @@ fn a_schema_1_ledger_is_brought_to_schema_2() {
     let path = dir.path().join("ledger.sqlite");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(keygen::db::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(keygen_core::db::MIGRATIONS[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
     }
-    let db = keygen::db::Db::open_write(&path, false).unwrap().unwrap();
+    let db = keygen_core::db::Db::open_write(&path, false).unwrap().unwrap();
     let version: i64 = db.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, 3);
     db.conn().query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0)).unwrap();
@@ -350,8 +350,8 @@ fn a_schema_1_ledger_is_brought_to_schema_2() {
 #[test]
 fn a_non_loopback_address_without_tls_is_refused() {
     let outside: std::net::SocketAddr = "0.0.0.0:8417".parse().unwrap();
-    assert!(keygen::desk::serve::check_address(outside, false).is_err());
-    assert!(keygen::desk::serve::check_address(outside, true).is_ok());
-    assert!(keygen::desk::serve::check_address("127.0.0.1:0".parse().unwrap(), false).is_ok());
-    assert!(keygen::desk::serve::check_address("[::1]:0".parse().unwrap(), false).is_ok());
+    assert!(keygen_desk::serve::check_address(outside, false).is_err());
+    assert!(keygen_desk::serve::check_address(outside, true).is_ok());
+    assert!(keygen_desk::serve::check_address("127.0.0.1:0".parse().unwrap(), false).is_ok());
+    assert!(keygen_desk::serve::check_address("[::1]:0".parse().unwrap(), false).is_ok());
 }

@@ -43,7 +43,7 @@ async fn upload(t: &Desk, cookie: &str, fields: &[(&str, &str)], file: Option<&[
         .header(header::COOKIE, format!("desk_session={cookie}"))
         .body(Body::from(body))
         .unwrap();
-    let response = keygen::desk::app(t.state.clone()).oneshot(request).await.unwrap();
+    let response = keygen_desk::app(t.state.clone()).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
@@ -142,18 +142,18 @@ async fn an_edition_never_names_a_file() {
 #[test]
 fn the_command_line_reads_a_template_file_with_a_size_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = keygen::template::Folder { dir: dir.path().join("none"), named: false };
-    let err = keygen::template::load("/dev/zero", &folder).unwrap_err().to_string();
+    let folder = keygen_core::template::Folder { dir: dir.path().join("none"), named: false };
+    let err = keygen_core::template::load("/dev/zero", &folder).unwrap_err().to_string();
     assert!(err.contains("not a regular file"), "{err}");
     let big = dir.path().join("big.toml");
     std::fs::write(&big, format!("name = \"{}\"\nseats = 1\nfeatures = [\"all\"]\n", "x".repeat(70_000)))
         .unwrap();
-    let err = keygen::template::load(&big.display().to_string(), &folder).unwrap_err().to_string();
+    let err = keygen_core::template::load(&big.display().to_string(), &folder).unwrap_err().to_string();
     assert!(err.contains("larger than 64 KiB"), "{err}");
     // A path still names a file on the command line.
     let good = dir.path().join("good.toml");
     std::fs::write(&good, "name = \"G\"\nseats = 1\nfeatures = [\"all\"]\n").unwrap();
-    assert_eq!(keygen::template::load(&good.display().to_string(), &folder).unwrap().name, "G");
+    assert_eq!(keygen_core::template::load(&good.display().to_string(), &folder).unwrap().name, "G");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -215,13 +215,13 @@ async fn uploads_are_capped_private_and_removed_at_sign_out() {
     }
     assert_eq!(
         t.state.uploads.count(),
-        keygen::desk::batch::PER_SESSION,
+        keygen_desk::batch::PER_SESSION,
         "one session keeps at most its share"
     );
     let folders = upload_folders(&marker);
     assert_eq!(
         folders.len(),
-        keygen::desk::batch::PER_SESSION,
+        keygen_desk::batch::PER_SESSION,
         "the dropped uploads left the disk: {folders:?}"
     );
     for f in &folders {
@@ -358,17 +358,17 @@ async fn invisible_characters_and_endless_texts_are_refused_at_their_field() {
 #[test]
 fn the_operations_refuse_invisible_characters_for_every_front_end() {
     let dir = tempfile::tempdir().unwrap();
-    let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
-    let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
+    let made = keygen_core::keyfile::init(dir.path(), false, None, false).unwrap();
+    let signer = keygen_core::keyfile::load(&made.signing_key, None).unwrap();
     let ledger = dir.path().join("ledger.sqlite");
-    drop(keygen::db::Db::create(&ledger).unwrap());
-    let folder = keygen::template::Folder { dir: dir.path().join("none"), named: false };
-    let template = keygen::template::load("standard", &folder).unwrap();
+    drop(keygen_core::db::Db::create(&ledger).unwrap());
+    let folder = keygen_core::template::Folder { dir: dir.path().join("none"), named: false };
+    let template = keygen_core::template::load("standard", &folder).unwrap();
     let day = product_key::Day::today().unwrap();
     let request = |order: &str| {
-        let overrides = keygen::order::Overrides { organization: "Acme", ..Default::default() };
-        let terms = keygen::order::build(&template, &overrides, day, &[',']).unwrap();
-        keygen::ops::issue::Request {
+        let overrides = keygen_core::order::Overrides { organization: "Acme", ..Default::default() };
+        let terms = keygen_core::order::build(&template, &overrides, day, &[',']).unwrap();
+        keygen_core::ops::issue::Request {
             terms,
             serial: None,
             order_id: Some(order.to_owned()),
@@ -376,25 +376,27 @@ fn the_operations_refuse_invisible_characters_for_every_front_end() {
             actor: "test".into(),
         }
     };
-    let err = keygen::ops::issue::issue(&signer, &made.signing_key, &ledger, request("SO\u{202E}1"))
+    let err = keygen_core::ops::issue::issue(&signer, &made.signing_key, &ledger, request("SO\u{202E}1"))
         .err()
         .unwrap()
         .to_string();
     assert!(err.starts_with("order id: U+202E (right-to-left override) at character 3"), "{err}");
-    let issued = keygen::ops::issue::issue(&signer, &made.signing_key, &ledger, request("SO-1")).unwrap();
-    let renew = keygen::ops::replace::Request {
+    let issued =
+        keygen_core::ops::issue::issue(&signer, &made.signing_key, &ledger, request("SO-1")).unwrap();
+    let renew = keygen_core::ops::replace::Request {
         serial: Some(issued.record.serial.clone()),
         for_order: None,
-        reason: keygen::ops::replace::Reason::Renewal,
+        reason: keygen_core::ops::replace::Reason::Renewal,
         order_id: Some("x".repeat(129)),
         issued: day,
         actor: "test".into(),
     };
-    let err =
-        keygen::ops::replace::replace(&signer, &made.signing_key, &ledger, renew, |old, _| Ok(old.clone()))
-            .err()
-            .unwrap()
-            .to_string();
+    let err = keygen_core::ops::replace::replace(&signer, &made.signing_key, &ledger, renew, |old, _| {
+        Ok(old.clone())
+    })
+    .err()
+    .unwrap()
+    .to_string();
     assert_eq!(err, "order id: 129 characters, at most 128 are kept");
 }
 
@@ -486,7 +488,7 @@ async fn after_a_rotation_the_running_desk_signs_with_the_new_key_or_says_to_ask
         allow_weak_passphrase: true,
         ledger: Some(t.ledger.clone()),
     };
-    keygen::rotate::run(&rotate(false, None)).unwrap();
+    keygen::commands::rotate::run(&rotate(false, None)).unwrap();
     let current: String = t
         .db()
         .query_row("SELECT key_id FROM signing_keys WHERE status = 'current'", [], |r| r.get(0))
@@ -503,7 +505,7 @@ async fn after_a_rotation_the_running_desk_signs_with_the_new_key_or_says_to_ask
     let pass = t.dir.path().join("pass.txt");
     std::fs::write(&pass, "a long enough passphrase for the test\n").unwrap();
     std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
-    keygen::rotate::run(&keygen::cli::RotateArgs {
+    keygen::commands::rotate::run(&keygen::cli::RotateArgs {
         old_passphrase_file: None,
         ..rotate(true, Some(pass.clone()))
     })
@@ -529,7 +531,7 @@ async fn after_a_rotation_the_running_desk_signs_with_the_new_key_or_says_to_ask
 
 #[tokio::test]
 async fn the_desk_keeps_a_bounded_number_of_uploads_in_all() {
-    use keygen::desk::batch::{IN_ALL, PER_SESSION};
+    use keygen_desk::batch::{IN_ALL, PER_SESSION};
     let t = Desk::new(false);
     let csv = b"organization,order_id\nAcme,E-1\n";
     let mut refused = None;

@@ -14,7 +14,7 @@ use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::Session;
 use ed25519_dalek::pkcs8::DecodePublicKey;
 use ed25519_dalek::{Signature, VerifyingKey};
-use keygen::token::{self, Options, TokenError};
+use keygen_core::token::{self, Options, TokenError};
 use product_key::{
     Check, Day, Ed25519Sign, ExternalSigner, KeyId, Payload, Product, RevocationList, Serial, Status,
     TrustedKeys, ledger_head_message,

@@ -242,7 +242,7 @@ fn a_killed_batch_leaves_all_or_nothing_and_reads_go_on_meanwhile() {
         // is named after it, so that no run's log holds another run's heads.
         let ledger = dir.join(format!("ledger{attempt}.sqlite"));
         // Only init makes a ledger: an empty one, as init leaves it.
-        drop(keygen::db::Db::create(&ledger).expect("a new ledger"));
+        drop(keygen_core::db::Db::create(&ledger).expect("a new ledger"));
         // One key before the batch, which reads must keep finding.
         let o = run(keygen(t.path())
             .args(["issue", "--template", "trial", "--org", "Before", "--order-id", "PRE", "--ledger"])
@@ -589,7 +589,7 @@ fn a_batch_killed_at_any_stage_leaves_no_valid_key_outside_the_ledger() {
         // is named after it, so that no run's log holds another run's heads.
         let ledger = dir.join(format!("ledger{attempt}.sqlite"));
         // Only init makes a ledger: an empty one, as init leaves it.
-        drop(keygen::db::Db::create(&ledger).expect("a new ledger"));
+        drop(keygen_core::db::Db::create(&ledger).expect("a new ledger"));
         let release = dir.join("release");
         let value = match failpoint.strip_suffix(":pause") {
             Some(point) => format!("{point}:pause={}", release.display()),

@@ -481,8 +481,8 @@ fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
     let v2 = d.join("v2.sqlite");
     {
         let db = rusqlite::Connection::open(&v2).expect("open");
-        db.execute_batch(keygen::db::MIGRATIONS[0]).expect("0001");
-        db.execute_batch(keygen::db::MIGRATIONS[1]).expect("0002");
+        db.execute_batch(keygen_core::db::MIGRATIONS[0]).expect("0001");
+        db.execute_batch(keygen_core::db::MIGRATIONS[1]).expect("0002");
         db.pragma_update(None, "user_version", 2).expect("version");
         let cols = "serial, position, order_id, organization, org_search, seats, features, issued, expires, key, \
                     signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor";
@@ -498,19 +498,21 @@ fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
             d.join("ledger.sqlite").display()
         ))
         .expect("copy");
-        let signer = keygen::keyfile::load(&d.join("signing-key.pem"), None).expect("key");
-        let (k, l) =
-            (keygen::db::keys::chain(&db).expect("keys"), keygen::db::lists::chain(&db).expect("lists"));
-        let signers = keygen::db::head::signing_keys(&db).expect("signers");
-        let head = keygen::db::head::Head {
+        let signer = keygen_core::keyfile::load(&d.join("signing-key.pem"), None).expect("key");
+        let (k, l) = (
+            keygen_core::db::keys::chain(&db).expect("keys"),
+            keygen_core::db::lists::chain(&db).expect("lists"),
+        );
+        let signers = keygen_core::db::head::signing_keys(&db).expect("signers");
+        let head = keygen_core::db::head::Head {
             key_count: k.count,
             key_hash: k.last,
             list_count: l.count,
             list_hash: l.last,
-            signers_hash: keygen::db::head::signers_hash(&signers),
+            signers_hash: keygen_core::db::head::signers_hash(&signers),
             desk: None,
         };
-        let signed = keygen::db::head::sign_head(head, &signer);
+        let signed = keygen_core::db::head::sign_head(head, &signer);
         let h = &signed.head;
         db.execute(
             "INSERT INTO ledger_head VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -15,7 +15,7 @@ pub const HOST: &str = "desk.test";
 
 pub struct Desk {
     pub dir: tempfile::TempDir,
-    pub state: keygen::desk::State,
+    pub state: keygen_desk::State,
     pub ledger: PathBuf,
     pub key: PathBuf,
 }
@@ -37,7 +37,7 @@ impl Desk {
         Desk::with_limits(tls, |_| {})
     }
 
-    pub fn with_limits(tls: bool, change: impl FnOnce(&mut keygen::desk::Limits)) -> Desk {
+    pub fn with_limits(tls: bool, change: impl FnOnce(&mut keygen_desk::Limits)) -> Desk {
         let scheme = if tls { "https" } else { "http" };
         Desk::build(tls, change, "127.0.0.1:8417".parse().unwrap(), &[format!("{scheme}://{HOST}")])
     }
@@ -45,18 +45,18 @@ impl Desk {
     /// A desk that serves `listen` and `public` (its Site), with `change` made to its limits.
     pub fn build(
         tls: bool,
-        change: impl FnOnce(&mut keygen::desk::Limits),
+        change: impl FnOnce(&mut keygen_desk::Limits),
         listen: std::net::SocketAddr,
         public: &[String],
     ) -> Desk {
         let dir = tempfile::tempdir().unwrap();
-        let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
-        let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
+        let made = keygen_core::keyfile::init(dir.path(), false, None, false).unwrap();
+        let signer = keygen_core::keyfile::load(&made.signing_key, None).unwrap();
         let ledger = dir.path().join("ledger.sqlite");
-        let db = keygen::db::Db::create(&ledger).unwrap();
-        let hash = keygen::db::people::hash_password(PASSWORD).unwrap();
+        let db = keygen_core::db::Db::create(&ledger).unwrap();
+        let hash = keygen_core::db::people::hash_password(PASSWORD).unwrap();
         for (name, role) in [("sue", "support"), ("sam", "sales"), ("olga", "operations"), ("ada", "admin")] {
-            keygen::db::people::add(
+            keygen_core::db::people::add(
                 db.conn(),
                 name,
                 role.parse().unwrap(),
@@ -67,14 +67,14 @@ impl Desk {
             .unwrap();
         }
         drop(db);
-        let mut limits = keygen::desk::Limits::default();
+        let mut limits = keygen_desk::Limits::default();
         change(&mut limits);
-        let site = keygen::desk::guard::Site::new(listen, tls, public, &[]).unwrap();
-        let state = keygen::desk::Desk::new(
+        let site = keygen_desk::guard::Site::new(listen, tls, public, &[]).unwrap();
+        let state = keygen_desk::Desk::new(
             signer,
             made.signing_key.clone(),
             ledger.clone(),
-            keygen::template::Folder { dir: dir.path().join("templates"), named: false },
+            keygen_core::template::Folder { dir: dir.path().join("templates"), named: false },
             limits,
             site,
         )
@@ -102,7 +102,7 @@ impl Desk {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = keygen::desk::app(self.state.clone()).oneshot(request).await.unwrap();
+        let response = keygen_desk::app(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();

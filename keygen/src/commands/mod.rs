@@ -1,0 +1,12 @@
+//! One module per command (or per family of commands that share their flags).
+
+pub mod batch;
+#[cfg(feature = "desk")]
+pub mod desk;
+pub mod issue;
+pub mod ledger;
+pub mod replace;
+pub mod report;
+pub mod revoke;
+pub mod rotate;
+pub mod vault;

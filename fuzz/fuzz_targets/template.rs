@@ -1,12 +1,11 @@
-//! keygen's edition templates (keygen/src/template.rs, compiled unchanged through the
-//! `keygen-templates` crate of this folder): any text as a template file. Oracles: a template
+//! keygen's edition templates (keygen_core::template): any text as a template file. Oracles: a template
 //! that is accepted holds what the rules ask (at least one feature, valid_days 1 to 65535);
 //! a refusal names the file and a line of it.
 #![no_main]
 
 use std::path::Path;
 
-use keygen_templates::template;
+use keygen_core::template;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -82,9 +82,112 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A failure of a keygen command.
+/// A field of a request, as the core names it. The faces name it their way: the command
+/// line by its flag, the desk by its form field, the API by its JSON member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// A key's serial.
+    Serial,
+    /// An order id.
+    OrderId,
+    /// The order whose current key is meant.
+    ForOrder,
+    /// The organization (or part of its name, in a search).
+    Organization,
+    /// The seats.
+    Seats,
+    /// The features.
+    Features,
+    /// A feature to add.
+    AddFeature,
+    /// A feature to remove.
+    RemoveFeature,
+    /// The last day.
+    Expires,
+    /// A term in days.
+    ValidDays,
+    /// The day of issue.
+    Issued,
+    /// The edition template.
+    Template,
+    /// A CSV delimiter.
+    Delimiter,
+    /// A text encoding.
+    Encoding,
+    /// Every key.
+    All,
+}
+
+impl Field {
+    /// Its name in the core (and a batch's CSV column, where it is one).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Serial => "serial",
+            Field::OrderId => "order_id",
+            Field::ForOrder => "for_order",
+            Field::Organization => "organization",
+            Field::Seats => "seats",
+            Field::Features => "features",
+            Field::AddFeature => "add_feature",
+            Field::RemoveFeature => "remove_feature",
+            Field::Expires => "expires",
+            Field::ValidDays => "valid_days",
+            Field::Issued => "issued",
+            Field::Template => "template",
+            Field::Delimiter => "delimiter",
+            Field::Encoding => "encoding",
+            Field::All => "all",
+        }
+    }
+
+    /// The CSV column name (the same words).
+    pub fn column(self) -> &'static str {
+        self.name()
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// "a, b or c".
+pub fn one_of(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_owned(),
+        None => String::new(),
+    }
+}
+
+/// A failure of a keygen operation.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// One field of a request is invalid, and nothing was done (exit 3; the desk's form
+    /// field, the API's 422 naming it).
+    #[error("{field}: {what}")]
+    Invalid {
+        /// The field.
+        field: Field,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// A request lacks what it needs: one of `any_of` (exit 3).
+    #[error("{}give {}", .context.map(|c| format!("{c}: ")).unwrap_or_default(), one_of(&.any_of.iter().map(|f| f.name()).collect::<Vec<_>>()))]
+    Missing {
+        /// What the request was about to do, when that helps ("nothing to change").
+        context: Option<&'static str>,
+        /// The fields of which one is needed.
+        any_of: Vec<Field>,
+    },
+    /// What the request names is not in the ledger (exit 3; HTTP 404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with what the ledger holds: an order issued already, a key
+    /// replaced or revoked already (exit 3; HTTP 409).
+    #[error("{0}")]
+    Conflict(String),
     /// Invalid input and nothing was done (exit 3).
     #[error("{0}")]
     Input(String),
@@ -142,6 +245,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// An invalid `field`.
+    pub fn invalid(field: Field, what: impl Into<String>) -> Error {
+        Error::Invalid { field, what: what.into() }
+    }
+
     /// An I/O failure while doing `what`.
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
         let what = what.into();
@@ -188,7 +296,7 @@ pub const MIN_NEW_PASSPHRASE_CHARS: usize = 12;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// No file at the path.
-    #[error("no signing key at {}: make one with 'keygen init', or give --key PATH (or KEYGEN_SIGNING_KEY)", .0.display())]
+    #[error("no signing key at {}", .0.display())]
     Missing(PathBuf),
     /// The file exists but cannot be read.
     #[error("cannot read the signing key {}: {source}", path.display())]
@@ -218,13 +326,13 @@ pub enum KeyError {
     #[error("wrong passphrase for the signing key {}", .0.display())]
     WrongPassphrase(PathBuf),
     /// The key is encrypted and no passphrase source was given.
-    #[error("the signing key {} is encrypted: give --passphrase-file PATH or set KEYGEN_PASSPHRASE", .0.display())]
+    #[error("the signing key {} is encrypted", .0.display())]
     NoPassphrase(PathBuf),
     /// `init --encrypt` has no source for the new key's passphrase.
-    #[error("no passphrase to encrypt the new signing key {} with: give --passphrase-file PATH or set KEYGEN_PASSPHRASE", .0.display())]
+    #[error("no passphrase to encrypt the new signing key {} with", .0.display())]
     NoNewPassphrase(PathBuf),
     /// A new passphrase below the stated strength.
-    #[error("the passphrase is too short ({chars} of at least {min} characters): use several words (see docs/operations.md), or give --allow-weak-passphrase for a test key", min = MIN_NEW_PASSPHRASE_CHARS)]
+    #[error("the passphrase is too short ({chars} of at least {min} characters): use several words (see docs/operations.md)", min = MIN_NEW_PASSPHRASE_CHARS)]
     WeakPassphrase {
         /// Its length in characters.
         chars: usize,

@@ -18,40 +18,8 @@ pub struct Overrides<'a> {
     pub expires: Option<&'a str>,
 }
 
-/// Where an override's problem lies, for `issue`'s flags and `batch`'s columns alike.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    /// The organization.
-    Organization,
-    /// The seats.
-    Seats,
-    /// The features.
-    Features,
-    /// The expiry.
-    Expires,
-}
-
-impl Field {
-    /// The CSV column name.
-    pub fn column(self) -> &'static str {
-        match self {
-            Field::Organization => "organization",
-            Field::Seats => "seats",
-            Field::Features => "features",
-            Field::Expires => "expires",
-        }
-    }
-
-    /// The command line flag.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Field::Organization => "--org",
-            Field::Seats => "--seats",
-            Field::Features => "--features",
-            Field::Expires => "--expires",
-        }
-    }
-}
+/// Where an override's problem lies, for `issue`'s fields and `batch`'s columns alike.
+pub use crate::error::Field;
 
 /// The checked terms of one key, before it has a serial.
 #[derive(Clone, Debug, PartialEq, Eq)]

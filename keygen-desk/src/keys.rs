@@ -464,7 +464,7 @@ pub async fn amend(
         Ok(a) if problems.is_empty() => a,
         Ok(_) => return back_to_key((&visit, &person), &serial, "Amend", &problems),
         Err(p) => {
-            problems.extend(p);
+            problems.extend(p.iter().map(super::fields::message));
             return back_to_key((&visit, &person), &serial, "Amend", &problems);
         }
     };

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod fields;
 pub mod guard;
 pub mod handlers;
 pub mod keys;

@@ -14,7 +14,6 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, Weak};
 
 use product_key::Signer;
-use rusqlite::OptionalExtension;
 
 use keygen_core::db::Db;
 use keygen_core::error::Error;
@@ -61,9 +60,7 @@ pub const ROTATED_FOR_PEOPLE: &str = "The desk cannot sign keys now: its signing
 
 /// The ledger's current signing key id, if it has one.
 fn current_id(conn: &rusqlite::Connection) -> Result<Option<String>, Error> {
-    conn.query_row("SELECT key_id FROM signing_keys WHERE status = 'current'", [], |r| r.get(0))
-        .optional()
-        .map_err(Error::db("cannot read the ledger's signing keys"))
+    keygen_core::db::head::current_key_id(conn).map_err(Error::db("cannot read the ledger's signing keys"))
 }
 
 /// The key to sign with in a transaction on `conn`: the desk's own while it is the ledger's

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod cli;
 pub mod commands;
+pub mod messages;
 pub mod prompt;
 
 use std::process::ExitCode;
@@ -45,7 +46,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
 /// The spec's exit code for a failure (docs/operations.md, ../shared/spec/tools.md).
 pub fn exit_code(e: &Error) -> ExitCode {
     ExitCode::from(match e {
-        Error::Input(_) | Error::Inputs(_) | Error::Rows(_) | Error::Checked { .. } => 3,
+        Error::Input(_)
+        | Error::Inputs(_)
+        | Error::Rows(_)
+        | Error::Checked { .. }
+        | Error::Invalid { .. }
+        | Error::Missing { .. }
+        | Error::NotFound(_)
+        | Error::Conflict(_) => 3,
         Error::Key(_) => 4,
         Error::Integrity(_) => 5,
         Error::Io { .. } | Error::Db { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One problem a line, each marked as keygen's.
-            for line in e.to_string().lines() {
+            for line in keygen::messages::message(&e).lines() {
                 cli_support::warn(&format!("keygen: {line}"));
             }
             keygen::exit_code(&e)

@@ -62,7 +62,7 @@ pub fn check_only(args: &Request) -> Result<u64, Error> {
     }
     // A read transaction: checking a large file holds no lock that a writer would wait for.
     let db = Db::open_read(&plan.ledger)?;
-    db.conn().execute_batch("BEGIN").map_err(Error::db("cannot read the ledger"))?;
+    db.begin_read().map_err(Error::db("cannot read the ledger"))?;
     let ledger = check::Ledger { conn: db.conn(), path: &plan.ledger };
     let (checked, _) = check::check(args, &plan, &mut templates, Some(ledger), &stop)?;
     Ok(checked.rows)

@@ -103,6 +103,20 @@ pub fn add(conn: &Connection, key_id: &str, public_hex: &str, status: &str) -> r
     Ok(())
 }
 
+/// Marks the signing key `key_id` retired (a rotation), as of `at`.
+pub fn retire(conn: &Connection, key_id: &str, at: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE signing_keys SET status = 'retired', retired_at = ?1 WHERE key_id = ?2",
+        params![at, key_id],
+    )?;
+    Ok(())
+}
+
+/// The ledger's current signing key id, if it has one.
+pub fn current_key_id(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT key_id FROM signing_keys WHERE status = 'current'", [], |r| r.get(0)).optional()
+}
+
 /// The head as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Head {

@@ -247,14 +247,63 @@ pub fn revocation(conn: &Connection, serial: &str) -> rusqlite::Result<Option<Re
     .optional()
 }
 
-/// Every key (in chain order) that `filter` selects, with its story: `filter` is an SQL
-/// condition on `keys` with its parameters.
-pub fn select(
-    conn: &Connection,
-    filter: &str,
-    args: &[&dyn rusqlite::ToSql],
-) -> rusqlite::Result<Vec<History>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM keys WHERE {filter} ORDER BY position"))?;
-    let rows: Vec<Stored> = stmt.query_map(args, from_row)?.collect::<rusqlite::Result<_>>()?;
+/// Which keys [`matching`] selects: every condition given must hold.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter<'a> {
+    /// The key of this serial (canonical form).
+    pub serial: Option<&'a str>,
+    /// The keys of this order.
+    pub order_id: Option<&'a str>,
+    /// Keys whose organization's search form holds either needle (`search::needles`).
+    pub organization: Option<(&'a str, &'a str)>,
+}
+
+/// Every key (in chain order) that `filter` selects, with its story; an empty filter selects
+/// every key.
+pub fn matching(conn: &Connection, filter: &Filter<'_>) -> rusqlite::Result<Vec<History>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM keys WHERE 1 = 1");
+    let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+    if let Some(s) = &filter.serial {
+        args.push(s);
+        sql.push_str(&format!(" AND serial = ?{}", args.len()));
+    }
+    if let Some(o) = &filter.order_id {
+        args.push(o);
+        sql.push_str(&format!(" AND order_id = ?{}", args.len()));
+    }
+    if let Some((form, folded)) = &filter.organization {
+        args.push(form);
+        args.push(folded);
+        // Through the small index of the search column, not the rows.
+        sql.push_str(&format!(
+            " AND position IN (SELECT position FROM keys WHERE instr(org_search, ?{}) > 0 OR instr(org_search, ?{}) > 0)",
+            args.len() - 1,
+            args.len()
+        ));
+    }
+    sql.push_str(" ORDER BY position");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows: Vec<Stored> = stmt.query_map(args.as_slice(), from_row)?.collect::<rusqlite::Result<_>>()?;
     rows.into_iter().map(|s| story(conn, s)).collect()
+}
+
+/// Current keys (neither replaced nor revoked) whose last day is from `from` to `to`
+/// (YYYY-MM-DD, inclusive), in chain order.
+pub fn current_expiring(conn: &Connection, from: &str, to: &str) -> rusqlite::Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM keys k WHERE expires >= ?1 AND expires <= ?2 \
+         AND NOT EXISTS (SELECT 1 FROM keys n WHERE n.supersedes = k.serial) \
+         AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.serial = k.serial) ORDER BY position"
+    ))?;
+    stmt.query_map([from, to], from_row)?.collect()
+}
+
+/// Every replaced key not revoked yet, as (its serial, its successor's serial, the
+/// successor's day of issue), in chain order.
+pub fn replaced_unrevoked(conn: &Connection) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT old.serial, new.serial, new.issued FROM keys new JOIN keys old ON old.serial = new.supersedes \
+         WHERE old.serial NOT IN (SELECT serial FROM revocations) ORDER BY old.position",
+    )?;
+    stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect()
 }

@@ -205,6 +205,29 @@ impl Db {
         &self.conn
     }
 
+    /// A read transaction: what is read until it ends is one committed state, and a large
+    /// read holds no lock a writer would wait for (WAL).
+    pub fn begin_read(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch("BEGIN")
+    }
+
+    /// Copies the ledger, one committed state, into a new SQLite file at `to` that stands
+    /// alone: its WAL folded in and the WAL mode left (a writer that opens it as a ledger
+    /// puts it back), so no -wal or -shm file follows it.
+    pub fn copy_to(&self, to: &Path) -> rusqlite::Result<()> {
+        let mut copy = Connection::open(to)?;
+        let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+        // Every page in one step: one read transaction, so the copy is one committed state.
+        loop {
+            match backup.step(-1)? {
+                rusqlite::backup::StepResult::Done => break,
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        drop(backup);
+        copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+    }
+
     /// The write door: starts a write transaction (waiting for other writers) and checks the
     /// ledger as it is against its signed head, its schema and the checkpoint log of the
     /// signing key at `key_path` ([`guard::check`]) before anything is written. Every write

@@ -3,7 +3,7 @@
 
 use crate::db::keys::History;
 use crate::db::{self, keys};
-use crate::error::Error;
+use crate::error::{Error, Field};
 
 /// What to find (the conditions combine with AND).
 #[derive(Clone, Debug, Default)]
@@ -32,7 +32,7 @@ pub fn find(conn: &rusqlite::Connection, query: &Query) -> Result<Vec<Found>, Er
         Some(s) => Some(
             s.trim()
                 .parse::<product_key::Serial>()
-                .map_err(|e| Error::input(format!("--serial: {e}")))?
+                .map_err(|e| Error::invalid(Field::Serial, e.to_string()))?
                 .to_string(),
         ),
         None => None,
@@ -40,37 +40,24 @@ pub fn find(conn: &rusqlite::Connection, query: &Query) -> Result<Vec<Found>, Er
     let org = match &query.org {
         Some(text) => match db::search::needles(text) {
             (form, _) if form.is_empty() => {
-                return Err(Error::input("--org: the text has no letter or digit"));
+                return Err(Error::invalid(Field::Organization, "the text has no letter or digit"));
             }
             forms => Some(forms),
         },
         None => None,
     };
     if serial.is_none() && org.is_none() && query.order_id.is_none() && !query.all {
-        return Err(Error::input("give --serial, --order-id, --org or --all"));
+        return Err(Error::Missing {
+            context: None,
+            any_of: vec![Field::Serial, Field::OrderId, Field::Organization, Field::All],
+        });
     }
-    let mut filter = vec!["1 = 1".to_owned()];
-    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::new();
-    if let Some(s) = &serial {
-        params.push(s);
-        filter.push(format!("serial = ?{}", params.len()));
-    }
-    if let Some(o) = &query.order_id {
-        params.push(o);
-        filter.push(format!("order_id = ?{}", params.len()));
-    }
-    if let Some((form, folded)) = &org {
-        params.push(form);
-        params.push(folded);
-        // Through the small index of the search column, not the rows.
-        filter.push(format!(
-            "position IN (SELECT position FROM keys WHERE instr(org_search, ?{}) > 0 OR instr(org_search, ?{}) > 0)",
-            params.len() - 1,
-            params.len()
-        ));
-    }
-    let read = || Error::db("cannot read the ledger");
-    let found = keys::select(conn, &filter.join(" AND "), &params).map_err(read())?;
+    let filter = keys::Filter {
+        serial: serial.as_deref(),
+        order_id: query.order_id.as_deref(),
+        organization: org.as_ref().map(|(form, folded)| (form.as_str(), folded.as_str())),
+    };
+    let found = keys::matching(conn, &filter).map_err(Error::db("cannot read the ledger"))?;
     let signers = db::head::signing_keys(conn).map_err(Error::db("cannot read the ledger's signing keys"))?;
     let trusted = db::verify::trusted_keys(&signers, None).unwrap_or_default();
     Ok(found

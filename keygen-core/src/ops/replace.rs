@@ -9,7 +9,7 @@ use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats
 
 use crate::db::keys::{self, History};
 use crate::db::{self, Db};
-use crate::error::Error;
+use crate::error::{Error, Field};
 use crate::ops::issue::{fresh_serial, record_key};
 use crate::record::{KeyRecord, now_rfc3339};
 
@@ -52,7 +52,7 @@ impl Renewal {
     /// The renewed terms of `old`, issued on `issued`.
     pub fn terms(&self, old: &Payload, issued: Day) -> Result<Payload, Error> {
         if self.valid_days == Some(0) {
-            return Err(Error::input("--valid-days: a renewal is at least 1 day"));
+            return Err(Error::invalid(Field::ValidDays, "a renewal is at least 1 day"));
         }
         let Expiry::LastDay(last) = old.expires else {
             return Err(Error::input(format!(
@@ -99,38 +99,36 @@ pub struct Amendment {
 /// The text of an amendment, as typed (flags or a form): each field read, every problem told.
 #[derive(Clone, Debug, Default)]
 pub struct AmendmentText<'a> {
-    /// `--org`.
+    /// The organization.
     pub org: Option<&'a str>,
-    /// `--seats`.
+    /// The seats.
     pub seats: Option<&'a str>,
-    /// `--features` (comma-separated).
+    /// The features (comma-separated).
     pub features: Option<&'a str>,
-    /// `--add-feature`.
+    /// Features to add.
     pub add: Vec<&'a str>,
-    /// `--remove-feature`.
+    /// Features to remove.
     pub remove: Vec<&'a str>,
-    /// `--expires` (a day or `never`).
+    /// The last day (a day or `never`).
     pub expires: Option<&'a str>,
 }
 
 impl AmendmentText<'_> {
-    /// The amendment, or every problem (each with its flag).
-    pub fn parse(&self) -> Result<Amendment, Vec<String>> {
+    /// The amendment, or every problem (each an [`Error::Invalid`] naming its field, or the
+    /// one [`Error::Missing`] when nothing would change).
+    pub fn parse(&self) -> Result<Amendment, Vec<Error>> {
         let mut problems = Vec::new();
-        let organization = parsed("--org", self.org, Organization::canonicalize, &mut problems);
-        let seats = parsed("--seats", self.seats, str::parse::<Seats>, &mut problems);
+        let organization = parsed(Field::Organization, self.org, Organization::canonicalize, &mut problems);
+        let seats = parsed(Field::Seats, self.seats, str::parse::<Seats>, &mut problems);
         let features =
-            parsed("--features", self.features, |f| FeatureSet::from_names(f.split(',')), &mut problems);
-        let mut names = |flag: &str, names: &[&str]| -> Vec<Feature> {
-            names
-                .iter()
-                .filter_map(|n| parsed(&format!("{flag} {n}"), Some(n), Feature::from_name, &mut problems))
-                .collect()
+            parsed(Field::Features, self.features, |f| FeatureSet::from_names(f.split(',')), &mut problems);
+        let mut names = |field: Field, names: &[&str]| -> Vec<Feature> {
+            names.iter().filter_map(|n| parsed(field, Some(n), Feature::from_name, &mut problems)).collect()
         };
-        let add = names("--add-feature", &self.add);
-        let remove = names("--remove-feature", &self.remove);
+        let add = names(Field::AddFeature, &self.add);
+        let remove = names(Field::RemoveFeature, &self.remove);
         let expires = parsed(
-            "--expires",
+            Field::Expires,
             self.expires,
             |t| {
                 if t.eq_ignore_ascii_case("never") {
@@ -152,10 +150,17 @@ impl AmendmentText<'_> {
             && a.remove.is_empty()
             && a.expires.is_none()
         {
-            return Err(vec![
-                "nothing to change: give --org, --seats, --features, --add-feature, --remove-feature or --expires"
-                    .to_owned(),
-            ]);
+            return Err(vec![Error::Missing {
+                context: Some("nothing to change"),
+                any_of: vec![
+                    Field::Organization,
+                    Field::Seats,
+                    Field::Features,
+                    Field::AddFeature,
+                    Field::RemoveFeature,
+                    Field::Expires,
+                ],
+            }]);
         }
         Ok(a)
     }
@@ -204,15 +209,21 @@ impl Amendment {
 
 /// A flag's value read by `parse`, or its problem kept in `problems`.
 fn parsed<T, E: std::fmt::Display>(
-    flag: &str,
+    field: Field,
     value: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, E>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Error>,
 ) -> Option<T> {
-    match value.map(parse)? {
+    let text = value?;
+    match parse(text) {
         Ok(v) => Some(v),
         Err(e) => {
-            problems.push(format!("{flag}: {e}"));
+            // A feature to add or remove is one of several values of its field: name it.
+            let what = match field {
+                Field::AddFeature | Field::RemoveFeature => format!("{text}: {e}"),
+                _ => e.to_string(),
+            };
+            problems.push(Error::Invalid { field, what });
             None
         }
     }
@@ -290,7 +301,7 @@ pub fn replace(
     if let Expiry::LastDay(day) = payload.expires
         && day < issued
     {
-        return Err(Error::input(format!("--expires: {day} is before the day of issue {issued}")));
+        return Err(Error::invalid(Field::Expires, format!("{day} is before the day of issue {issued}")));
     }
     payload.serial = fresh_serial(tx.conn())?;
     payload.issued = issued;
@@ -323,16 +334,18 @@ pub fn current(
         (Some(s), _) => {
             let s = s
                 .parse::<product_key::Serial>()
-                .map_err(|e| Error::input(format!("--serial: {e}")))?
+                .map_err(|e| Error::invalid(Field::Serial, e.to_string()))?
                 .to_string();
-            keys::by_serial(conn, &s)
-                .map_err(read())?
-                .ok_or_else(|| Error::input(format!("serial {s} is not in the ledger {}", path.display())))?
+            keys::by_serial(conn, &s).map_err(read())?.ok_or_else(|| {
+                Error::NotFound(format!("serial {s} is not in the ledger {}", path.display()))
+            })?
         }
         (None, Some(o)) => keys::current_of_order(conn, o)
             .map_err(read())?
-            .ok_or_else(|| Error::input(format!("order '{o}' is not in the ledger {}", path.display())))?,
-        (None, None) => return Err(Error::input("give --serial S or --for-order O")),
+            .ok_or_else(|| Error::NotFound(format!("order '{o}' is not in the ledger {}", path.display())))?,
+        (None, None) => {
+            return Err(Error::Missing { context: None, any_of: vec![Field::Serial, Field::ForOrder] });
+        }
     };
     keys::story(conn, stored).map_err(read())
 }
@@ -340,7 +353,7 @@ pub fn current(
 /// A revoked key, or one already replaced, is not replaced (again).
 fn refuse_replaced(old: &History) -> Result<(), Error> {
     if let Some(r) = &old.revoked {
-        return Err(Error::input(format!(
+        return Err(Error::Conflict(format!(
             "key {} was revoked (revocation list {}, {}): it cannot be renewed or amended; issue a new key",
             old.record().serial,
             r.sequence,
@@ -348,7 +361,7 @@ fn refuse_replaced(old: &History) -> Result<(), Error> {
         )));
     }
     if let Some(by) = &old.replaced_by {
-        return Err(Error::input(format!(
+        return Err(Error::Conflict(format!(
             "key {} was already replaced by key {} ({}{}); renew or amend that one",
             old.record().serial,
             by.serial,

@@ -38,14 +38,7 @@ pub fn clamp(day: i64) -> u16 {
 /// first, then by organization.
 pub fn lines(conn: &rusqlite::Connection, today: i64, from: i64, to: i64) -> rusqlite::Result<Vec<Line>> {
     let day = |d: i64| Day::from_days(clamp(d)).to_string();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {} FROM keys k WHERE expires >= ?1 AND expires <= ?2 \
-         AND NOT EXISTS (SELECT 1 FROM keys n WHERE n.supersedes = k.serial) \
-         AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.serial = k.serial)",
-        crate::db::keys::COLUMNS
-    ))?;
-    let keys: Vec<crate::db::keys::Stored> =
-        stmt.query_map([day(from), day(to)], crate::db::keys::from_row).and_then(Iterator::collect)?;
+    let keys = crate::db::keys::current_expiring(conn, &day(from), &day(to))?;
     let mut lines: Vec<(Day, Line)> = keys
         .into_iter()
         .filter_map(|k| {

@@ -103,7 +103,8 @@ pub struct OrderKeys {
 /// The keys of `order`, or `None` when no key carries it.
 pub fn of_order(conn: &rusqlite::Connection, order: &str) -> Result<Option<OrderKeys>, Error> {
     let read = || Error::db("cannot read the ledger");
-    let own = keys::select(conn, "order_id = ?1", &[&order]).map_err(read())?;
+    let own = keys::matching(conn, &keys::Filter { order_id: Some(order), ..keys::Filter::default() })
+        .map_err(read())?;
     if own.is_empty() {
         return Ok(None);
     }

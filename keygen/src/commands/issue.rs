@@ -29,7 +29,9 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
         expires: args.expires.as_deref(),
     };
     let terms = order::build(&template, &overrides, issued, &[',']).map_err(|problems| {
-        Error::Inputs(problems.into_iter().map(|(f, e)| format!("{}: {e}", f.flag())).collect())
+        Error::Inputs(
+            problems.into_iter().map(|(f, e)| format!("{}: {e}", crate::messages::flag(f))).collect(),
+        )
     })?;
     let serial = match &args.serial {
         Some(text) => Some(text.parse::<Serial>().map_err(|e| Error::input(format!("--serial: {e}")))?),

@@ -383,21 +383,7 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
         .map_err(Error::io(cannot()))?;
     std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o600))
         .map_err(Error::io(cannot()))?;
-    {
-        let mut copy = rusqlite::Connection::open(temp.path()).map_err(Error::db(cannot()))?;
-        let backup = rusqlite::backup::Backup::new(ledger.conn(), &mut copy).map_err(Error::db(cannot()))?;
-        // Every page in one step: one read transaction, so the copy is one committed state.
-        loop {
-            match backup.step(-1).map_err(Error::db(cannot()))? {
-                rusqlite::backup::StepResult::Done => break,
-                _ => std::thread::sleep(std::time::Duration::from_millis(10)),
-            }
-        }
-        drop(backup);
-        // The copy stands alone, one file: its WAL folded in and the WAL mode left (a writer
-        // that opens it as a ledger puts it back), so no -wal or -shm file follows it.
-        copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(())).map_err(Error::db(cannot()))?;
-    }
+    ledger.copy_to(temp.path()).map_err(Error::db(cannot()))?;
     temp.as_file().sync_all().map_err(Error::io(cannot()))?;
     temp.persist_noclobber(target).map_err(|e| Error::Io { what: cannot(), source: e.error })?;
     let keys = keys::chain(Db::open_read(target)?.conn()).map_err(Error::db(cannot()))?.count;

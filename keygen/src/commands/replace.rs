@@ -65,7 +65,9 @@ pub fn amend(args: &AmendArgs) -> Result<ExitCode, Error> {
         remove: args.remove_features.iter().map(String::as_str).collect(),
         expires: args.expires.as_deref(),
     };
-    let amendment = text.parse().map_err(Error::Inputs)?;
+    let amendment = text
+        .parse()
+        .map_err(|problems| Error::Inputs(problems.iter().map(crate::messages::message).collect()))?;
     replace(&args.common, given_order(&args.common)?, Reason::Amendment, |old, _| amendment.terms(old))
 }
 

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use product_key::{Day, Serial};
-use rusqlite::params;
 
 use crate::cli::RevokeArgs;
 use cli_support::Pending;
@@ -92,17 +91,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     }
     if args.superseded {
         // Every replaced key not revoked yet, with its successor.
-        let mut stmt = conn
-            .prepare(
-                "SELECT old.serial, new.serial, new.issued FROM keys new JOIN keys old ON old.serial = new.supersedes \
-                 WHERE old.serial NOT IN (SELECT serial FROM revocations) ORDER BY old.position",
-            )
-            .map_err(read())?;
-        let replaced: Vec<(String, String, String)> = stmt
-            .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(read())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(read())?;
+        let replaced = keys::replaced_unrevoked(conn).map_err(read())?;
         for (old, new, day) in replaced {
             if before.is_some_and(|b| day.parse::<Day>().map_or(true, |d| d > b)) {
                 continue;

@@ -58,12 +58,7 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
     let new = made.signer;
     let new_id = new.key_id().to_string();
     let write = || Error::db(format!("cannot record the rotation in {}", path.display()));
-    tx.conn()
-        .execute(
-            "UPDATE signing_keys SET status = 'retired', retired_at = ?1 WHERE key_id = ?2",
-            rusqlite::params![now_rfc3339(), old_id],
-        )
-        .map_err(write())?;
+    db::head::retire(tx.conn(), &old_id, &now_rfc3339()).map_err(write())?;
     db::head::add(tx.conn(), &new_id, &hex::encode(new.public_key()), "current").map_err(write())?;
 
     std::fs::DirBuilder::new()

@@ -140,7 +140,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
             let (password, shown) = password(password_file.as_deref())?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
             let tx = ledger.begin_write(&args.key)?;
-            if let Some(there) = super::people::taken(tx.conn(), name).map_err(what())? {
+            if let Some(there) = super::names::taken(tx.conn(), name).map_err(what())? {
                 return Err(Error::input(format!(
                     "{name} is already one of the desk's people, as {there} ({}): names are compared ignoring case",
                     path.display()

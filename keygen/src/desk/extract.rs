@@ -1,7 +1,7 @@
 //! What a handler is given only once the desk has checked it: the signed-in person with the
 //! role a page needs ([`Signed`]), and a posted form whose CSRF token is the session's
 //! ([`Posted`]). Both are extractors, run before the handler: a handler that asks for them
-//! cannot run without the check, and [`super::routes::Table::post`] takes no handler for a
+//! cannot run without the check, and the route table's `post` takes no handler for a
 //! POST route whose last extractor has not checked a token (see [`ChecksCsrf`]).
 //!
 //! The answers are the desk's own: no session (or one that ended) goes to the sign-in page,

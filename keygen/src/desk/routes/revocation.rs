@@ -20,6 +20,7 @@ use crate::ops;
 /// The confirmation form's fields, in order: it has several `serial` fields (a struct would
 /// keep one of them).
 #[derive(Deserialize)]
+#[serde(transparent)]
 pub struct Fields(Vec<(String, String)>);
 
 impl Token for Fields {

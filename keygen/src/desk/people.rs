@@ -35,7 +35,7 @@ fn list_page(desk: &super::Desk, who: (&Visit, &Person), notice: Option<maud::Ma
         h1 { "People" }
         @if let Some(n) = notice { (n) }
         @match &everyone {
-            Err(e) => { ul.problems { @for l in pages::lines(e) { li { (l) } } } }
+            Err(e) => { (super::failure::Failure::ledger(desk, e).alert()) }
             Ok(all) => {
                 table.people {
                     thead { tr { th { "Name" } th { "Role" } th { "Added" } th { "By" } th { "Locked" } th {} } }

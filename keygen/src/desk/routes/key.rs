@@ -130,7 +130,12 @@ pub async fn page(
     layout(&format!("Key {}", r.serial), Some(signed.who()), body).into_response()
 }
 
+/// The link back to a key's page.
+pub fn back_link(serial: &str) -> maud::Markup {
+    html! { a href={ "/key/" (serial) } { "Back to key " (serial) } }
+}
+
 /// A refused renewal, amendment or revocation: its problems, and the way back to the key.
 pub fn back_to_key(who: (&Visit, &Person), serial: &str, title: &str, problems: &[String]) -> Response {
-    pages::problems(who, title, problems, html! { a href={ "/key/" (serial) } { "Back to key " (serial) } })
+    pages::problems(who, title, problems, back_link(serial))
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::given;
 use crate::desk::extract::{Posted, Sales, Signed, Token};
-use crate::desk::failure::said;
+use crate::desk::failure::Failure;
 use crate::desk::pages::{self, layout};
 use crate::desk::visit::{Person, Visit};
 use crate::error::Error;
@@ -151,6 +151,11 @@ pub async fn issue(
             pages::issued((&visit, &person), "Key issued", &record.key, &record.serial, &block)
                 .into_response()
         }
-        Err(e) => issue_form(&desk, (&visit, &person), &form, Some(&said(&desk, &e)), &[]),
+        Err(e) => {
+            let failure = Failure::of(&desk, &e);
+            let mut r = issue_form(&desk, (&visit, &person), &form, Some(failure.lines()), &[]);
+            *r.status_mut() = failure.status();
+            r
+        }
     }
 }

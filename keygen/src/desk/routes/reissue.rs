@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::given;
 use crate::desk::extract::{Posted, Sales, Token};
-use crate::desk::failure::said;
+use crate::desk::failure::Failure;
 use crate::desk::pages;
 use crate::desk::visit::{Person, Visit};
 use crate::error::Error;
@@ -154,6 +154,6 @@ async fn replace(
         Ok((record, block)) => {
             pages::issued((&visit, &person), title, &record.key, &record.serial, &block).into_response()
         }
-        Err(e) => super::key::back_to_key((&visit, &person), &serial, title, &said(&desk, &e)),
+        Err(e) => Failure::of(&desk, &e).page((&visit, &person), title, super::key::back_link(&serial)),
     }
 }

@@ -9,11 +9,11 @@ use product_key::Day;
 use serde::Deserialize;
 
 use super::given;
-use super::key::back_to_key;
+use super::key::back_link;
 use crate::db::Db;
 use crate::desk::extract::{Admin, Posted, Signed, Token};
-use crate::desk::failure::{Failure, blocking, read_ledger, said};
-use crate::desk::pages::{self, layout};
+use crate::desk::failure::{Failure, blocking, read_ledger};
+use crate::desk::pages::layout;
 use crate::error::Error;
 use crate::ops;
 
@@ -59,14 +59,7 @@ pub async fn preview(
     .await;
     let chosen = match chosen {
         Ok(c) => c,
-        Err(f @ Failure::Invalid(_)) => return back_to_key((&visit, &person), &serial, "Revoke", f.lines()),
-        Err(f) => {
-            return f.page(
-                (&visit, &person),
-                "Revoke",
-                html! { a href={ "/key/" (serial) } { "Back to key " (serial) } },
-            );
-        }
+        Err(f) => return f.page((&visit, &person), "Revoke", back_link(&serial)),
     };
     let new: Vec<&ops::revoke::Chosen> = chosen.iter().filter(|c| c.new).collect();
     let body = html! {
@@ -140,12 +133,9 @@ pub async fn confirm(
             };
             layout("Revoked", Some((&visit, &person)), body).into_response()
         }
-        Err(e) => pages::problems(
-            (&visit, &person),
-            "Revoke",
-            &said(&desk, &e),
-            html! { a href="/find" { "Find" } },
-        ),
+        Err(e) => {
+            Failure::of(&desk, &e).page((&visit, &person), "Revoke", html! { a href="/find" { "Find" } })
+        }
     }
 }
 

@@ -454,3 +454,34 @@ async fn a_ledger_the_desk_cannot_open_is_an_error_not_no_results() {
         }
     }
 }
+
+/// Issue 25: the desk tells what is not there (404) from an input that is not good (422) from
+/// a ledger it cannot read (500).
+#[tokio::test]
+async fn not_found_invalid_and_a_broken_ledger_get_their_own_statuses() {
+    let t = Desk::new(false);
+    let (cookie, csrf) = t.sign_in("ada").await.unwrap();
+    let issued = t.post("/issue", Some(&cookie), &issue_form("Acme", &csrf)).await;
+    let serial = serial_of(&issued.body).unwrap();
+    // A serial as the desk makes them, of a key recorded in another ledger.
+    let elsewhere = Desk::new(false);
+    let (other, other_csrf) = elsewhere.sign_in("ada").await.unwrap();
+    let absent =
+        serial_of(&elsewhere.post("/issue", Some(&other), &issue_form("Acme", &other_csrf)).await.body)
+            .unwrap();
+    assert_ne!(absent, serial);
+    assert_eq!(t.get(&format!("/key/{absent}"), Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    // Not a serial at all: the input is not good.
+    assert_eq!(t.get("/key/not-a-serial", Some(&cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.get("/revoke/list/999", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    let renew = format!("/key/{serial}/renew");
+    let r = t.post(&renew, Some(&cookie), &[("csrf", csrf.as_str()), ("valid_days", "soon")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(t.get(&format!("/key/{serial}"), Some(&cookie)).await.status, StatusCode::OK);
+    std::fs::remove_file(&t.ledger).unwrap();
+    for path in [format!("/key/{serial}"), "/revoke/list/1".to_owned()] {
+        let r = t.get(&path, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {}", r.body);
+        assert!(r.body.contains("cannot read its ledger"), "{path}: {}", r.body);
+    }
+}

@@ -14,16 +14,19 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Form, FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::extract::{Operations, Posted, Signed, Token};
+use super::failure::{said, said_text};
+use super::fields::given;
 use super::pages::{self, layout};
-use super::session::{Visit, check_csrf, random_token, require};
-use keygen_core::batch::Request;
-use keygen_core::db::people::Role;
+use super::session::random_token;
+use super::visit::Visit;
+use keygen_core::batch::Request as BatchRequest;
 use keygen_core::error::Error;
 
 /// The choices of `keygen batch` the desk offers.
@@ -130,14 +133,9 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-fn given(text: &str) -> Option<String> {
-    let t = text.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
-fn args(desk: &super::Desk, dir: &FilePath, choices: &Choices, encoding: Option<String>) -> Request {
+fn args(desk: &super::Desk, dir: &FilePath, choices: &Choices, encoding: Option<String>) -> BatchRequest {
     let c = choices;
-    Request {
+    BatchRequest {
         input: dir.join("input.csv"),
         output: dir.join("keys.csv"),
         template: given(&c.template),
@@ -231,23 +229,37 @@ fn form(visit: &Visit, c: &Choices, kept: Option<(&str, &str)>) -> Markup {
 }
 
 /// `GET /batch`.
-pub async fn page(State(desk): State<super::State>, headers: HeaderMap) -> Response {
-    let (visit, person) = match require(&desk, &headers, Role::Operations) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let body = html! { h1 { "Batch" } (form(&visit, &Choices::default(), None)) };
-    layout("Batch", Some((&visit, &person)), body).into_response()
+pub async fn page(signed: Signed<Operations>) -> Response {
+    let body = html! { h1 { "Batch" } (form(&signed.visit, &Choices::default(), None)) };
+    layout("Batch", Some(signed.who()), body).into_response()
 }
 
 /// What a check's form sent.
-struct Sent {
+pub struct Sent {
     csrf: String,
     choices: Choices,
     /// The upload kept from the check before, when no new file was chosen.
     upload: String,
     name: String,
     bytes: Vec<u8>,
+}
+
+impl FromRequest<super::State> for Sent {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, desk: &super::State) -> Result<Self, Response> {
+        let multipart = Multipart::from_request(request, desk).await.map_err(IntoResponse::into_response)?;
+        read_upload(multipart)
+            .await
+            .map_err(|e| (StatusCode::BAD_REQUEST, format!("cannot read the upload: {e}")).into_response())
+    }
+}
+
+impl Token for Sent {
+    const MULTIPART: bool = true;
+    fn token(&self) -> &str {
+        &self.csrf
+    }
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Sent, String> {
@@ -317,7 +329,7 @@ fn without_paths(desk: &super::Desk, dir: &FilePath, name: &str, e: &Error) -> V
         .replace(&dir.join("input.csv").display().to_string(), name)
         .replace(&dir.join("keys.csv").display().to_string(), "keys.csv")
         .replace(&folder, "the upload");
-    super::handlers::said_text(desk, &in_page_words(&text))
+    said_text(desk, &in_page_words(&text))
 }
 
 /// The cells recorded with a key (organization, order id, contact), checked by
@@ -364,18 +376,8 @@ fn check_cells(dir: &FilePath, name: &str, choices: &Choices, encoding: Option<&
 
 /// `POST /batch`: the upload checked; every problem, or the confirmation. The upload is kept
 /// either way, so that a choice can be corrected without choosing the file again.
-pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipart: Multipart) -> Response {
-    let (visit, person) = match require(&desk, &headers, Role::Operations) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let sent = match read_upload(multipart).await {
-        Ok(u) => u,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("cannot read the upload: {e}")).into_response(),
-    };
-    if let Err(r) = check_csrf(&visit, &sent.csrf) {
-        return r;
-    }
+pub async fn check(State(desk): State<super::State>, posted: Posted<Operations, Sent>) -> Response {
+    let Posted { visit, person, body: sent, .. } = posted;
     desk.uploads.prune(&desk);
     // The file kept from the check before, when no new one was chosen.
     let kept = if sent.bytes.is_empty() && !sent.upload.is_empty() {
@@ -471,7 +473,7 @@ pub async fn check(State(desk): State<super::State>, headers: HeaderMap, multipa
             return pages::problems(
                 (&visit, &person),
                 "Batch",
-                &super::handlers::said(&desk, &e),
+                &said(&desk, &e),
                 html! { a href="/batch" { "Batch" } },
             );
         }
@@ -512,20 +514,19 @@ pub struct Confirm {
     upload: String,
 }
 
+impl Token for Confirm {
+    fn token(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /batch/confirm`: the keys issued and recorded under the person's name, once: a
 /// confirmation of an upload issued or being issued answers with that result.
 pub async fn confirm(
     State(desk): State<super::State>,
-    headers: HeaderMap,
-    Form(f): Form<Confirm>,
+    posted: Posted<Operations, Form<Confirm>>,
 ) -> Response {
-    let (visit, person) = match require(&desk, &headers, Role::Operations) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_csrf(&visit, &f.csrf) {
-        return r;
-    }
+    let Posted { visit, person, body: Form(f), .. } = posted;
     desk.uploads.prune(&desk);
     let found = {
         let map = desk.uploads.lock();
@@ -602,14 +603,10 @@ pub async fn confirm(
 
 /// `GET /batch/{token}/keys.csv`: the input's rows with their keys.
 pub async fn download(
+    Signed { visit, .. }: Signed<Operations>,
     State(desk): State<super::State>,
-    headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    let (visit, _) = match require(&desk, &headers, Role::Operations) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let found = {
         let map = desk.uploads.lock();
         map.get(&token)
@@ -639,6 +636,6 @@ pub async fn download(
             );
             r
         }
-        Err(e) => pages::error(&super::handlers::said(&d, &e).join("\n")),
+        Err(e) => pages::error(&said(&d, &e).join("\n")),
     }
 }

@@ -1,7 +1,6 @@
-//! The desk's words for the core's errors: a field by its label on the form, and the HTTP
-//! status a kind of failure answers with.
+//! The desk's form fields: their text as typed, and the desk's words for the core's errors (a
+//! field by its label on the form; the status a kind of failure answers with is `failure`'s).
 
-use axum::http::StatusCode;
 use keygen_core::error::{Error, Field};
 
 /// The form's label of `field`.
@@ -41,22 +40,8 @@ pub fn message(e: &Error) -> String {
     }
 }
 
-/// The status a failure answers with: the request's fault (422), what it names is absent
-/// (404) or clashes with the ledger (409), the ledger refuses writes (503: an operator must
-/// look), the desk's own fault (500).
-pub fn status(e: &Error) -> StatusCode {
-    match e {
-        Error::Invalid { .. }
-        | Error::Missing { .. }
-        | Error::Input(_)
-        | Error::Inputs(_)
-        | Error::Rows(_)
-        | Error::Checked { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::Integrity(_) | Error::Key(_) => StatusCode::SERVICE_UNAVAILABLE,
-        Error::Interrupted(_) | Error::AfterRecording { .. } | Error::Db { .. } | Error::Io { .. } => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
+/// A form's text field, trimmed; `None` when empty.
+pub fn given(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
 }

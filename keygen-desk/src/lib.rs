@@ -4,21 +4,26 @@
 //! the same the command line calls.
 //!
 //! Files: `cli` (flags, `desk user ...`), `serve` (listening, TLS, connection limits),
-//! `session` (sign-in, sessions, CSRF tokens), `auth` (the sign-in throttle and the journal's
-//! queue), `guard` (headers, the Host and Origin checks, limits), `pages` (the layout), and one
-//! file of handlers per page.
+//! `session` (sessions, sign-in's checks, CSRF tokens), `visit` (who is asking), `extract`
+//! (the session, role and CSRF checks as extractors), `failure` (errors as HTTP answers),
+//! `auth` (the sign-in throttle and the journal's queue), `guard` (headers, the Host and
+//! Origin checks, limits), `names` (how people's names compare), `pages` (the layout),
+//! `writer` (the issuing queue), and the pages: `routes` (one file per resource, and the
+//! table of every route), `people` and `batch`.
 
 pub mod auth;
 pub mod batch;
+pub mod extract;
+pub mod failure;
 pub mod fields;
 pub mod guard;
-pub mod handlers;
-pub mod keys;
 pub mod lru;
 pub mod pages;
 pub mod people;
+pub mod routes;
 pub mod serve;
 pub mod session;
+pub mod visit;
 pub mod writer;
 
 use std::path::PathBuf;
@@ -26,7 +31,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
 use product_key::Signer;
 
 use keygen_core::template::Folder;
@@ -150,30 +154,7 @@ pub type State = Arc<Desk>;
 pub fn app(desk: State) -> Router {
     let limits = desk.limits;
     Router::new()
-        .route("/", get(handlers::home))
-        .route("/static/desk.js", get(handlers::script))
-        .route("/static/desk.css", get(handlers::style))
-        .route("/signin", get(session::signin_page).post(session::signin))
-        .route("/signout", post(session::signout))
-        .route("/find", get(keys::find))
-        .route("/key/{serial}", get(keys::key_page))
-        .route("/issue", get(keys::issue_page).post(keys::issue))
-        .route("/key/{serial}/renew", post(keys::renew))
-        .route("/key/{serial}/amend", post(keys::amend))
-        .route("/key/{serial}/revoke", post(keys::revoke_preview))
-        .route("/revoke", post(keys::revoke_confirm))
-        .route("/revoke/list/{sequence}", get(keys::revoke_list))
-        .route("/batch", get(batch::page).post(batch::check))
-        .route("/batch/confirm", post(batch::confirm))
-        .route("/batch/{token}/keys.csv", get(batch::download))
-        .route("/report", get(handlers::report))
-        .route("/report.csv", get(handlers::report_csv))
-        .route("/check", get(handlers::check_page).post(handlers::check))
-        .route("/people", get(people::page).post(people::add))
-        .route("/people/remove", post(people::remove))
-        .route("/people/password", post(people::reset_password))
-        .route("/people/unlock", post(people::unlock))
-        .route("/account", get(people::account_page).post(people::change_password))
+        .merge(routes::table().router())
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard::guard))
         .layer(axum::extract::DefaultBodyLimit::max(limits.body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limits.body_bytes))

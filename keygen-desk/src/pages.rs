@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use super::session::{Person, Visit};
+use super::visit::{Person, Visit};
 use keygen_core::db::people::Role;
 
 /// A page: the title, the navigation by role, sign-out, and `body`.

@@ -1,16 +1,17 @@
 //! The people page (admin): who may sign in, with which role; add (a generated password
 //! shown once), remove, give a new password (shown once), unlock. Every change is journaled
-//! with the admin's name. And the account page, where everyone changes their own password.
+//! with the admin's name. (Everyone changes their own password on the account page:
+//! `routes/account.rs`.)
 
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::extract::{Admin, Posted, Signed, Token};
 use super::pages::{self, layout};
-use super::session::{Person, Visit, check_csrf, require};
+use super::visit::{Person, Visit};
 use keygen_core::db::Db;
 use keygen_core::db::people::{self, Role};
 use keygen_core::error::Error;
@@ -33,7 +34,7 @@ fn list_page(desk: &super::Desk, who: (&Visit, &Person), notice: Option<maud::Ma
         h1 { "People" }
         @if let Some(n) = notice { (n) }
         @match &everyone {
-            Err(e) => { ul.problems { @for l in pages::lines(e) { li { (l) } } } }
+            Err(e) => { (super::failure::Failure::ledger(desk, e).alert()) }
             Ok(all) => {
                 table.people {
                     thead { tr { th { "Name" } th { "Role" } th { "Added" } th { "By" } th { "Locked" } th {} } }
@@ -73,16 +74,13 @@ fn list_page(desk: &super::Desk, who: (&Visit, &Person), notice: Option<maud::Ma
     layout("People", Some(who), body).into_response()
 }
 
-fn problems(e: &Error) -> maud::Markup {
+pub fn problems(e: &Error) -> maud::Markup {
     html! { ul.problems role="alert" { @for l in pages::lines(e) { li { (l) } } } }
 }
 
 /// `GET /people`.
-pub async fn page(State(desk): State<super::State>, headers: HeaderMap) -> Response {
-    let (visit, person) = match require(&desk, &headers, Role::Admin) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn page(signed: Signed<Admin>, State(desk): State<super::State>) -> Response {
+    let Signed { visit, person, .. } = signed;
     let d = desk.clone();
     tokio::task::spawn_blocking(move || list_page(&d, (&visit, &person), None))
         .await
@@ -100,19 +98,15 @@ pub struct AddForm {
     role: String,
 }
 
-/// `POST /people`: adds a person with a generated password, shown once.
-pub async fn add(
-    State(desk): State<super::State>,
-    headers: HeaderMap,
-    Form(form): Form<AddForm>,
-) -> Response {
-    let (visit, person) = match require(&desk, &headers, Role::Admin) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_csrf(&visit, &form.csrf) {
-        return r;
+impl Token for AddForm {
+    fn token(&self) -> &str {
+        &self.csrf
     }
+}
+
+/// `POST /people`: adds a person with a generated password, shown once.
+pub async fn add(State(desk): State<super::State>, posted: Posted<Admin, Form<AddForm>>) -> Response {
+    let Posted { visit, person, body: Form(form), .. } = posted;
     let d = desk.clone();
     let admin = person.name.clone();
     tokio::task::spawn_blocking(move || {
@@ -160,21 +154,20 @@ pub struct NameForm {
     name: String,
 }
 
+impl Token for NameForm {
+    fn token(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// The admin of this request and the form's person, on a blocking thread: `act` gives the
 /// notice shown above the list.
 async fn admin_action(
     desk: super::State,
-    headers: HeaderMap,
-    form: NameForm,
+    posted: Posted<Admin, Form<NameForm>>,
     act: impl FnOnce(&super::Desk, &str, &str) -> Result<maud::Markup, Error> + Send + 'static,
 ) -> Response {
-    let (visit, person) = match require(&desk, &headers, Role::Admin) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_csrf(&visit, &form.csrf) {
-        return r;
-    }
+    let Posted { visit, person, body: Form(form), .. } = posted;
     let d = desk.clone();
     tokio::task::spawn_blocking(move || {
         let notice = if form.name == person.name {
@@ -189,12 +182,8 @@ async fn admin_action(
 }
 
 /// `POST /people/remove`: they cannot sign in any more, and their sessions end.
-pub async fn remove(
-    State(desk): State<super::State>,
-    headers: HeaderMap,
-    Form(form): Form<NameForm>,
-) -> Response {
-    admin_action(desk, headers, form, |d, admin, name| {
+pub async fn remove(State(desk): State<super::State>, posted: Posted<Admin, Form<NameForm>>) -> Response {
+    admin_action(desk, posted, |d, admin, name| {
         let what = || Error::db("cannot write the ledger");
         let gone = super::writer::signed_write(d, |conn| {
             let gone = people::remove(conn, name).map_err(what())?;
@@ -217,10 +206,9 @@ pub async fn remove(
 /// their wrong passwords are forgotten.
 pub async fn reset_password(
     State(desk): State<super::State>,
-    headers: HeaderMap,
-    Form(form): Form<NameForm>,
+    posted: Posted<Admin, Form<NameForm>>,
 ) -> Response {
-    admin_action(desk, headers, form, |d, admin, name| {
+    admin_action(desk, posted, |d, admin, name| {
         let password = keygen_core::ops::people::generate()?;
         super::session::set_password(d, name, &password, admin, None)?;
         Ok(html! {
@@ -232,12 +220,8 @@ pub async fn reset_password(
 }
 
 /// `POST /people/unlock`: their wrong passwords forgotten, journaled.
-pub async fn unlock(
-    State(desk): State<super::State>,
-    headers: HeaderMap,
-    Form(form): Form<NameForm>,
-) -> Response {
-    admin_action(desk, headers, form, |d, admin, name| {
+pub async fn unlock(State(desk): State<super::State>, posted: Posted<Admin, Form<NameForm>>) -> Response {
+    admin_action(desk, posted, |d, admin, name| {
         let was = d.throttle.unlock(name);
         d.journal.record(admin, "person unlocked", name);
         Ok(if was {
@@ -247,104 +231,4 @@ pub async fn unlock(
         })
     })
     .await
-}
-
-fn account_form(who: (&Visit, &Person), notice: Option<maud::Markup>) -> maud::Markup {
-    layout(
-        "Your password",
-        Some(who),
-        html! {
-            h1 { "Your password" }
-            @if let Some(n) = notice { (n) }
-            form method="post" action="/account" {
-                input type="hidden" name="csrf" value=(who.0.csrf);
-                input type="text" name="user" value=(who.1.name) autocomplete="username" hidden;
-                label for="current" { "Current password" }
-                input id="current" name="current" type="password" autocomplete="current-password" required;
-                label for="new" { "New password (at least " (keygen_core::ops::people::MIN_PASSWORD) " characters)" }
-                input id="new" name="new" type="password" autocomplete="new-password" required;
-                label for="again" { "New password again" }
-                input id="again" name="again" type="password" autocomplete="new-password" required;
-                button type="submit" { "Change password" }
-            }
-        },
-    )
-}
-
-/// `GET /account`.
-pub async fn account_page(State(desk): State<super::State>, headers: HeaderMap) -> Response {
-    match require(&desk, &headers, Role::Support) {
-        Ok((visit, person)) => account_form((&visit, &person), None).into_response(),
-        Err(r) => r,
-    }
-}
-
-/// The password form.
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    current: Zeroizing<String>,
-    #[serde(default)]
-    new: Zeroizing<String>,
-    #[serde(default)]
-    again: Zeroizing<String>,
-}
-
-/// `POST /account`: the current password checked, then the new one set; every other session
-/// of theirs ends, this one goes on.
-pub async fn change_password(
-    State(desk): State<super::State>,
-    extensions: axum::http::Extensions,
-    headers: HeaderMap,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
-    let address = super::auth::client(peer, &headers, &desk.site);
-    let (visit, person) = match require(&desk, &headers, Role::Support) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_csrf(&visit, &form.csrf) {
-        return r;
-    }
-    let d = desk.clone();
-    tokio::task::spawn_blocking(move || {
-        let changed = (|| -> Result<(), Error> {
-            if *form.new != *form.again {
-                return Err(Error::input("the two new passwords differ"));
-            }
-            if form.new.chars().count() < keygen_core::ops::people::MIN_PASSWORD {
-                return Err(Error::input(format!(
-                    "the new password is under {} characters",
-                    keygen_core::ops::people::MIN_PASSWORD
-                )));
-            }
-            let row = d.people.find(&person.name)?.ok_or_else(|| Error::input("you are not one of the desk's people"))?;
-            // Counted as sign-ins are: a session left open is not a way to guess the password.
-            let ticket = d.throttle.reserve(Some((&row.name, super::session::digest(&row.hash))), address, &d.limits);
-            let right = ticket.check && people::verify_password(&form.current, &row.hash);
-            d.throttle.finish(&ticket, right, &d.limits);
-            if !ticket.check {
-                return Err(Error::input("too many wrong passwords: wait 15 minutes, or ask an admin to unlock you"));
-            }
-            if !right {
-                d.journal.record(&person.name, "password change refused", "wrong current password");
-                return Err(Error::input("the current password is wrong"));
-            }
-            super::session::set_password(&d, &person.name, &form.new, &person.name, Some(&visit.id))
-        })();
-        let who = (&visit, &person);
-        match changed {
-            Ok(()) => account_form(
-                who,
-                Some(html! { p.notice role="status" { "Your password is changed; your other sessions have ended." } }),
-            )
-            .into_response(),
-            Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, account_form(who, Some(problems(&e)))).into_response(),
-        }
-    })
-    .await
-    .unwrap_or_else(|e| pages::error(&e.to_string()))
 }

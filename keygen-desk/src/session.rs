@@ -11,21 +11,16 @@
 //! locked account: exactly one Argon2id check in each case (a dummy hash when there is no
 //! account or the throttle refuses), and the journal's writes are queued, not waited for.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::extract::connect_info::ConnectInfo;
-use axum::extract::{Form, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::lru::Lru;
-use super::pages;
+use super::visit::{Person, Visit};
 use keygen_core::db::people::{self, Role};
 use keygen_core::db::{Db, people::verify_password};
 use keygen_core::error::Error;
@@ -35,17 +30,6 @@ pub const COOKIE: &str = "desk_session";
 
 /// How long a sign-in form stays good.
 pub const SIGNIN_FORM_LIFE: Duration = Duration::from_secs(3 * 3600);
-
-/// A person signed in.
-#[derive(Clone, Debug)]
-pub struct Person {
-    /// Their name, recorded with what they do.
-    pub name: String,
-    /// Their role.
-    pub role: Role,
-    /// A digest of their password hash at sign-in: another one now means a new password.
-    pub signed_in_with: [u8; 32],
-}
 
 struct Session {
     person: Person,
@@ -63,17 +47,6 @@ impl Default for Store {
     fn default() -> Store {
         Store::new(super::Limits::default().sessions)
     }
-}
-
-/// A visitor's session as a handler sees it.
-#[derive(Clone, Debug)]
-pub struct Visit {
-    /// The session id (the cookie's value).
-    pub id: String,
-    /// The person signed in.
-    pub person: Option<Person>,
-    /// The session's CSRF token, put in every form.
-    pub csrf: String,
 }
 
 /// 256 random bits as 64 hex digits.
@@ -216,7 +189,7 @@ impl PeopleReader {
         f(db.conn()).map_err(Error::db(format!("cannot read the ledger {}", self.ledger.display())))
     }
 
-    /// The person `typed` names, compared as [`super::people::fold`] does (`Ada` is `ada`).
+    /// The person `typed` names, compared as [`keygen_core::ops::people::fold`] does (`Ada` is `ada`).
     /// The same queries run whether or not there is one.
     pub fn find(&self, typed: &str) -> Result<Option<Row>, Error> {
         let folded = keygen_core::ops::people::fold(typed);
@@ -313,118 +286,6 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("desk_session=; Path=/"))
 }
 
-/// The signed-in person of this request, who must have at least `role`: otherwise the
-/// answer (to the sign-in page, or 403). The person is read again from the ledger: removed,
-/// or given another role or password since sign-in, the session ends here.
-// The refusal is the handler's whole answer, returned once per request: not worth a box.
-#[allow(clippy::result_large_err)]
-pub fn require(desk: &super::Desk, headers: &HeaderMap, role: Role) -> Result<(Visit, Person), Response> {
-    let visit = cookie_id(headers).and_then(|id| desk.sessions.get(&id, &desk.limits));
-    let Some((v, p)) = visit.and_then(|v| v.person.clone().map(|p| (v, p))) else {
-        return Err(Redirect::to("/signin").into_response());
-    };
-    match desk.people.current(&p.name) {
-        Ok(Some((now_role, now_digest))) if now_role == p.role && now_digest == p.signed_in_with => {}
-        Ok(_) => {
-            desk.sessions.close(&v.id);
-            return Err(Redirect::to("/signin").into_response());
-        }
-        Err(e) => {
-            // The operator's log gets the why (it names the ledger's path); the page does not.
-            cli_support::warn(&format!("keygen desk: cannot check a session: {e}"));
-            return Err(pages::error(
-                "The desk cannot read its ledger just now: try again, or tell its operator.",
-            ));
-        }
-    }
-    if p.role >= role { Ok((v, p)) } else { Err(forbidden(&v, &p, role)) }
-}
-
-/// 403: the role does not allow it (nothing was done).
-pub fn forbidden(visit: &Visit, person: &Person, needed: Role) -> Response {
-    let body = pages::layout(
-        "Not allowed",
-        Some((visit, person)),
-        maud::html! {
-            h1 { "Not allowed" }
-            p { "This needs the role " strong { (needed.name()) } " or above; you are " (person.role.name()) ". Nothing was done." }
-        },
-    );
-    (StatusCode::FORBIDDEN, body).into_response()
-}
-
-fn stale() -> Response {
-    (StatusCode::FORBIDDEN, "The form's security token is missing or stale: reload the page and try again.")
-        .into_response()
-}
-
-/// Checks a form's CSRF token against the session's (in constant time).
-#[allow(clippy::result_large_err)]
-pub fn check_csrf(visit: &Visit, token: &str) -> Result<(), Response> {
-    use subtle::ConstantTimeEq;
-    if bool::from(visit.csrf.as_bytes().ct_eq(token.as_bytes())) { Ok(()) } else { Err(stale()) }
-}
-
-/// `GET /signin`: the form, with a signed token; nothing is stored.
-pub async fn signin_page(State(desk): State<super::State>, headers: HeaderMap) -> Response {
-    if cookie_id(&headers).is_some() && require(&desk, &headers, Role::Support).is_ok() {
-        return Redirect::to("/find").into_response();
-    }
-    pages::signin(&desk.signin_key.token(), None).into_response()
-}
-
-/// The sign-in form.
-#[derive(Deserialize)]
-pub struct SignIn {
-    #[serde(default)]
-    user: String,
-    #[serde(default)]
-    password: Zeroizing<String>,
-    #[serde(default)]
-    csrf: String,
-}
-
-/// What sign-in answers for every refusal.
-pub const REFUSED: &str =
-    "Wrong user or password, or the account is locked for a while after repeated failures.";
-
-/// `POST /signin`.
-pub async fn signin(
-    State(desk): State<super::State>,
-    extensions: Extensions,
-    headers: HeaderMap,
-    Form(form): Form<SignIn>,
-) -> Response {
-    if !desk.signin_key.valid(&form.csrf) {
-        return stale();
-    }
-    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let address = super::auth::client(peer, &headers, &desk.site);
-    // Each check holds Argon2's 19 MiB for tens of milliseconds: a few at a time, so a crowd
-    // of sign-ins waits instead of exhausting the memory.
-    static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-    let Ok(_permit) = CHECKS.acquire().await else {
-        return pages::error("the desk is stopping");
-    };
-    let d = desk.clone();
-    let outcome = super::blocking(move || authenticate(&d, &form.user, &form.password, address)).await;
-    match outcome {
-        Ok(Some(person)) => {
-            let fresh = match desk.sessions.open(person) {
-                Ok(v) => v,
-                Err(e) => return pages::error(&e.to_string()),
-            };
-            let mut r = Redirect::to("/find").into_response();
-            r.headers_mut().insert(header::SET_COOKIE, set_cookie(&fresh.id, desk.site.https));
-            r
-        }
-        Ok(None) => {
-            (StatusCode::UNAUTHORIZED, pages::signin(&desk.signin_key.token(), Some(REFUSED))).into_response()
-        }
-        Err(e) => pages::error(&e.to_string()),
-    }
-}
-
 /// A hash that no password matches in practice, checked when there is no account to check,
 /// so that every sign-in takes one Argon2id check.
 fn dummy_hash() -> &'static str {
@@ -471,30 +332,6 @@ pub fn authenticate(
     let why = if ticket.check { "wrong password" } else { "too many wrong passwords" };
     desk.journal.record(&row.name, "sign-in refused", why);
     Ok(None)
-}
-
-/// The sign-out form.
-#[derive(Deserialize)]
-pub struct Token {
-    csrf: String,
-}
-
-/// `POST /signout`.
-pub async fn signout(
-    State(desk): State<super::State>,
-    headers: HeaderMap,
-    Form(form): Form<Token>,
-) -> Response {
-    if let Some(visit) = cookie_id(&headers).and_then(|id| desk.sessions.get(&id, &desk.limits)) {
-        if let Err(r) = check_csrf(&visit, &form.csrf) {
-            return r;
-        }
-        desk.sessions.close(&visit.id);
-        super::batch::discard_session(&desk, &visit.id);
-    }
-    let mut r = Redirect::to("/signin").into_response();
-    r.headers_mut().insert(header::SET_COOKIE, clear_cookie(desk.site.https));
-    r
 }
 
 /// A person's new password, set by themselves (`keep` is the session they did it in, which

@@ -355,3 +355,133 @@ fn a_non_loopback_address_without_tls_is_refused() {
     assert!(keygen_desk::serve::check_address("127.0.0.1:0".parse().unwrap(), false).is_ok());
     assert!(keygen_desk::serve::check_address("[::1]:0".parse().unwrap(), false).is_ok());
 }
+
+/// Issue 25: every POST route of the desk's table (the table is the only way a POST route is
+/// made, and it takes no handler that does not check a token) refuses a form without its
+/// session's token, or with another, and nothing is done: no key, no list, no person, no
+/// password, and the session goes on (sign-out refused too).
+#[tokio::test]
+async fn every_post_route_refuses_a_form_without_the_sessions_token_and_does_nothing() {
+    let t = Desk::new(false);
+    let (cookie, csrf) = t.sign_in("ada").await.unwrap();
+    let issued = t.post("/issue", Some(&cookie), &issue_form("Acme", &csrf)).await;
+    let serial = serial_of(&issued.body).unwrap();
+    let (_, other_csrf) = t.sign_in("ada").await.unwrap();
+    let people = || -> i64 { t.db().query_row("SELECT count(*) FROM people", [], |r| r.get(0)).unwrap() };
+    let hashes = || -> Vec<String> {
+        let db = t.db();
+        let mut stmt = db.prepare("SELECT password_hash FROM people ORDER BY name").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let before = (t.keys(), t.lists(), people(), hashes());
+    let table = keygen_desk::routes::table();
+    let posts = table.posts();
+    assert!(posts.len() >= 15, "{posts:?}");
+    for route in posts {
+        let path = route.path.replace("{serial}", &serial);
+        assert!(!path.contains('{'), "a route's value this test does not fill: {path}");
+        for token in ["", "0".repeat(64).as_str(), other_csrf.as_str()] {
+            // Every field a form of the desk has, filled so that the action would be done.
+            let fields = [
+                ("csrf", token),
+                ("organization", "Acme"),
+                ("edition", "standard"),
+                ("serial", serial.as_str()),
+                ("reason", "test"),
+                ("valid_days", "30"),
+                ("seats", "5"),
+                ("name", "sue"),
+                ("role", "admin"),
+                ("user", "ada"),
+                ("password", PASSWORD),
+                ("current", PASSWORD),
+                ("new", "another long password"),
+                ("again", "another long password"),
+                ("key", "AST8-0000"),
+            ];
+            let r = if route.multipart {
+                t.upload(&path, &cookie, &fields, b"organization,order_id\nAcme,1\n").await
+            } else {
+                t.post(&path, Some(&cookie), &fields).await
+            };
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} with token {token:?}: {}", r.body);
+            assert!(r.body.contains("security token"), "{path}: {}", r.body);
+        }
+    }
+    assert_eq!((t.keys(), t.lists(), people(), hashes()), before);
+    assert_eq!(t.get("/find", Some(&cookie)).await.status, StatusCode::OK, "still signed in");
+}
+
+/// Issue 25: a ledger the desk cannot open (removed, or replaced by a file that is no
+/// ledger) is an error page, not "no key matches" or "no key in this window".
+#[tokio::test]
+async fn a_ledger_the_desk_cannot_open_is_an_error_not_no_results() {
+    for damage in ["removed", "not a ledger"] {
+        let t = Desk::new(false);
+        let (cookie, _) = t.sign_in("sue").await.unwrap();
+        let (admin, admin_csrf) = t.sign_in("ada").await.unwrap();
+        assert_eq!(
+            t.post("/issue", Some(&admin), &issue_form("Acme", &admin_csrf)).await.status,
+            StatusCode::OK
+        );
+        // Before: the pages answer from the ledger.
+        let found = t.get("/find?q=acme", Some(&cookie)).await;
+        assert_eq!(found.status, StatusCode::OK);
+        assert!(!found.body.contains("No key matches"), "{}", found.body);
+        let ledger = t.ledger.display().to_string();
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{ledger}{suffix}"));
+        }
+        match damage {
+            "removed" => std::fs::remove_file(&t.ledger).unwrap(),
+            _ => {
+                // An SQLite file without the ledger's schema, put in its place.
+                let other = t.dir.path().join("other.sqlite");
+                rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+                std::fs::rename(&other, &t.ledger).unwrap();
+            }
+        }
+        for (path, empty) in [
+            ("/find?q=acme", "No key matches"),
+            ("/report?days=3650", "No key in this window"),
+            ("/report.csv?days=3650", "organization"),
+        ] {
+            let r = t.get(path, Some(&cookie)).await;
+            assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{damage}: {path}: {}", r.body);
+            assert!(!r.body.contains(empty), "{damage}: {path}: {}", r.body);
+            assert!(r.body.contains("ledger"), "{damage}: {path}: {}", r.body);
+            assert!(!r.body.contains(&ledger), "{damage}: {path}: the ledger's path is shown: {}", r.body);
+        }
+    }
+}
+
+/// Issue 25: the desk tells what is not there (404) from an input that is not good (422) from
+/// a ledger it cannot read (500).
+#[tokio::test]
+async fn not_found_invalid_and_a_broken_ledger_get_their_own_statuses() {
+    let t = Desk::new(false);
+    let (cookie, csrf) = t.sign_in("ada").await.unwrap();
+    let issued = t.post("/issue", Some(&cookie), &issue_form("Acme", &csrf)).await;
+    let serial = serial_of(&issued.body).unwrap();
+    // A serial as the desk makes them, of a key recorded in another ledger.
+    let elsewhere = Desk::new(false);
+    let (other, other_csrf) = elsewhere.sign_in("ada").await.unwrap();
+    let absent =
+        serial_of(&elsewhere.post("/issue", Some(&other), &issue_form("Acme", &other_csrf)).await.body)
+            .unwrap();
+    assert_ne!(absent, serial);
+    assert_eq!(t.get(&format!("/key/{absent}"), Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    // Not a serial at all: the input is not good.
+    assert_eq!(t.get("/key/not-a-serial", Some(&cookie)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.get("/revoke/list/999", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    let renew = format!("/key/{serial}/renew");
+    let r = t.post(&renew, Some(&cookie), &[("csrf", csrf.as_str()), ("valid_days", "soon")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(t.get(&format!("/key/{serial}"), Some(&cookie)).await.status, StatusCode::OK);
+    std::fs::remove_file(&t.ledger).unwrap();
+    for path in [format!("/key/{serial}"), "/revoke/list/1".to_owned()] {
+        let r = t.get(&path, Some(&cookie)).await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {}", r.body);
+        assert!(r.body.contains("cannot read its ledger"), "{path}: {}", r.body);
+    }
+}

@@ -25,6 +25,8 @@ pub mod lists;
 pub mod people;
 pub mod schema;
 pub mod search;
+pub mod shops;
+pub mod tokens;
 pub mod verify;
 
 use std::os::unix::fs::OpenOptionsExt;
@@ -45,6 +47,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_ledger.sql"),
     include_str!("../../migrations/0002_people.sql"),
     include_str!("../../migrations/0003_signed_people.sql"),
+    include_str!("../../migrations/0004_api_tokens.sql"),
 ];
 
 /// The schema version this keygen writes and reads.

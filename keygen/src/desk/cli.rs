@@ -61,6 +61,12 @@ pub enum DeskCommand {
     /// The desk's people.
     #[command(subcommand)]
     User(UserCommand),
+    /// The API's tokens (docs/api.md).
+    #[command(subcommand)]
+    Token(super::api::cli::TokenCommand),
+    /// The shops whose fulfillment webhooks the desk accepts (docs/api.md).
+    #[command(subcommand)]
+    Shop(super::api::cli::ShopCommand),
 }
 
 /// `keygen desk user ...`.
@@ -110,6 +116,8 @@ pub fn run(args: Box<DeskArgs>) -> Result<ExitCode, Error> {
     match &args.command {
         None => super::serve::run(&args, &ledger),
         Some(DeskCommand::User(cmd)) => user(&args, cmd, &ledger),
+        Some(DeskCommand::Token(cmd)) => super::api::cli::token(&args, cmd, &ledger),
+        Some(DeskCommand::Shop(cmd)) => super::api::cli::shop(&args, cmd, &ledger),
     }
 }
 
@@ -199,6 +207,8 @@ pub fn check_name(name: &str) -> Result<(), Error> {
         || name.chars().count() > 64
         || name.chars().any(char::is_control)
         || name.trim() != name
+        // `api:` and `shop:` name the API's tokens and shops in the ledger (issue 32).
+        || ["api:", "shop:"].iter().any(|p| name.to_ascii_lowercase().starts_with(p))
     {
         return Err(Error::input(format!(
             "'{}' is not a name: 1 to 64 characters, no control characters, no spaces at either end",

@@ -8,6 +8,7 @@
 //! queue), `guard` (headers, the Host and Origin checks, limits), `pages` (the layout), and one
 //! file of handlers per page.
 
+pub mod api;
 pub mod auth;
 pub mod batch;
 pub mod cli;
@@ -108,6 +109,8 @@ pub struct Desk {
     pub signin_key: session::SigninKey,
     /// A connection that reads people's rows for every request's session check.
     pub people: session::PeopleReader,
+    /// The JSON API's rate limits (issue 32).
+    pub api: api::Api,
 }
 
 impl Desk {
@@ -139,6 +142,7 @@ impl Desk {
             site,
             throttle: auth::Throttle::default(),
             signin_key,
+            api: api::Api::default(),
         }))
     }
 }
@@ -175,6 +179,8 @@ pub fn app(desk: State) -> Router {
         .route("/people/unlock", post(people::unlock))
         .route("/account", get(people::account_page).post(people::change_password))
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard::guard))
+        // The API (issue 32) has its own guard: a Bearer token, no cookie, so no Origin check.
+        .merge(api::router(desk.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(limits.body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limits.body_bytes))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -341,6 +341,19 @@ fn terms_and_existing(
     Ok(Checked::New(ops::issue::Request { terms, serial: None, order_id, contact, actor }, name))
 }
 
+/// The caller (of at least `role`) and the body read as `T`; otherwise the answer.
+async fn caller_and<T: serde::de::DeserializeOwned>(
+    desk: &crate::desk::State,
+    headers: &HeaderMap,
+    role: Role,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(super::auth::Caller, T), Response> {
+    let caller = require(desk, headers, role).await?;
+    let parsed =
+        problem::body(body).and_then(|b| problem::json::<T>(&b)).map_err(IntoResponse::into_response)?;
+    Ok((caller, parsed))
+}
+
 /// `POST /api/v1/keys`: issue a key (sales).
 #[utoipa::path(post, path = "/api/v1/keys", tag = "keys", request_body = IssueBody,
     security(("bearer" = [])),
@@ -355,14 +368,9 @@ pub async fn issue(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let caller = match require(&desk, &headers, Role::Sales).await {
+    let (caller, body) = match caller_and::<IssueBody>(&desk, &headers, Role::Sales, body).await {
         Ok(c) => c,
         Err(r) => return r,
-    };
-    let parsed = problem::body(body).and_then(|b| problem::json::<IssueBody>(&b));
-    let body = match parsed {
-        Ok(b) => b,
-        Err(p) => return p.into_response(),
     };
     match issue_for(&desk, body, caller.actor).await {
         Ok(o) => respond(o.status, &o.issued),
@@ -508,13 +516,9 @@ pub async fn renew(
     Path(serial): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let caller = match require(&desk, &headers, Role::Sales).await {
+    let (caller, b) = match caller_and::<RenewBody>(&desk, &headers, Role::Sales, body).await {
         Ok(c) => c,
         Err(r) => return r,
-    };
-    let b = match problem::body(body).and_then(|b| problem::json::<RenewBody>(&b)) {
-        Ok(b) => b,
-        Err(p) => return p.into_response(),
     };
     let expires = match b.expires.as_deref().map(|t| crate::dates::day(t.trim())).transpose() {
         Ok(e) => e,
@@ -541,13 +545,9 @@ pub async fn amend(
     Path(serial): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let caller = match require(&desk, &headers, Role::Sales).await {
+    let (caller, b) = match caller_and::<AmendBody>(&desk, &headers, Role::Sales, body).await {
         Ok(c) => c,
         Err(r) => return r,
-    };
-    let b = match problem::body(body).and_then(|b| problem::json::<AmendBody>(&b)) {
-        Ok(b) => b,
-        Err(p) => return p.into_response(),
     };
     if let Some(o) = &b.organization
         && let Err(e) = crate::text_rules::check(crate::text_rules::Field::Organization, o)
@@ -696,13 +696,9 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let caller = match require(&desk, &headers, Role::Admin).await {
+    let (caller, b) = match caller_and::<RevokeBody>(&desk, &headers, Role::Admin, body).await {
         Ok(c) => c,
         Err(r) => return r,
-    };
-    let b = match problem::body(body).and_then(|b| problem::json::<RevokeBody>(&b)) {
-        Ok(b) => b,
-        Err(p) => return p.into_response(),
     };
     if b.serials.is_empty() && b.order_ids.is_empty() {
         return Problem::field("serials", "give serials or order_ids").into_response();

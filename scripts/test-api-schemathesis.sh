@@ -55,6 +55,8 @@ request = urllib.request.Request(url + "/api/v1/keys", data=body, method="POST",
 urllib.request.urlopen(request, timeout=30).read()
 PY
 
+# From the scratch folder: schemathesis keeps its cache (.schemathesis/) where it runs.
+cd "$scratch"
 "$venv/bin/schemathesis" run "$url/api/v1/openapi.json" \
   --url "$url" \
   --header "Authorization: Bearer $token" \

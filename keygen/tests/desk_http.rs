@@ -341,7 +341,7 @@ fn a_schema_1_ledger_is_brought_to_schema_2() {
     }
     let db = keygen::db::Db::open_write(&path, false).unwrap().unwrap();
     let version: i64 = db.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     db.conn().query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0)).unwrap();
     db.conn().query_row("SELECT count(actor) FROM keys", [], |r| r.get::<_, i64>(0)).unwrap();
     db.conn().query_row("SELECT count(actor) FROM revocation_lists", [], |r| r.get::<_, i64>(0)).unwrap();

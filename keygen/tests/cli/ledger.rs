@@ -29,7 +29,7 @@ fn the_ledger_is_a_database_with_the_documented_tables_and_rules() {
     issue(t.path(), &["--org", "Gamma SA"]);
     let db = ledger_db(t.path());
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let keys = columns(&db, "keys");
     for name in [
         "serial",

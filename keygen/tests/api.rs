@@ -495,3 +495,92 @@ fn desk_token_add_issues_over_http_with_the_docs_python_client_and_token_remove_
     let verify = keygen_in(d).args(["ledger", "verify"]).output().unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
 }
+
+/// One HTTP/1.1 request on a kept-alive connection: the status.
+fn post_on(stream: &mut std::net::TcpStream, host: &str, path: &str, token: &str, body: &str) -> u16 {
+    use std::io::{BufRead, Read, Write};
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let status: u16 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut length = 0;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).unwrap();
+        if h == "\r\n" {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut rest = vec![0; length];
+    reader.read_exact(&mut rest).unwrap();
+    status
+}
+
+fn p95(mut v: Vec<std::time::Duration>) -> std::time::Duration {
+    v.sort();
+    v[(v.len() * 95 / 100).min(v.len() - 1)]
+}
+
+/// The issue's figures: 20 API clients issuing at once on loopback (keys/s, p95), and a
+/// replayed order's p95. `cargo test -p keygen --release --test api bench -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check: run it by name"]
+fn bench_twenty_api_clients_issuing_at_once() {
+    const CLIENTS: usize = 20;
+    const EACH: usize = 50;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(keygen_in(d).args(["init", "--dir", "."]));
+    let token = ok(keygen_in(d).args(["desk", "token", "add", "bench", "--role", "sales"])).trim().to_owned();
+    let desk = live(d);
+    let host = desk.url.trim_start_matches("http://").to_owned();
+    let start = std::time::Instant::now();
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (host, token) = (host.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut s = std::net::TcpStream::connect(&host).unwrap();
+                s.set_nodelay(true).unwrap();
+                (0..EACH)
+                    .map(|i| {
+                        let body = format!(
+                            r#"{{"organization":"Bench {c} {i}","edition":"standard","order_id":"B-{c}-{i}"}}"#
+                        );
+                        let t = std::time::Instant::now();
+                        assert_eq!(post_on(&mut s, &host, "/api/v1/keys", &token, &body), 201);
+                        t.elapsed()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let all: Vec<std::time::Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let took = start.elapsed();
+    let n = all.len();
+    println!(
+        "issue: {n} keys by {CLIENTS} clients in {:.2} s: {:.0} keys/s, p95 {:.1} ms",
+        took.as_secs_f64(),
+        n as f64 / took.as_secs_f64(),
+        p95(all).as_secs_f64() * 1000.0
+    );
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_nodelay(true).unwrap();
+    let replay = r#"{"organization":"Bench 0 0","edition":"standard","order_id":"B-0-0"}"#;
+    let times: Vec<_> = (0..200)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            assert_eq!(post_on(&mut s, &host, "/api/v1/keys", &token, replay), 200);
+            t.elapsed()
+        })
+        .collect();
+    println!("replayed order: 200 answers, p95 {:.2} ms", p95(times).as_secs_f64() * 1000.0);
+}

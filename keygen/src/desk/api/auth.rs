@@ -16,9 +16,9 @@ use crate::db::{Db, tokens};
 use crate::error::Error;
 
 /// Requests per second a token may make, sustained...
-pub const RATE: f64 = 200.0;
+pub const RATE: f64 = 1000.0;
 /// ...and at once after a pause.
-pub const BURST: f64 = 400.0;
+pub const BURST: f64 = 2000.0;
 /// A token's use is written to the ledger at most this often (`desk token list`).
 const NOTE_USE_EVERY: Duration = Duration::from_secs(60);
 /// Callers remembered by the rate limiter at once (the oldest are forgotten beyond).

@@ -584,3 +584,35 @@ fn bench_twenty_api_clients_issuing_at_once() {
         .collect();
     println!("replayed order: 200 answers, p95 {:.2} ms", p95(times).as_secs_f64() * 1000.0);
 }
+
+#[tokio::test]
+async fn an_admin_makes_and_removes_tokens_on_the_people_page() {
+    let t = Desk::new(false);
+    let (cookie, csrf) = t.sign_in("ada").await.unwrap();
+    let page = t.get("/people", Some(&cookie)).await;
+    assert!(page.body.contains("API tokens") && page.body.contains("/people/tokens"), "{}", page.body);
+    let made = t
+        .post(
+            "/people/tokens",
+            Some(&cookie),
+            &[("csrf", csrf.as_str()), ("name", "crm"), ("role", "sales"), ("expires", "")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let token = made.body.split("kgt_").nth(1).unwrap()[..64].to_owned();
+    let token = format!("kgt_{token}");
+    let r = call(&t, "POST", "/api/v1/keys", Some(&token), Some(ISSUE)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let added_by: String = t.db().query_row("SELECT added_by FROM api_tokens", [], |r| r.get(0)).unwrap();
+    assert_eq!(added_by, "ada");
+    // A sales person cannot.
+    let (sam, sam_csrf) = t.sign_in("sam").await.unwrap();
+    let refused =
+        t.post("/people/tokens/remove", Some(&sam), &[("csrf", sam_csrf.as_str()), ("name", "crm")]).await;
+    assert_ne!(refused.status, StatusCode::OK);
+    let removed =
+        t.post("/people/tokens/remove", Some(&cookie), &[("csrf", csrf.as_str()), ("name", "crm")]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let r = call(&t, "POST", "/api/v1/keys", Some(&token), Some(&ISSUE.replace("SO-1", "SO-2"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

@@ -177,6 +177,8 @@ pub fn app(desk: State) -> Router {
         .route("/people/remove", post(people::remove))
         .route("/people/password", post(people::reset_password))
         .route("/people/unlock", post(people::unlock))
+        .route("/people/tokens", post(api::page::add))
+        .route("/people/tokens/remove", post(api::page::remove))
         .route("/account", get(people::account_page).post(people::change_password))
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard::guard))
         // The API (issue 32) has its own guard: a Bearer token, no cookie, so no Origin check.

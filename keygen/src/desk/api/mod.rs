@@ -10,13 +10,14 @@
 //! details naming the field. Work is recorded as `api:NAME` (a shop's as `shop:NAME`).
 //!
 //! Files: `cli` (`desk token`, `desk shop`), `problem`, `auth` (the token, its role, its
-//! rate), `keys` (the key operations), `fulfill` (Standard Webhooks), `openapi` (the document).
+//! rate), `keys` (the key operations), `fulfill` (Standard Webhooks), `openapi` (the document), `page` (the tokens on the People page).
 
 pub mod auth;
 pub mod cli;
 pub mod fulfill;
 pub mod keys;
 pub mod openapi;
+pub mod page;
 pub mod problem;
 
 use axum::Router;

@@ -616,3 +616,85 @@ async fn an_admin_makes_and_removes_tokens_on_the_people_page() {
     let r = call(&t, "POST", "/api/v1/keys", Some(&token), Some(&ISSUE.replace("SO-1", "SO-2"))).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+/// One HTTP/1.1 request on a new connection: the status and the body.
+fn send_raw(url: &str, head: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(s, "{head}Host: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let status = answer.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+}
+
+#[test]
+fn desk_shop_add_keeps_the_secret_private_and_its_signed_webhooks_issue_and_refund() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(keygen_in(d).args(["init", "--dir", "."]));
+    std::fs::write(d.join("paddle.whsec"), format!("{SECRET}\n")).unwrap();
+    std::fs::set_permissions(d.join("paddle.whsec"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let exposed = keygen_in(d)
+        .args([
+            "desk",
+            "shop",
+            "add",
+            "paddle",
+            "--secret-file",
+            "paddle.whsec",
+            "--product",
+            "pro_1=professional",
+        ])
+        .output()
+        .unwrap();
+    assert!(!exposed.status.success(), "a secret file others can read is refused");
+    std::fs::set_permissions(d.join("paddle.whsec"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(keygen_in(d).args([
+        "desk",
+        "shop",
+        "add",
+        "paddle",
+        "--secret-file",
+        "paddle.whsec",
+        "--product",
+        "pro_1=professional",
+    ]));
+    let kept = d.join("shops/paddle.whsec");
+    assert_eq!(std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(d.join("shops")).unwrap().permissions().mode() & 0o777, 0o700);
+    let raw = keygen::desk::api::cli::parse_secret(SECRET).unwrap();
+    let b64 = SECRET.trim_start_matches("whsec_");
+    let ledger = std::fs::read(d.join("ledger.sqlite")).unwrap();
+    assert!(!ledger.windows(b64.len()).any(|w| w == b64.as_bytes()), "the secret is not in the ledger");
+    assert!(!ledger.windows(raw.len()).any(|w| w == raw.as_slice()));
+    assert!(ok(keygen_in(d).args(["desk", "shop", "list"])).contains("pro_1=professional"));
+    let desk = live(d);
+    let hook = |id: &str, body: &str| {
+        let ts = now().to_string();
+        let sig = keygen::desk::api::fulfill::sign(&raw, id, &ts, body.as_bytes());
+        send_raw(
+            &desk.url,
+            &format!(
+                "POST /api/v1/fulfill/paddle HTTP/1.1\r\nContent-Type: application/json\r\nwebhook-id: {id}\r\nwebhook-timestamp: {ts}\r\nwebhook-signature: {sig}\r\n"
+            ),
+            body,
+        )
+    };
+    let (status, text) = hook("m1", &paid("PAD-1", "pro_1", 4));
+    assert_eq!(status, 200, "{text}");
+    let key = text.lines().next().unwrap().to_owned();
+    assert_eq!(hook("m2", &paid("PAD-1", "pro_1", 4)).1.lines().next().unwrap(), key);
+    let found = ok(keygen_in(d).args(["ledger", "find", "--order-id", "PAD-1", "--format", "json"]));
+    assert!(found.contains("\"actor\":\"shop:paddle\"") && found.contains("\"revoked\":null"), "{found}");
+    let (status, text) = hook("m3", r#"{"type":"order.refunded","data":{"order_id":"PAD-1"}}"#);
+    assert_eq!(status, 200, "{text}");
+    let found = ok(keygen_in(d).args(["ledger", "find", "--order-id", "PAD-1", "--format", "json"]));
+    assert!(found.contains("\"revoked\":{") && !found.contains("\"revoked\":null"), "{found}");
+    drop(desk);
+    let verify = keygen_in(d).args(["ledger", "verify"]).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+}

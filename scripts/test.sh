@@ -32,6 +32,9 @@ node support-page/tests/browser.js "$scratch/support.html" tests/vectors "$verif
 # support page's packages): sign in, issue, find, renew, amend, batch, report, revoke.
 keygen="$(scripts/cargo-artifact.sh keygen bin --quiet --locked -p keygen)"
 node keygen/tests/desk/browser.js "$keygen" ${DESK_SCREENSHOTS:+"$DESK_SCREENSHOTS"}
+# The desk's JSON API against its OpenAPI document: schemathesis (PyPI, in a venv under the
+# target folder) on a live desk; no 5xx, every answer as the document says.
+scripts/test-api-schemathesis.sh
 
 # keygen's tests that kill, pause or fail a command at a chosen stage: built with the
 # test-only `failpoints` feature (a release build ignores KEYGEN_FAILPOINT).

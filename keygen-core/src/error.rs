@@ -184,6 +184,15 @@ pub enum Error {
     /// What the request names is not in the ledger (exit 3; HTTP 404).
     #[error("{0}")]
     NotFound(String),
+    /// The order has a key already (exit 3; HTTP 409): an order is issued one key, which is
+    /// then renewed or amended.
+    #[error("order '{order}' was already issued a key ({})", ledger.display())]
+    OrderIssued {
+        /// The order.
+        order: String,
+        /// The ledger holding its key.
+        ledger: PathBuf,
+    },
     /// The request clashes with what the ledger holds: an order issued already, a key
     /// replaced or revoked already (exit 3; HTTP 409).
     #[error("{0}")]

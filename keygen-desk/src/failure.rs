@@ -41,7 +41,7 @@ impl Failure {
             | Error::Invalid { .. }
             | Error::Missing { .. } => Failure::Invalid(lines),
             Error::NotFound(_) => Failure::NotFound(lines),
-            Error::Conflict(_) => Failure::Conflict(lines),
+            Error::Conflict(_) | Error::OrderIssued { .. } => Failure::Conflict(lines),
             Error::Integrity(_) | Error::Db { .. } => Failure::Ledger(lines),
             Error::Key(_) | Error::Io { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => {
                 Failure::Desk(lines)

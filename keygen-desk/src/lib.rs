@@ -11,6 +11,7 @@
 //! `writer` (the issuing queue), and the pages: `routes` (one file per resource, and the
 //! table of every route), `people` and `batch`.
 
+pub mod api;
 pub mod auth;
 pub mod batch;
 pub mod extract;
@@ -112,6 +113,8 @@ pub struct Desk {
     pub signin_key: session::SigninKey,
     /// A connection that reads people's rows for every request's session check.
     pub people: session::PeopleReader,
+    /// The JSON API's rate limits (issue 32).
+    pub api: api::Api,
 }
 
 impl Desk {
@@ -143,6 +146,7 @@ impl Desk {
             site,
             throttle: auth::Throttle::default(),
             signin_key,
+            api: api::Api::default(),
         }))
     }
 }
@@ -156,6 +160,8 @@ pub fn app(desk: State) -> Router {
     Router::new()
         .merge(routes::table().router())
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard::guard))
+        // The API (issue 32) has its own guard: a Bearer token, no cookie, so no Origin check.
+        .merge(api::router(desk.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(limits.body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limits.body_bytes))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

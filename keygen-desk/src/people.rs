@@ -70,6 +70,7 @@ fn list_page(desk: &super::Desk, who: (&Visit, &Person), notice: Option<maud::Ma
             select id="role" name="role" { @for r in Role::ALL { option value=(r.name()) { (r.name()) } } }
             button type="submit" { "Add" }
         }
+        (super::api::page::section(desk, csrf))
     };
     layout("People", Some(who), body).into_response()
 }

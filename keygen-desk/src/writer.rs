@@ -191,15 +191,9 @@ fn record(desk: &super::Desk, group: Vec<Job>) {
             done.push((job.reply, Err(Error::input("not recorded"))));
             continue;
         }
-        let savepoint = |sql: &str| tx.conn().execute_batch(sql).map_err(|e| e.to_string());
-        let result = savepoint("SAVEPOINT one").and_then(|()| {
-            let result = keygen_core::ops::issue::issue_in(&tx, &signer, job.request);
-            if result.is_err() {
-                savepoint("ROLLBACK TO one")?;
-            }
-            savepoint("RELEASE one")?;
-            Ok(result)
-        });
+        let result = tx
+            .savepoint(|tx| keygen_core::ops::issue::issue_in(tx, &signer, job.request))
+            .map_err(|e| e.to_string());
         match result {
             Ok(result) => done.push((job.reply, result)),
             Err(e) => {

@@ -53,7 +53,8 @@ pub fn exit_code(e: &Error) -> ExitCode {
         | Error::Invalid { .. }
         | Error::Missing { .. }
         | Error::NotFound(_)
-        | Error::Conflict(_) => 3,
+        | Error::Conflict(_)
+        | Error::OrderIssued { .. } => 3,
         Error::Key(_) => 4,
         Error::Integrity(_) => 5,
         Error::Io { .. } | Error::Db { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => 1,

@@ -47,6 +47,7 @@ pub fn message(e: &Error) -> String {
             }
         }
         Error::Key(k) => key_message(k),
+        Error::OrderIssued { order, .. } => format!("{e}; see: keygen ledger find --order-id '{order}'"),
         Error::AfterRecording { cause, recorded } => format!("{}\n{recorded}", message(cause)),
         other => other.to_string(),
     }

@@ -408,7 +408,7 @@ async fn renew_and_amend_ask_for_the_order_and_say_what_an_empty_one_records() {
     let first = serial_of(&r.body).unwrap();
     // The ledger refuses the order a second time, and the answer does not say where it is.
     let again = t.post("/issue", Some(&cookie), &issue_with(&csrf, "Acme", "trial", "SO-1", "")).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("was already issued a key (the ledger)"), "{}", again.body);
     no_server_path(&t, &again);
     let page = t.get(&format!("/key/{first}"), Some(&cookie)).await;

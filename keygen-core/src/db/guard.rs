@@ -76,7 +76,7 @@ pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
     if let (Some(sd), Some(nd)) = (&s.desk, &now.desk) {
         if sd.people_hash != nd.people_hash {
             return Ok(Err(
-                "the desk's people were changed outside keygen (a name, role or password hash added, removed or edited)"
+                "the desk's people were changed outside keygen (a name, role or password hash, an API token or a shop added, removed or edited)"
                     .into(),
             ));
         }

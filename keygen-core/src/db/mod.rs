@@ -25,6 +25,8 @@ pub mod lists;
 pub mod people;
 pub mod schema;
 pub mod search;
+pub mod shops;
+pub mod tokens;
 pub mod verify;
 
 use std::os::unix::fs::OpenOptionsExt;
@@ -45,6 +47,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_ledger.sql"),
     include_str!("../../migrations/0002_people.sql"),
     include_str!("../../migrations/0003_signed_people.sql"),
+    include_str!("../../migrations/0004_api_tokens.sql"),
 ];
 
 /// The schema version this keygen writes and reads.
@@ -358,6 +361,19 @@ impl Writer<'_> {
     /// The ledger's file.
     pub fn path(&self) -> &Path {
         self.path
+    }
+
+    /// Runs `f` inside a savepoint of this transaction: when it fails, what it wrote is
+    /// undone and the transaction goes on (the desk's group commit: one request refused,
+    /// the others recorded). The outer error is the database's own.
+    pub fn savepoint<T, E>(&self, f: impl FnOnce(&Self) -> Result<T, E>) -> rusqlite::Result<Result<T, E>> {
+        self.conn.execute_batch("SAVEPOINT one")?;
+        let result = f(self);
+        if result.is_err() {
+            self.conn.execute_batch("ROLLBACK TO one")?;
+        }
+        self.conn.execute_batch("RELEASE one")?;
+        Ok(result)
     }
 
     /// Checks that `signer` is the ledger's current signing key (the first key to write a new

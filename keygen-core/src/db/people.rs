@@ -225,7 +225,8 @@ pub fn chain_journal(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// The digest of the people that the head signs: SHA-256 of the JSON array of every person
-/// (by name) as name, role, password hash, when added, by whom.
+/// (by name) as name, role, password hash, when added, by whom; with API tokens or shops
+/// (schema 4), of the JSON array of that array, the tokens' and the shops' signed rows.
 pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, role, password_hash, added_at, added_by FROM people ORDER BY name COLLATE BINARY",
@@ -233,7 +234,14 @@ pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
     let rows: Vec<(String, String, String, String, String)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(super::sha256_hex(&serde_json::to_vec(&rows).unwrap_or_default()))
+    // Since schema 4 the API tokens and the shops are covered too; while there are none the
+    // digest is the people's alone, as schema 3 signed it (a migrated ledger's head holds).
+    let tokens = super::tokens::signed_rows(conn)?;
+    let shops = super::shops::signed_rows(conn)?;
+    if tokens.is_empty() && shops.is_empty() {
+        return Ok(super::sha256_hex(&serde_json::to_vec(&rows).unwrap_or_default()));
+    }
+    Ok(super::sha256_hex(&serde_json::to_vec(&(rows, tokens, shops)).unwrap_or_default()))
 }
 
 /// An Argon2id PHC string of `password`, with a random salt.

@@ -345,7 +345,7 @@ fn check_head(
         if sd.people_hash != nd.people_hash {
             return Ok(broken(
                 "the desk's people",
-                "they are not the people the signed head covers: a name, role or password hash was added, removed or edited outside keygen",
+                "they are not the people the signed head covers: a name, role or password hash, an API token or a shop was added, removed or edited outside keygen",
             ));
         }
         if sd.journal_id != nd.journal_id || sd.journal_hash != nd.journal_hash {

@@ -60,14 +60,11 @@ pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Is
     if let Some(o) = &req.order_id
         && keys::order_exists(tx.conn(), o).map_err(read())?
     {
-        return Err(Error::input(format!(
-            "order '{o}' was already issued a key ({}); see: keygen ledger find --order-id '{o}'",
-            ledger_path.display()
-        )));
+        return Err(Error::OrderIssued { order: o.clone(), ledger: ledger_path.to_owned() });
     }
     let serial = match req.serial {
         Some(s) if keys::by_serial(tx.conn(), &s.to_string()).map_err(read())?.is_some() => {
-            return Err(Error::input(format!(
+            return Err(Error::Conflict(format!(
                 "serial {s} is already in the ledger {}",
                 ledger_path.display()
             )));

@@ -2,6 +2,7 @@
 //! (which reads flags and prints) and the desk (which reads forms and renders pages). Each
 //! operation records in the ledger who did it (its `actor`).
 
+pub mod access;
 pub mod find;
 pub mod issue;
 pub mod people;

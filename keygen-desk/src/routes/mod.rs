@@ -51,6 +51,8 @@ pub fn table() -> Table {
         .post("/people/remove", people::remove)
         .post("/people/password", people::reset_password)
         .post("/people/unlock", people::unlock)
+        .post("/people/tokens", crate::api::page::add)
+        .post("/people/tokens/remove", crate::api::page::remove)
         .get("/account", account::page)
         .post("/account", account::change_password)
 }

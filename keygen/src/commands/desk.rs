@@ -61,6 +61,12 @@ pub enum DeskCommand {
     /// The desk's people.
     #[command(subcommand)]
     User(UserCommand),
+    /// The API's tokens (docs/api.md).
+    #[command(subcommand)]
+    Token(super::desk_access::TokenCommand),
+    /// The shops whose fulfillment webhooks the desk accepts (docs/api.md).
+    #[command(subcommand)]
+    Shop(super::desk_access::ShopCommand),
 }
 
 /// `keygen desk user ...`.
@@ -114,6 +120,8 @@ pub fn run(args: Box<DeskArgs>) -> Result<ExitCode, Error> {
     match &args.command {
         None => keygen_desk::serve::run(&config(&args), &ledger),
         Some(DeskCommand::User(cmd)) => user(&args, cmd, &ledger),
+        Some(DeskCommand::Token(cmd)) => super::desk_access::token(&args, cmd, &ledger),
+        Some(DeskCommand::Shop(cmd)) => super::desk_access::shop(&args, cmd, &ledger),
     }
 }
 

@@ -3,6 +3,8 @@
 pub mod batch;
 #[cfg(feature = "desk")]
 pub mod desk;
+#[cfg(feature = "desk")]
+pub mod desk_access;
 pub mod issue;
 pub mod ledger;
 pub mod replace;

@@ -115,12 +115,19 @@ pub struct InitArgs {
     /// The ledger to make (default: ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    /// Generate the key pair in a PKCS#11 token instead (private key sensitive, not
+    /// extractable): DIR gets public-key.pem and signing-key.uri, naming the key. See
+    /// docs/token.md.
+    #[arg(long, value_name = "URI", conflicts_with_all = ["key", "encrypt"])]
+    pub pkcs11: Option<String>,
 }
 
 /// Where the signing key is and how to open it.
 #[derive(Debug, Args, Clone)]
 pub struct KeyArgs {
-    /// The signing key (PKCS#8 PEM, plain or encrypted).
+    /// The signing key: a file (PKCS#8 PEM, plain or encrypted), or a key in a PKCS#11 token,
+    /// 'pkcs11:token=LABEL;object=LABEL' (its PIN from pin-source=file:PATH,
+    /// KEYGEN_PKCS11_PIN_FILE or the terminal; see docs/token.md).
     #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
     pub key: PathBuf,
     /// Read the passphrase of an encrypted key from the first line of this file.
@@ -150,6 +157,10 @@ pub struct RotateArgs {
     /// The ledger (default: ledger.sqlite in the vault).
     #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
+    /// Make the new key a key in a PKCS#11 token (generated there unless the token holds it
+    /// already); the vault's signing-key.uri then names it. See docs/token.md.
+    #[arg(long, value_name = "URI", conflicts_with = "encrypt")]
+    pub to: Option<String>,
 }
 
 /// `keygen public-key`.

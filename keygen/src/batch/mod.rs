@@ -47,7 +47,7 @@ pub enum SignerFrom<'a> {
     /// `--key` (and its passphrase), opened once every row is checked.
     File,
     /// One already open (the desk's).
-    Given(&'a product_key::Signer),
+    Given(&'a crate::token::AnySigner),
 }
 
 /// What a batch did.
@@ -114,7 +114,7 @@ pub fn execute(
     let signer = match from {
         SignerFrom::Given(s) => s,
         SignerFrom::File => {
-            loaded = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+            loaded = keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
             &loaded
         }
     };

@@ -27,7 +27,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
-use product_key::Signer;
 
 use crate::template::Folder;
 
@@ -77,11 +76,12 @@ impl Default for Limits {
     }
 }
 
-/// The desk: the signing key (in memory only; `Signer` wipes it when dropped), where the
+/// The desk: the signing key (in memory only, wiped when dropped; or a session to the token
+/// that holds it), where the
 /// ledger is, and the sessions.
 pub struct Desk {
     /// The signing key.
-    pub signer: Signer,
+    pub signer: crate::token::AnySigner,
     /// Its file, named in messages.
     pub key_path: PathBuf,
     /// The ledger.
@@ -113,7 +113,7 @@ pub struct Desk {
 impl Desk {
     /// A desk with no one signed in.
     pub fn new(
-        signer: Signer,
+        signer: crate::token::AnySigner,
         key_path: PathBuf,
         ledger: PathBuf,
         templates: Folder,

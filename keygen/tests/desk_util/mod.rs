@@ -51,7 +51,7 @@ impl Desk {
     ) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let made = keygen::keyfile::init(dir.path(), false, None, false).unwrap();
-        let signer = keygen::keyfile::load(&made.signing_key, None).unwrap();
+        let signer = keygen::keyfile::open(&made.signing_key, None).unwrap();
         let ledger = dir.path().join("ledger.sqlite");
         let db = keygen::db::Db::create(&ledger).unwrap();
         let hash = keygen::db::people::hash_password(PASSWORD).unwrap();

@@ -107,7 +107,7 @@ fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
 }
 
 fn parse(path: &Path, bytes: &[u8], passphrase_file: Option<&Path>) -> Result<Signer, KeyError> {
-    let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::NotEd25519 {
+    let text = std::str::from_utf8(bytes).map_err(|_| KeyError::NotEd25519 {
         path: path.to_owned(),
         what: "the file is not PEM text".into(),
     })?;

@@ -535,7 +535,7 @@ fn rotation_from_a_file_key_to_the_token_and_back_keeps_renewals_and_one_revocat
     ok(&token.keygen(&vault, &["ledger", "verify"]));
     let (verifier, _) = verifier_and_library();
     let listed = Command::new(&verifier)
-        .args(["check", &k2["key"].as_str().unwrap().to_owned(), "--public-key"])
+        .args(["check", k2["key"].as_str().unwrap(), "--public-key"])
         .arg(&from_token)
         .env("VERIFIER_REVOCATIONS", vault.join("rev2.txt"))
         .env_remove("VERIFIER_PUBLIC_KEYS")

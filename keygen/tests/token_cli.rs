@@ -301,6 +301,11 @@ fn init_on_the_token_then_every_command_signs_through_it_and_every_key_verifies(
         ],
     ));
     keys.push(by_uri_elsewhere["key"].as_str().unwrap().to_owned());
+    // A URI is no place: the ledger's checkpoint log is the one beside the ledger, whatever
+    // folder the command runs in (a second log elsewhere would split its history).
+    assert!(!token.path().join("ledger.sqlite.checkpoints").exists(), "a log beside the command");
+    let heads = std::fs::read_to_string(vault.join("ledger.sqlite.checkpoints")).unwrap().lines().count();
+    assert_eq!(heads, 4, "init and three issues, each head logged beside the ledger");
 
     let renewed = json(
         &token.keygen(&vault, &["renew", "--json", "--key", URI, "--for-order", "SO-1", "--no-order-id"]),

@@ -1,7 +1,8 @@
 //! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000);
 //! `-- --library` measures the library alone; `-- --desk` the desk under load (src/desk.rs);
 //! `-- --batch [ROWS]` keygen batch alone (fresh ledger, a full one, `--skip-issued`) against
-//! raw signing and the Python peer (peer.py), with CPU time per row.
+//! raw signing and the Python peer (peer.py), with CPU time per row; `-- --token [ROWS]` keygen
+//! batch with the key in a SoftHSM token beside a key file (src/token.rs).
 //!
 //! It builds the release binaries, measures raw Ed25519 signing and strict verification on
 //! this machine (one core and all cores), generates a CSV export, and times `keygen batch`
@@ -10,6 +11,7 @@
 //! machines are noisy.
 
 mod desk;
+mod token;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -51,6 +53,15 @@ fn main() {
             .expect("cargo build");
         assert!(built.success(), "building the release keygen failed");
         desk::run(&root.join("target/release"));
+        return;
+    }
+    // `--token [ROWS]`: keygen batch with the key in a SoftHSM token beside a key file.
+    if args.get(1).map(String::as_str) == Some("--token") {
+        token::run(args.get(2).map_or(100_000, |a| a.parse().expect("ROWS is a number")));
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some(token::MEASURE_TOKEN) {
+        token::measure(&args[2..]);
         return;
     }
     // `--batch [ROWS]`: keygen batch alone, against raw signing and the Python peer.

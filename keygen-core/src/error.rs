@@ -375,6 +375,9 @@ pub enum KeyError {
     /// The system's random generator failed.
     #[error("the system random generator failed: {0}")]
     Random(String),
+    /// A key in a PKCS#11 token cannot be used (docs/token.md); never holds the PIN.
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
 }
 
 impl KeyError {

@@ -1,7 +1,7 @@
 //! Signing key files: PKCS#8 PEM (plain, or PBES2-encrypted) that OpenSSL reads and writes.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -9,13 +9,14 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use pkcs8::der::pem::LineEnding;
 use pkcs8::{EncodePrivateKey, EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef, SecretDocument};
-use product_key::{KeyId, Signer};
+use product_key::{ExternalSigner, KeyId, Signer};
 use rand::TryRng;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyError};
 use crate::passphrase::{self, Purpose};
 pub use crate::private_file::{Private, read_private};
+use crate::token::{AnySigner, TokenSigner};
 
 /// The file names `init` writes.
 pub const SIGNING_KEY_FILE: &str = "signing-key.pem";
@@ -24,14 +25,91 @@ pub const PUBLIC_KEY_FILE: &str = "public-key.pem";
 
 const ED25519_OID: &str = "1.3.101.112";
 
-/// Loads the signing key at `path`, refusing unsafe permissions, and decrypting it with a
+/// The file that names the vault's signing key when it is in a token: its first line is the
+/// key's `pkcs11:` URI (never a PIN). `init --pkcs11` and `rotate --to` write it.
+pub const TOKEN_REFERENCE_FILE: &str = "signing-key.uri";
+
+/// The `pkcs11:` URI that `key` is, if it is one rather than a path.
+pub fn token_uri(key: &Path) -> Option<&str> {
+    key.to_str().filter(|k| crate::token::TokenUri::is_uri(k))
+}
+
+/// The folder of what lives beside the signing key `key` (the ledger, its checkpoint log): the
+/// key file's folder; for a `pkcs11:` URI, which is no place, the ledger's folder (`ledger`),
+/// else the current folder.
+pub fn beside<'a>(key: &'a Path, ledger: Option<&'a Path>) -> &'a Path {
+    match token_uri(key) {
+        Some(_) => ledger.and_then(Path::parent).unwrap_or(Path::new("")),
+        None => key.parent().unwrap_or(Path::new("")),
+    }
+}
+
+/// Opens the signing key every signing command names with `--key`: a key file (PKCS#8 PEM,
+/// plain or encrypted), a `pkcs11:` URI of a key in a token, or a file holding such a URI
+/// ([`TOKEN_REFERENCE_FILE`]). A token key is refused here, before anything is recorded, if it
+/// cannot sign. The token's PIN comes from the URI's `pin-source=`, `$KEYGEN_PKCS11_PIN_FILE`,
+/// or a prompt (echo off) when stdin is a terminal.
+pub fn open(key: &Path, passphrase_file: Option<&Path>) -> Result<AnySigner, KeyError> {
+    open_as(key, passphrase_file, std::io::stdin().is_terminal())
+}
+
+/// As [`open`], never asking anyone (the desk, reading a key again in the middle of a request).
+pub fn open_unattended(key: &Path, passphrase_file: Option<&Path>) -> Result<AnySigner, KeyError> {
+    open_as(key, passphrase_file, false)
+}
+
+fn open_as(key: &Path, passphrase_file: Option<&Path>, ask: bool) -> Result<AnySigner, KeyError> {
+    if let Some(uri) = token_uri(key) {
+        return open_token(uri, ask).map(AnySigner::Token);
+    }
+    let bytes = read_key_file(key)?;
+    match reference(&bytes) {
+        Some(uri) => open_token(uri, ask).map(AnySigner::Token),
+        None => parse(key, &bytes, passphrase_file).map(AnySigner::File),
+    }
+}
+
+/// The URI a token reference file holds (its first line), if `bytes` are one.
+fn reference(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line = text.lines().next()?.trim();
+    crate::token::TokenUri::is_uri(line).then_some(line)
+}
+
+/// Opens the token key `uri` names, asking for the PIN on the terminal only when `ask`.
+pub fn open_token(uri: &str, ask: bool) -> Result<ExternalSigner<TokenSigner>, KeyError> {
+    crate::token::open(uri, &token_options(ask)).map_err(KeyError::Token)
+}
+
+/// Generates the Ed25519 pair on the token `uri` names (`init --pkcs11`, `rotate --to`).
+pub fn generate_token(uri: &str) -> Result<ExternalSigner<TokenSigner>, KeyError> {
+    let ask = std::io::stdin().is_terminal();
+    crate::token::generate(uri, &token_options(ask)).map_err(KeyError::Token)
+}
+
+fn token_options(ask: bool) -> crate::token::Options<'static> {
+    // The face's prompt (the command line installs one); none, and a PIN must come from a file.
+    fn prompt(token: &str) -> Option<std::io::Result<Zeroizing<String>>> {
+        crate::passphrase::prompt().map(|ask| ask(&format!("PIN of token \"{token}\": ")))
+    }
+    crate::token::Options { prompt: ask.then_some(&prompt as crate::token::Prompt<'static>), sessions: None }
+}
+
+/// Loads the signing key file at `path`, refusing unsafe permissions, and decrypting it with a
 /// passphrase when it is encrypted.
 pub fn load(path: &Path, passphrase_file: Option<&Path>) -> Result<Signer, KeyError> {
-    let bytes = read_private(path, MAX_KEY_FILE).map_err(|e| match e {
+    parse(path, &read_key_file(path)?, passphrase_file)
+}
+
+fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    read_private(path, MAX_KEY_FILE).map_err(|e| match e {
         Private::Io(source) => KeyError::reading(path, source),
         Private::Exposed(mode) => KeyError::UnsafePermissions { path: path.to_owned(), mode },
-    })?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::NotEd25519 {
+    })
+}
+
+fn parse(path: &Path, bytes: &[u8], passphrase_file: Option<&Path>) -> Result<Signer, KeyError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| KeyError::NotEd25519 {
         path: path.to_owned(),
         what: "the file is not PEM text".into(),
     })?;
@@ -159,13 +237,26 @@ pub fn init_for(
     })
 }
 
+/// Writes the files of a vault whose key is in a token: `dir`/signing-key.uri (the URI, mode
+/// 0600 as every key file: it names no secret, but the loader reads key files as private) and
+/// `dir`/public-key.pem. Neither may exist.
+pub fn write_token_vault(dir: &Path, uri: &str, public_pem: &str) -> Result<(), Error> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(Error::io(format!("cannot create {}", dir.display())))?;
+    write_new(&dir.join(TOKEN_REFERENCE_FILE), format!("{uri}\n").as_bytes(), 0o600)?;
+    write_new(&dir.join(PUBLIC_KEY_FILE), public_pem.as_bytes(), 0o644)
+}
+
 fn key_file_exists(path: &Path) -> Error {
     Error::input(format!("{} already exists; keygen never overwrites a key file", path.display()))
 }
 
 /// Writes a file that must not exist: to a temporary file in the same folder, synced, then
 /// hard-linked into place (which fails rather than replace a file that appeared meanwhile).
-fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), Error> {
+pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), Error> {
     let dir = cli_support::parent_dir(path);
     let tmp = tempfile::Builder::new()
         .prefix(".keygen-")

@@ -32,7 +32,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use product_key::Signer;
 
 use keygen_core::template::Folder;
 
@@ -82,11 +81,12 @@ impl Default for Limits {
     }
 }
 
-/// The desk: the signing key (in memory only; `Signer` wipes it when dropped), where the
+/// The desk: the signing key (in memory only, wiped when dropped; or a session to the token
+/// that holds it), where the
 /// ledger is, and the sessions.
 pub struct Desk {
     /// The signing key.
-    pub signer: Signer,
+    pub signer: keygen_core::token::AnySigner,
     /// Its file, named in messages.
     pub key_path: PathBuf,
     /// The ledger.
@@ -120,7 +120,7 @@ pub struct Desk {
 impl Desk {
     /// A desk with no one signed in.
     pub fn new(
-        signer: Signer,
+        signer: keygen_core::token::AnySigner,
         key_path: PathBuf,
         ledger: PathBuf,
         templates: Folder,

@@ -53,7 +53,7 @@ pub fn run(args: &Config, ledger: &Path) -> Result<ExitCode, Error> {
     check_address(args.listen, tls.is_some())?;
     // The names are checked before the passphrase is asked.
     Site::new(args.listen, tls.is_some(), &args.public_url, &args.trusted_proxy)?;
-    let signer = keygen_core::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
+    let signer = keygen_core::keyfile::open(&args.key, args.passphrase_file.as_deref())?;
     let mut db = Db::open_write(ledger, true)?
         .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger.display())))?;
     let tx = db.begin_write(&args.key)?;

@@ -13,11 +13,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, Weak};
 
-use product_key::Signer;
-
 use keygen_core::db::Db;
 use keygen_core::error::Error;
 use keygen_core::ops::issue::{Issued, Request};
+use keygen_core::token::AnySigner;
 
 /// The most requests recorded in one transaction.
 const GROUP: usize = 64;
@@ -32,21 +31,21 @@ struct Job {
 #[derive(Default)]
 pub struct Queue {
     sender: Mutex<Option<Sender<Job>>>,
-    rotated: Mutex<Option<Arc<Signer>>>,
+    rotated: Mutex<Option<Arc<AnySigner>>>,
     passphrase_file: Mutex<Option<PathBuf>>,
 }
 
 /// The key the desk signs with now.
 pub enum Current<'a> {
     /// The one it was started with.
-    Started(&'a Signer),
+    Started(&'a AnySigner),
     /// The vault's key read after a rotation.
-    Rotated(Arc<Signer>),
+    Rotated(Arc<AnySigner>),
 }
 
 impl std::ops::Deref for Current<'_> {
-    type Target = Signer;
-    fn deref(&self) -> &Signer {
+    type Target = AnySigner;
+    fn deref(&self) -> &AnySigner {
         match self {
             Current::Started(s) => s,
             Current::Rotated(s) => s,
@@ -86,7 +85,8 @@ pub fn current_signer<'a>(desk: &'a super::Desk, conn: &rusqlite::Connection) ->
     let loaded = if encrypted && no_passphrase {
         Err("the new key is encrypted, and the desk was started without --passphrase-file".to_owned())
     } else {
-        keygen_core::keyfile::load(&desk.key_path, passphrase.as_deref()).map_err(|e| e.to_string())
+        keygen_core::keyfile::open_unattended(&desk.key_path, passphrase.as_deref())
+            .map_err(|e| e.to_string())
     };
     let why = match loaded {
         Ok(s) if s.key_id().to_string() == current => {

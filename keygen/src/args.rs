@@ -7,7 +7,9 @@ use clap::Args;
 /// Where the signing key is and how to open it.
 #[derive(Debug, Args, Clone)]
 pub struct KeyArgs {
-    /// The signing key (PKCS#8 PEM, plain or encrypted).
+    /// The signing key: a file (PKCS#8 PEM, plain or encrypted), or a key in a PKCS#11 token,
+    /// 'pkcs11:token=LABEL;object=LABEL' (its PIN from pin-source=file:PATH,
+    /// KEYGEN_PKCS11_PIN_FILE or the terminal; see docs/token.md).
     #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
     pub key: PathBuf,
     /// Read the passphrase of an encrypted key from the first line of this file.

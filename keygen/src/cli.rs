@@ -118,6 +118,11 @@ pub struct InitArgs {
     /// The ledger to make (default: ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    /// Generate the key pair in a PKCS#11 token instead (private key sensitive, not
+    /// extractable): DIR gets public-key.pem and signing-key.uri, naming the key. See
+    /// docs/token.md.
+    #[arg(long, value_name = "URI", conflicts_with_all = ["key", "encrypt"])]
+    pub pkcs11: Option<String>,
 }
 
 /// `keygen rotate`.
@@ -142,6 +147,10 @@ pub struct RotateArgs {
     /// The ledger (default: ledger.sqlite in the vault).
     #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
+    /// Make the new key a key in a PKCS#11 token (generated there unless the token holds it
+    /// already); the vault's signing-key.uri then names it. See docs/token.md.
+    #[arg(long, value_name = "URI", conflicts_with = "encrypt")]
+    pub to: Option<String>,
 }
 
 /// `keygen public-key`.

@@ -359,7 +359,7 @@ async fn invisible_characters_and_endless_texts_are_refused_at_their_field() {
 fn the_operations_refuse_invisible_characters_for_every_front_end() {
     let dir = tempfile::tempdir().unwrap();
     let made = keygen_core::keyfile::init(dir.path(), false, None, false).unwrap();
-    let signer = keygen_core::keyfile::load(&made.signing_key, None).unwrap();
+    let signer = keygen_core::keyfile::open(&made.signing_key, None).unwrap();
     let ledger = dir.path().join("ledger.sqlite");
     drop(keygen_core::db::Db::create(&ledger).unwrap());
     let folder = keygen_core::template::Folder { dir: dir.path().join("none"), named: false };
@@ -487,6 +487,7 @@ async fn after_a_rotation_the_running_desk_signs_with_the_new_key_or_says_to_ask
         old_passphrase_file: None,
         allow_weak_passphrase: true,
         ledger: Some(t.ledger.clone()),
+        to: None,
     };
     keygen::commands::rotate::run(&rotate(false, None)).unwrap();
     let current: String = t

@@ -34,7 +34,7 @@ pub enum SignerFrom<'a> {
     /// `--key` (and its passphrase), opened once every row is checked.
     File,
     /// One already open (the desk's).
-    Given(&'a product_key::Signer),
+    Given(&'a crate::token::AnySigner),
 }
 
 /// What a batch did.
@@ -106,7 +106,7 @@ pub fn execute(
     let signer = match from {
         SignerFrom::Given(s) => s,
         SignerFrom::File => {
-            loaded = keyfile::load(&args.key, args.passphrase_file.as_deref())?;
+            loaded = keyfile::open(&args.key, args.passphrase_file.as_deref())?;
             &loaded
         }
     };

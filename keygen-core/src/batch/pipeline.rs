@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use product_key::{Day, Serial, Signer};
+use product_key::{Day, Serial};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use tabular::{Row, Table};
@@ -20,11 +20,12 @@ use crate::db::{Writer, keys};
 use crate::error::Error;
 use crate::failpoint::{self, Failpoint};
 use crate::record::KeyRecord;
+use crate::token::AnySigner;
 
 /// What every row is signed with.
 pub struct Signing<'a> {
     /// The signing key.
-    pub signer: &'a Signer,
+    pub signer: &'a AnySigner,
     /// Where the known columns are.
     pub columns: &'a Columns,
     /// The templates rows name.
@@ -443,7 +444,7 @@ fn output_error(e: std::io::Error) -> Written {
 
 /// Signs one row's key.
 fn sign(
-    signer: &Signer,
+    signer: &AnySigner,
     plan: RowPlan,
     rng: &mut impl rand::Rng,
     issued_at: &str,

@@ -50,7 +50,7 @@ pub fn path_for(key: &Path, ledger: &Path) -> PathBuf {
     }
     let mut name = ledger.file_name().unwrap_or(super::FILE_NAME.as_ref()).to_owned();
     name.push(SUFFIX);
-    key.parent().unwrap_or(Path::new("")).join(name)
+    crate::keyfile::beside(key, Some(ledger)).join(name)
 }
 
 /// Every head of the log, in order, with its line number. A missing log has none; a line

@@ -53,7 +53,7 @@ pub fn signers_hash(keys: &[SigningKey]) -> String {
 /// signing keys change only by `keygen rotate`).
 pub fn ensure_current(
     conn: &Connection,
-    signer: &product_key::Signer,
+    signer: &crate::token::AnySigner,
     key_path: &std::path::Path,
 ) -> Result<(), Error> {
     let read = || Error::db("cannot read the ledger's signing keys");
@@ -261,16 +261,16 @@ impl Signed {
 }
 
 /// Signs `head` with `signer`.
-pub fn sign_head(head: Head, signer: &product_key::Signer) -> Signed {
-    let signature = hex::encode(signer.sign_ledger_head(&head.message()));
-    Signed { head, by: signer.key_id().to_string(), signature }
+pub fn sign_head(head: Head, signer: &crate::token::AnySigner) -> Result<Signed, Error> {
+    let signature = hex::encode(signer.sign_ledger_head(&head.message())?);
+    Ok(Signed { head, by: signer.key_id().to_string(), signature })
 }
 
 /// Signs the head of the tables as they are now and stores it (in the caller's transaction).
 /// Called by the write door only ([`super::Writer::commit`]).
-pub(crate) fn sign(conn: &Connection, signer: &product_key::Signer) -> Result<Signed, Error> {
+pub(crate) fn sign(conn: &Connection, signer: &crate::token::AnySigner) -> Result<Signed, Error> {
     let what = || Error::db("cannot sign the ledger's head");
-    let signed = sign_head(compute(conn).map_err(what())?, signer);
+    let signed = sign_head(compute(conn).map_err(what())?, signer)?;
     let h = &signed.head;
     let d = h.desk.as_ref();
     conn.execute("DELETE FROM ledger_head", []).map_err(what())?;

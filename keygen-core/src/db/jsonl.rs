@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 
-use product_key::{Check, Day, KeyId, Product, RevocationList, Serial, Signer, TrustedKeys};
+use product_key::{Check, Day, KeyId, Product, RevocationList, Serial, TrustedKeys};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
@@ -113,7 +113,7 @@ pub fn import(
     from: &std::path::Path,
     input: impl BufRead,
     trusted: &TrustedKeys,
-    signer: &Signer,
+    signer: &crate::token::AnySigner,
 ) -> Result<Imported, Error> {
     let name = from.display();
     let write = || Error::db("cannot write the ledger");
@@ -172,7 +172,7 @@ pub fn import(
                 day,
                 revoked.iter().copied().collect(),
             );
-            let text = signer.sign_revocations(&mut list);
+            let text = signer.sign_revocations(&mut list)?;
             lists::insert(
                 conn,
                 &signer.key_id().to_string(),

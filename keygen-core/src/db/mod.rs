@@ -68,7 +68,7 @@ pub fn path_for(explicit: Option<&Path>, key: &Path) -> PathBuf {
     match explicit {
         Some(p) => p.to_owned(),
         // A bare file name keeps the ledger bare too (`ledger.sqlite`, not `./ledger.sqlite`).
-        None => key.parent().unwrap_or(Path::new("")).join(FILE_NAME),
+        None => crate::keyfile::beside(key, None).join(FILE_NAME),
     }
 }
 
@@ -386,7 +386,7 @@ impl Writer<'_> {
     /// and truncated, when no reader holds it (never waiting for one): every process that
     /// opens the ledger after the last one closed reads the whole WAL first, which must stay
     /// small.
-    pub fn commit(mut self, signer: &product_key::Signer) -> Result<(), Error> {
+    pub fn commit(mut self, signer: &crate::token::AnySigner) -> Result<(), Error> {
         head::ensure_current(self.conn, signer, &self.key_path)?;
         people::chain_journal(self.conn).map_err(Error::db("cannot chain the desk's journal"))?;
         let signed = head::sign(self.conn, signer)?;

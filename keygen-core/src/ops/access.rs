@@ -93,11 +93,11 @@ pub fn parse_secret(text: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
 
 /// Reads a private file (refused when others can read it).
 pub fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
-    let bytes = crate::keyfile::read_private(path, 4096).map_err(|e| match e {
-        crate::keyfile::Private::Io(source) => {
+    let bytes = crate::private_file::read_private(path, 4096).map_err(|e| match e {
+        crate::private_file::Private::Io(source) => {
             Error::Io { what: format!("cannot read the secret file {}", path.display()), source }
         }
-        crate::keyfile::Private::Exposed(mode) => Error::input(format!(
+        crate::private_file::Private::Exposed(mode) => Error::input(format!(
             "the secret file {} has mode {mode:o}: others can read it; chmod 600 it",
             path.display()
         )),

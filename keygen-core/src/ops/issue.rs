@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use product_key::{Day, Payload, Serial, Signer};
+use product_key::{Day, Payload, Serial};
 
 use crate::db::{self, Db, keys};
 use crate::error::Error;
 use crate::order::Terms;
 use crate::record::{KeyRecord, now_rfc3339};
+use crate::token::AnySigner;
 
 /// What to issue: checked terms (see `order::build`) and the order's details.
 pub struct Request {
@@ -37,7 +38,7 @@ pub struct Issued {
 
 /// Signs and records one key, in one transaction taken first: no other writer can issue this
 /// order or serial meanwhile.
-pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request) -> Result<Issued, Error> {
+pub fn issue(signer: &AnySigner, key_path: &Path, ledger_path: &Path, req: Request) -> Result<Issued, Error> {
     let mut ledger = Db::open_vault(ledger_path, key_path)?;
     let tx = ledger.begin_write(key_path)?;
     db::head::ensure_current(tx.conn(), signer, key_path)?;
@@ -48,7 +49,7 @@ pub fn issue(signer: &Signer, key_path: &Path, ledger_path: &Path, req: Request)
 
 /// Signs and records one key in the caller's transaction (which checked the signing key
 /// with `db::head::ensure_current`); the caller commits.
-pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Issued, Error> {
+pub fn issue_in(tx: &db::Writer<'_>, signer: &AnySigner, req: Request) -> Result<Issued, Error> {
     // The texts recorded with the key, checked before anything else.
     crate::text_rules::check_key(
         Some(req.terms.organization.as_str()),
@@ -74,7 +75,7 @@ pub fn issue_in(tx: &db::Writer<'_>, signer: &Signer, req: Request) -> Result<Is
     };
     let issued = req.terms.issued;
     let mut payload = req.terms.payload(serial);
-    let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
+    let key = signer.issue(&mut payload)?;
     let mut record = KeyRecord::new(key, &payload, &req.terms.template, req.order_id, req.contact);
     let json = serde_json::to_string(&record).map_err(|e| Error::input(e.to_string()))?;
     record.issued_at = Some(now_rfc3339());

@@ -5,13 +5,14 @@
 
 use std::path::Path;
 
-use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats, Signer};
+use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats};
 
 use crate::db::keys::{self, History};
 use crate::db::{self, Db};
 use crate::error::{Error, Field};
 use crate::ops::issue::{fresh_serial, record_key};
 use crate::record::{KeyRecord, now_rfc3339};
+use crate::token::AnySigner;
 
 /// Why a key is replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,7 +261,7 @@ pub struct Replaced {
 /// Finds the old key, refuses one revoked or replaced, lets `terms` make the new terms,
 /// signs and records the new key, all in one transaction.
 pub fn replace(
-    signer: &Signer,
+    signer: &AnySigner,
     key_path: &Path,
     path: &Path,
     req: Request,
@@ -307,7 +308,7 @@ pub fn replace(
     payload.issued = issued;
     payload.extensions.clear();
     payload.set_supersedes(old_payload.serial);
-    let key = signer.issue(&mut payload).map_err(|e| Error::input(e.to_string()))?;
+    let key = signer.issue(&mut payload)?;
     let template = old.record().template.clone().unwrap_or_default();
     let mut record = KeyRecord::new(key, &payload, &template, order_id, old.record().contact.clone());
     record.template = old.record().template.clone();

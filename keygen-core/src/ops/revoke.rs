@@ -1,12 +1,13 @@
 //! Revoking: the keys chosen and what becomes of each (a preview), then the next signed
 //! revocation list recorded in the caller's transaction.
 
-use product_key::{Day, KeyId, Product, RevocationList, Serial, Signer};
+use product_key::{Day, KeyId, Product, RevocationList, Serial};
 
 use crate::db::keys::{self, History};
 use crate::db::lists;
 use crate::error::Error;
 use crate::record::now_rfc3339;
+use crate::token::AnySigner;
 
 /// One key of a preview: its story, why it was chosen, and whether it is newly revoked.
 pub struct Chosen {
@@ -61,7 +62,7 @@ pub struct Recorded {
 /// `new_serials`, in the caller's transaction; the ledger's head is signed again.
 pub fn record(
     conn: &rusqlite::Connection,
-    signer: &Signer,
+    signer: &AnySigner,
     today: Day,
     reason: Option<&str>,
     new_serials: &[String],
@@ -75,7 +76,7 @@ pub fn record(
     all.extend(new_serials.iter().filter_map(|s| s.parse::<Serial>().ok()));
     let product = Product::new(product_key::PRODUCT_CODE).map_err(|e| Error::input(e.to_string()))?;
     let mut list = RevocationList::new(KeyId([0; 4]), product, sequence, today, all);
-    let text = signer.sign_revocations(&mut list);
+    let text = signer.sign_revocations(&mut list)?;
     lists::insert_by(
         conn,
         &signer.key_id().to_string(),

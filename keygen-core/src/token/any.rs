@@ -1,5 +1,5 @@
-//! One signing type for the commands, whether the key is a file or in a token, so that
-//! wiring `--key pkcs11:...` changes a type, not every call site. Not used by the commands yet.
+//! One signing type for the commands, whether the key is a file or in a token: every command
+//! opens its key with `keyfile::open` and signs through [`AnySigner`], with no branch of its own.
 
 use product_key::{ExternalError, ExternalSigner, KeyId, Payload, PayloadError, RevocationList, Signer};
 
@@ -73,5 +73,16 @@ fn token_error(signer: &ExternalSigner<TokenSigner>, e: ExternalError<TokenError
     match e {
         ExternalError::Payload(e) => SignError::Payload(e),
         other => SignError::Token(super::from_external(signer.inner().key_name(), other)),
+    }
+}
+
+/// A payload error is the input's (exit 3, nothing signed); a token's is the signing key's
+/// (exit 4).
+impl From<SignError> for crate::error::Error {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Payload(e) => crate::error::Error::input(e.to_string()),
+            SignError::Token(e) => crate::error::Error::Key(e.into()),
+        }
     }
 }

@@ -56,11 +56,13 @@ pub fn obtain(pin_source: Option<&Path>, token: &str, prompt: Option<Prompt<'_>>
 
 /// Reads the PIN from the first line of a file that only its owner can read.
 pub fn read_file(path: &Path) -> Result<Pin, TokenError> {
-    let bytes = crate::keyfile::read_private(path, MAX_PIN_FILE).map_err(|e| match e {
-        crate::keyfile::Private::Io(source) => {
+    let bytes = crate::private_file::read_private(path, MAX_PIN_FILE).map_err(|e| match e {
+        crate::private_file::Private::Io(source) => {
             TokenError::PinFile { path: path.to_owned(), reason: source.to_string() }
         }
-        crate::keyfile::Private::Exposed(mode) => TokenError::PinFileExposed { path: path.to_owned(), mode },
+        crate::private_file::Private::Exposed(mode) => {
+            TokenError::PinFileExposed { path: path.to_owned(), mode }
+        }
     })?;
     if bytes.len() > MAX_PIN_FILE {
         return Err(TokenError::PinFile {

@@ -15,7 +15,9 @@ use keygen_core::record::now_rfc3339;
 /// `keygen desk`.
 #[derive(Debug, Args)]
 pub struct DeskArgs {
-    /// The signing key (PKCS#8 PEM, plain or encrypted); the ledger is beside it.
+    /// The signing key (PKCS#8 PEM, plain or encrypted; the ledger is beside it), or a key in a
+    /// PKCS#11 token, 'pkcs11:token=LABEL;object=LABEL' (its PIN read once, at start: see
+    /// docs/token.md).
     #[arg(
         long,
         value_name = "PATH",
@@ -139,7 +141,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
     let mut ledger = Db::open_vault(path, &args.key)?;
     // Who may do what at the desk is under the ledger's signed head: changing it is a signed
     // write like any other, so it needs the signing key (and its passphrase).
-    let signer = keygen_core::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
+    let signer = keygen_core::keyfile::open(&args.key, args.passphrase_file.as_deref())?;
     let actor = keygen_core::ops::cli_actor();
     match cmd {
         // Read above, without the key.

@@ -81,7 +81,7 @@ pub fn token(args: &super::desk::DeskArgs, cmd: &TokenCommand, path: &Path) -> R
         return Ok(ExitCode::SUCCESS);
     }
     let mut ledger = Db::open_vault(path, &args.key)?;
-    let signer = keygen_core::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
+    let signer = keygen_core::keyfile::open(&args.key, args.passphrase_file.as_deref())?;
     let actor = keygen_core::ops::cli_actor();
     let tx = ledger.begin_write(&args.key)?;
     match cmd {
@@ -122,7 +122,7 @@ pub fn shop(args: &super::desk::DeskArgs, cmd: &ShopCommand, path: &Path) -> Res
         return Ok(ExitCode::SUCCESS);
     }
     let mut ledger = Db::open_vault(path, &args.key)?;
-    let signer = keygen_core::keyfile::load(&args.key, args.passphrase_file.as_deref())?;
+    let signer = keygen_core::keyfile::open(&args.key, args.passphrase_file.as_deref())?;
     let actor = keygen_core::ops::cli_actor();
     let what = || Error::db("cannot write the ledger");
     match cmd {

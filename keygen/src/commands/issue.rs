@@ -40,7 +40,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let order_id = non_empty(args.order_id.as_deref(), "--order-id")?;
     let contact = args.contact.clone();
 
-    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let signer = keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
     let ledger_path = db::path_for(args.ledger.as_deref(), &args.key.key);
     let request = keygen_core::ops::issue::Request {
         terms,

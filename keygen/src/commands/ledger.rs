@@ -285,7 +285,7 @@ fn closed_pipe_is_success(e: std::io::Error) -> Result<ExitCode, Error> {
 pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
     let file = std::fs::File::open(&args.from)
         .map_err(|e| Error::input(format!("cannot read {}: {e}", args.from.display())))?;
-    let signer = keygen_core::keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let signer = keygen_core::keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
     let mut trusted = TrustedKeys::new();
     trusted.add(&signer.public_key()).map_err(|e| Error::input(e.to_string()))?;
     let mut retired = Vec::new();

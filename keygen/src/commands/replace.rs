@@ -87,7 +87,7 @@ fn replace(
     if !["key", "json", "text"].contains(&args.format.as_str()) {
         return Err(Error::input(format!("--format: '{}' is not key, json or text", args.format)));
     }
-    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let signer = keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
     let path = db::path_for(args.ledger.as_deref(), &args.key.key);
     let request = Request {
         serial: args.serial.clone(),

@@ -148,7 +148,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     let target = args.out.as_ref().ok_or_else(|| Error::input("--out: where to write the list"))?;
-    let signer = keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let signer = keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
     db::head::ensure_current(conn, &signer, &args.key.key)?;
     // Checked before the ledger changes, so a refused --out leaves everything as it was.
     let mut file = Pending::create(target, true)?;

@@ -1,10 +1,11 @@
 //! `keygen rotate`: the ceremony for a new signing key in the same vault. The new key becomes
-//! `signing-key.pem`; the old one is retired: moved to `retired/` and marked retired in the
+//! `signing-key.pem`, or, with `--to URI`, a key in a PKCS#11 token that `signing-key.uri`
+//! names; the old one (either kind) is retired: moved to `retired/` and marked retired in the
 //! ledger, which keeps its public key, so that its keys are still verified, found, renewed,
 //! amended and revoked. One transaction: the files move inside it, and move back if it
 //! cannot commit.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
@@ -13,8 +14,11 @@ use crate::cli::RotateArgs;
 use cli_support::warn;
 use keygen_core::db::{self, Db};
 use keygen_core::error::Error;
-use keygen_core::keyfile::{self, PUBLIC_KEY_FILE, SIGNING_KEY_FILE};
+use keygen_core::error::KeyError;
+use keygen_core::keyfile::{self, PUBLIC_KEY_FILE, SIGNING_KEY_FILE, TOKEN_REFERENCE_FILE};
 use keygen_core::record::now_rfc3339;
+use keygen_core::token::{AnySigner, TokenError, TokenSigner};
+use product_key::ExternalSigner;
 
 /// The folder of retired keys in the vault.
 pub const RETIRED_DIR: &str = "retired";
@@ -22,19 +26,35 @@ pub const RETIRED_DIR: &str = "retired";
 /// Runs `keygen rotate`.
 pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
     let vault = &args.dir;
-    let old_key = vault.join(SIGNING_KEY_FILE);
+    // The vault's current key: its key file, or the file naming its key in a token.
+    let reference = vault.join(TOKEN_REFERENCE_FILE);
+    let in_token = vault.join(SIGNING_KEY_FILE).symlink_metadata().is_err() && reference.exists();
+    let (old_key, kind) = if in_token { (reference, "uri") } else { (vault.join(SIGNING_KEY_FILE), "pem") };
     let old_pass = args.old_passphrase_file.as_deref().or(args.passphrase_file.as_deref());
-    let old = keyfile::load(&old_key, old_pass)?;
+    let old = keyfile::open(&old_key, old_pass)?;
     let old_id = old.key_id().to_string();
     let retired = vault.join(RETIRED_DIR);
     let moves_old = [
-        (old_key.clone(), retired.join(format!("signing-key-{old_id}.pem"))),
+        (old_key.clone(), retired.join(format!("signing-key-{old_id}.{kind}"))),
         (vault.join(PUBLIC_KEY_FILE), retired.join(format!("public-key-{old_id}.pem"))),
     ];
     for (_, to) in &moves_old {
         if to.symlink_metadata().is_ok() {
             return Err(Error::input(format!("{} exists: a retired key is never overwritten", to.display())));
         }
+    }
+    // A token key is opened (or made) and has signed a probe that verified before the ledger
+    // is touched: one that cannot sign is refused with nothing recorded.
+    let to_token = match &args.to {
+        Some(uri) => Some((token_key(uri)?, uri)),
+        None => None,
+    };
+    if let Some((t, uri)) = &to_token
+        && t.key_id() == old.key_id()
+    {
+        return Err(Error::input(format!(
+            "{uri} is the vault's current signing key already: nothing to rotate"
+        )));
     }
 
     let path = db::path_for(args.ledger.as_deref(), &old_key);
@@ -48,14 +68,29 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
     // folder found is what an interrupted one left: a second private key, removed.
     remove_leftovers(vault)?;
     let staging = Staging::new(vault)?;
-    let made = keyfile::init_for(
-        &staging.path,
-        &old_key,
-        args.encrypt,
-        args.passphrase_file.as_deref(),
-        args.allow_weak_passphrase,
-    )?;
-    let new = made.signer;
+    let (new, new_files) = match to_token {
+        Some((signer, uri)) => {
+            let new = AnySigner::Token(signer);
+            keyfile::write_token_vault(&staging.path, uri, &keyfile::public_pem(&new.public_key())?)?;
+            let files =
+                [TOKEN_REFERENCE_FILE, PUBLIC_KEY_FILE].map(|f| (staging.path.join(f), vault.join(f)));
+            (new, files)
+        }
+        None => {
+            let made = keyfile::init_for(
+                &staging.path,
+                &vault.join(SIGNING_KEY_FILE),
+                args.encrypt,
+                args.passphrase_file.as_deref(),
+                args.allow_weak_passphrase,
+            )?;
+            let files = [
+                (made.signing_key, vault.join(SIGNING_KEY_FILE)),
+                (made.public_key, vault.join(PUBLIC_KEY_FILE)),
+            ];
+            (AnySigner::File(made.signer), files)
+        }
+    };
     let new_id = new.key_id().to_string();
     let write = || Error::db(format!("cannot record the rotation in {}", path.display()));
     db::head::retire(tx.conn(), &old_id, &now_rfc3339()).map_err(write())?;
@@ -68,8 +103,7 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
         .map_err(Error::io(format!("cannot make {}", retired.display())))?;
     let mut moves: Vec<(PathBuf, PathBuf)> =
         moves_old.into_iter().filter(|(from, _)| from.exists()).collect();
-    moves.push((made.signing_key.clone(), old_key.clone()));
-    moves.push((made.public_key.clone(), vault.join(PUBLIC_KEY_FILE)));
+    moves.extend(new_files);
     let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
     // A signal waits until the files have moved and the ledger has committed (or both were
     // put back), so that it never ends the process between the two.
@@ -87,15 +121,28 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
         }
         return Err(e);
     }
+    let now = if matches!(new, AnySigner::Token(_)) {
+        vault.join(TOKEN_REFERENCE_FILE)
+    } else {
+        vault.join(SIGNING_KEY_FILE)
+    };
     warn(&format!(
         "Rotated: {} is the new signing key (key_id {new_id}); the old key {old_id} is retired to {}.\n\
          Ship a product update that trusts both (keygen public-key --all); keys signed by {old_id} stay \
          in the ledger and can be renewed, amended and revoked.",
-        old_key.display(),
+        now.display(),
         retired.display()
     ));
     cli_support::print(&format!("key_id: {new_id}\n")).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The key `uri` names, generated in the token when it holds no such key yet.
+fn token_key(uri: &str) -> Result<ExternalSigner<TokenSigner>, Error> {
+    match keyfile::open_token(uri, std::io::stdin().is_terminal()) {
+        Err(KeyError::Token(TokenError::NoSuchKey { .. })) => Ok(keyfile::generate_token(uri)?),
+        opened => Ok(opened?),
+    }
 }
 
 /// Renames `from` to `to`, refusing to replace a file at `to`.

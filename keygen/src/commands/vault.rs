@@ -8,12 +8,16 @@ use product_key::Feature;
 use crate::cli::{InitArgs, PublicKeyArgs, TemplatesArgs};
 use cli_support::warn;
 use keygen_core::error::Error;
+use keygen_core::token::AnySigner;
 use keygen_core::{keyfile, template};
 
 /// `keygen init`: a new signing key and its ledger (or, with `--key`, the ledger of an
 /// existing key). The only command that makes a ledger (`ledger import` aside): every other
 /// refuses one that is not there, so a mistyped `--ledger` cannot start a second one.
 pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
+    if let Some(uri) = &args.pkcs11 {
+        return init_token(args, uri);
+    }
     let key = args.key.clone().unwrap_or_else(|| args.dir.join(keyfile::SIGNING_KEY_FILE));
     let ledger = keygen_core::db::path_for(args.ledger.as_deref(), &key);
     // A key already there is refused by keyfile::init, with its own message.
@@ -21,7 +25,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
         new_ledger_allowed(&key, &ledger)?;
     }
     if let Some(key) = &args.key {
-        let signer = keyfile::load(key, args.passphrase_file.as_deref())?;
+        let signer = keyfile::open(key, args.passphrase_file.as_deref())?;
         make_ledger(&ledger, key, &signer)?;
         warn(&format!("Created the ledger {} for the signing key {}.", ledger.display(), key.display()));
         cli_support::print(&format!("{}\n", signer.key_id())).map_err(Error::stdout)?;
@@ -29,7 +33,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
     }
     let made =
         keyfile::init(&args.dir, args.encrypt, args.passphrase_file.as_deref(), args.allow_weak_passphrase)?;
-    make_ledger(&ledger, &made.signing_key, &made.signer)?;
+    make_ledger(&ledger, &made.signing_key, &AnySigner::File(made.signer))?;
     if !args.encrypt && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         warn(&format!(
             "keygen: warning: {} is stored in the clear: whoever can read it can issue keys. \
@@ -45,6 +49,39 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, Error> {
         ledger.display()
     ));
     cli_support::print(&format!("key_id: {}\n", made.key_id)).map_err(Error::stdout)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keygen init --pkcs11 URI`: the key pair generated in the token (refused before anything is
+/// written if the token cannot make or use it), then DIR/public-key.pem, DIR/signing-key.uri
+/// (the URI, which the other commands take as `--key`) and the ledger.
+fn init_token(args: &InitArgs, uri: &str) -> Result<ExitCode, Error> {
+    let reference = args.dir.join(keyfile::TOKEN_REFERENCE_FILE);
+    let public_path = args.dir.join(keyfile::PUBLIC_KEY_FILE);
+    let ledger = keygen_core::db::path_for(args.ledger.as_deref(), &reference);
+    for p in [&reference, &public_path, &args.dir.join(keyfile::SIGNING_KEY_FILE)] {
+        if p.symlink_metadata().is_ok() {
+            return Err(Error::input(format!(
+                "{} already exists: this folder holds a signing key already (keygen rotate --to URI moves it to a token)",
+                p.display()
+            )));
+        }
+    }
+    new_ledger_allowed(&reference, &ledger)?;
+    let signer = AnySigner::Token(keyfile::generate_token(uri)?);
+    let public = keyfile::public_pem(&signer.public_key())?;
+    keyfile::write_token_vault(&args.dir, uri, &public)?;
+    make_ledger(&ledger, &reference, &signer)?;
+    warn(&format!(
+        "Generated the signing key in the token ({uri}; not extractable), wrote {}, {} and the ledger {}.\n\
+         Give --key {} (or the URI) to the commands that sign; back the key up by the token's own procedure \
+         (docs/operations.md).",
+        public_path.display(),
+        reference.display(),
+        ledger.display(),
+        reference.display()
+    ));
+    cli_support::print(&format!("key_id: {}\n", signer.key_id())).map_err(Error::stdout)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -70,7 +107,7 @@ fn new_ledger_allowed(key: &Path, ledger: &Path) -> Result<(), Error> {
 }
 
 /// Makes the ledger and signs its first head (recording `signer` as its signing key).
-fn make_ledger(ledger: &Path, key: &Path, signer: &product_key::Signer) -> Result<(), Error> {
+fn make_ledger(ledger: &Path, key: &Path, signer: &AnySigner) -> Result<(), Error> {
     let mut db = keygen_core::db::Db::create(ledger)?;
     db.begin_write(key)?.commit(signer)
 }
@@ -88,13 +125,19 @@ pub fn public_key(args: &PublicKeyArgs) -> Result<ExitCode, Error> {
         return all_public_keys(args, hex);
     }
     let beside = cli_support::parent_dir(&args.key.key).join(keyfile::PUBLIC_KEY_FILE);
-    let public = match std::fs::read_to_string(&beside) {
+    // A pkcs11: URI is no place to look beside: the token is asked.
+    let read = if keyfile::token_uri(&args.key.key).is_some() {
+        Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+    } else {
+        std::fs::read_to_string(&beside)
+    };
+    let public = match read {
         Ok(text) => {
             let mut trusted = product_key::TrustedKeys::new();
             trusted.add_text(&text).map_err(|e| Error::input(format!("{}: {e}", beside.display())))?;
             keyfile::public_from_pem(&text).map_err(|e| Error::input(format!("{}: {e}", beside.display())))?
         }
-        Err(_) => keyfile::load(&args.key.key, args.key.passphrase_file.as_deref())?.public_key(),
+        Err(_) => keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?.public_key(),
     };
     let key_id = product_key::KeyId::of_public_key(&public);
     if hex {

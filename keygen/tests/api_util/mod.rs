@@ -13,7 +13,7 @@ pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// A signed write to the desk's ledger, as the command line makes it.
 pub fn signed<T>(t: &Desk, write: impl FnOnce(&rusqlite::Connection) -> T) -> T {
-    let signer = keygen_core::keyfile::load(&t.key, None).unwrap();
+    let signer = keygen_core::keyfile::open(&t.key, None).unwrap();
     let mut db = keygen_core::db::Db::open_write(&t.ledger, false).unwrap().unwrap();
     let tx = db.begin_write(&t.key).unwrap();
     let done = write(tx.conn());

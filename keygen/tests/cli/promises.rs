@@ -498,7 +498,7 @@ fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
             d.join("ledger.sqlite").display()
         ))
         .expect("copy");
-        let signer = keygen_core::keyfile::load(&d.join("signing-key.pem"), None).expect("key");
+        let signer = keygen_core::keyfile::open(&d.join("signing-key.pem"), None).expect("key");
         let (k, l) = (
             keygen_core::db::keys::chain(&db).expect("keys"),
             keygen_core::db::lists::chain(&db).expect("lists"),
@@ -512,7 +512,7 @@ fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
             signers_hash: keygen_core::db::head::signers_hash(&signers),
             desk: None,
         };
-        let signed = keygen_core::db::head::sign_head(head, &signer);
+        let signed = keygen_core::db::head::sign_head(head, &signer).expect("sign");
         let h = &signed.head;
         db.execute(
             "INSERT INTO ledger_head VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",

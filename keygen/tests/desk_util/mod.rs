@@ -51,7 +51,7 @@ impl Desk {
     ) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let made = keygen_core::keyfile::init(dir.path(), false, None, false).unwrap();
-        let signer = keygen_core::keyfile::load(&made.signing_key, None).unwrap();
+        let signer = keygen_core::keyfile::open(&made.signing_key, None).unwrap();
         let ledger = dir.path().join("ledger.sqlite");
         let db = keygen_core::db::Db::create(&ledger).unwrap();
         let hash = keygen_core::db::people::hash_password(PASSWORD).unwrap();

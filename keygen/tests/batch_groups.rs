@@ -1,6 +1,6 @@
-//! keygen batch inserts its new keys many rows to a statement and finds a chunk's orders
-//! with one statement (issue 29): the rows, their places in the chain and the keys a rerun
-//! takes from the ledger are what one statement a row gave.
+//! keygen batch finds a chunk's orders, and reads a part's reused keys, with one statement
+//! each (issue 29): the rows, their places in the chain and the keys a rerun takes from the
+//! ledger are what one statement a row gave, an amended order's last key included.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,11 +28,10 @@ fn serials(out: &str) -> Vec<String> {
 }
 
 #[test]
-fn keys_inserted_many_to_a_statement_keep_the_input_order_and_a_rerun_finds_amended_and_revoked_keys() {
+fn a_rerun_finds_each_orders_current_key_a_chunk_at_a_time_amended_and_revoked_ones_too() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     init(d);
-    // 100 rows: three statements of 32 rows, then four rows one at a time.
     let mut input = String::from("organization,order_id,seats\n");
     for i in 0..100 {
         input.push_str(&format!("Customer {i},SO-{i},\n"));

@@ -159,7 +159,12 @@ pub fn check(
             })
             .collect();
         let mut current = match ledger {
-            Some(l) => chunk_keys(l, &planned)?,
+            Some(l) => chunk_keys(
+                l,
+                planned.iter().map(|p| match p {
+                    Ok((o, _)) | Err((o, _)) => o.as_deref(),
+                }),
+            )?,
             None => Vec::new(),
         };
         for (i, (row, planned)) in chunk.iter().zip(planned).enumerate() {
@@ -229,23 +234,23 @@ fn read_chunk(table: &mut Table) -> (Vec<Row>, Vec<(u64, String)>, bool) {
 /// place in it: one statement for the chunk (`db::search::current_of_orders`).
 type Found = Vec<Option<(keys::Stored, bool)>>;
 
-fn chunk_keys<T, E>(
+fn chunk_keys<'a>(
     ledger: Ledger<'_>,
-    planned: &[Result<(Option<String>, T), (Option<String>, E)>],
+    orders_of_rows: impl Iterator<Item = Option<&'a str>>,
 ) -> Result<Found, Error> {
+    let mut rows = 0;
     let mut orders = Vec::new();
     let mut places = Vec::new();
-    for (i, p) in planned.iter().enumerate() {
-        if let Some(o) = match p {
-            Ok((o, _)) | Err((o, _)) => o.as_deref(),
-        } {
+    for (i, order) in orders_of_rows.enumerate() {
+        rows = i + 1;
+        if let Some(o) = order {
             orders.push(o);
             places.push(i);
         }
     }
     let read = || Error::db(format!("cannot read the ledger {}", ledger.path.display()));
     let found = crate::db::search::current_of_orders(ledger.conn, &orders).map_err(read())?;
-    let mut by_row: Found = planned.iter().map(|_| None).collect();
+    let mut by_row: Found = (0..rows).map(|_| None).collect();
     for (place, f) in places.into_iter().zip(found) {
         by_row[place] = f;
     }

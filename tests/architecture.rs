@@ -52,11 +52,14 @@ fn paths(code: &str) -> Vec<String> {
         while let Some(i) = code[from..].find(start) {
             let at = from + i;
             from = at + start.len();
-            if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_' || bytes[at - 1] == b':') {
+            if at > 0
+                && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_' || bytes[at - 1] == b':')
+            {
                 continue;
             }
             let rest = &code[at..];
-            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
+            let end =
+                rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
             let path = rest[..end].trim_end_matches(':').to_owned();
             if rest[end..].starts_with('{') && rest[..end].ends_with("::") {
                 let group_end = rest[end..].find('}').map_or(rest.len(), |j| end + j);
@@ -199,8 +202,17 @@ fn the_cycle_check_finds_a_cycle() {
     assert_eq!(cycles(dir.path()), vec![vec!["a".to_owned(), "b".to_owned()]]);
 }
 
-const SQL: [&str; 9] =
-    ["SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE ", "PRAGMA ", "SAVEPOINT ", "ROLLBACK", "BEGIN"];
+const SQL: [&str; 9] = [
+    "SELECT ",
+    "INSERT INTO",
+    "UPDATE ",
+    "DELETE FROM",
+    "CREATE ",
+    "PRAGMA ",
+    "SAVEPOINT ",
+    "ROLLBACK",
+    "BEGIN",
+];
 
 /// String literals of `code` that read as SQL.
 fn sql_literals(code: &str) -> Vec<String> {
@@ -243,7 +255,9 @@ fn clap_is_only_in_the_command_line_crate() {
         }
         let manifest = std::fs::read_to_string(root().join(krate).join("Cargo.toml")).unwrap_or_default();
         for dep in ["clap", "axum", "tokio", "indicatif"] {
-            let listed = manifest.lines().any(|l| l.starts_with(&format!("{dep} ")) || l.starts_with(&format!("{dep}.")));
+            let listed = manifest
+                .lines()
+                .any(|l| l.starts_with(&format!("{dep} ")) || l.starts_with(&format!("{dep}.")));
             assert!(!(krate == "keygen-core" && listed), "keygen-core depends on {dep}");
         }
     }

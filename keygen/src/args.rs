@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use keygen_core::db::people::Role;
 
 /// Where the signing key is and how to open it.
 #[derive(Debug, Args, Clone)]
@@ -34,5 +35,18 @@ impl TemplatesArgs {
             Some(dir) => keygen_core::template::Folder { dir: dir.clone(), named: true },
             None => keygen_core::template::Folder { dir: PathBuf::from("templates"), named: false },
         }
+    }
+}
+
+/// A role as typed on the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct RoleArg(pub Role);
+
+impl clap::ValueEnum for RoleArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[RoleArg(Role::Support), RoleArg(Role::Sales), RoleArg(Role::Operations), RoleArg(Role::Admin)]
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()))
     }
 }

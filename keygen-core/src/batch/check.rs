@@ -158,7 +158,16 @@ pub fn check(
                 })
             })
             .collect();
-        for (row, planned) in chunk.iter().zip(planned) {
+        let mut current = match ledger {
+            Some(l) => chunk_keys(
+                l,
+                planned.iter().map(|p| match p {
+                    Ok((o, _)) | Err((o, _)) => o.as_deref(),
+                }),
+            )?,
+            None => Vec::new(),
+        };
+        for (i, (row, planned)) in chunk.iter().zip(planned).enumerate() {
             let line = row.line;
             let (order, row_plan) = match planned {
                 Err((order, bad)) => {
@@ -177,7 +186,8 @@ pub fn check(
                 continue;
             }
             if let Some(l) = ledger {
-                let (bad, current) = issued_before(l, &o, row_plan.as_ref(), args.skip_issued)?;
+                let found = current.get_mut(i).and_then(Option::take);
+                let (bad, current) = issued_before(l, &o, found, row_plan.as_ref(), args.skip_issued);
                 problems.extend(bad.map(|(what, group)| Problem {
                     group,
                     ..problem(line, columns.header("order_id"), what)
@@ -220,6 +230,33 @@ fn read_chunk(table: &mut Table) -> (Vec<Row>, Vec<(u64, String)>, bool) {
     (chunk, problems, true)
 }
 
+/// The current key (and whether it was revoked) of each row's order in a chunk, by the row's
+/// place in it: one statement for the chunk (`db::chunks::current_of_orders`).
+type Found = Vec<Option<(keys::Stored, bool)>>;
+
+fn chunk_keys<'a>(
+    ledger: Ledger<'_>,
+    orders_of_rows: impl Iterator<Item = Option<&'a str>>,
+) -> Result<Found, Error> {
+    let mut rows = 0;
+    let mut orders = Vec::new();
+    let mut places = Vec::new();
+    for (i, order) in orders_of_rows.enumerate() {
+        rows = i + 1;
+        if let Some(o) = order {
+            orders.push(o);
+            places.push(i);
+        }
+    }
+    let read = || Error::db(format!("cannot read the ledger {}", ledger.path.display()));
+    let found = crate::db::chunks::current_of_orders(ledger.conn, &orders).map_err(read())?;
+    let mut by_row: Found = (0..rows).map(|_| None).collect();
+    for (place, f) in places.into_iter().zip(found) {
+        by_row[place] = f;
+    }
+    Ok(by_row)
+}
+
 /// Why a row's order cannot be issued or reused, and the group it is summarized in.
 type Refusal = (String, Option<String>);
 
@@ -230,18 +267,18 @@ type Refusal = (String, Option<String>);
 fn issued_before(
     ledger: Ledger<'_>,
     order: &str,
+    found: Option<(keys::Stored, bool)>,
     row: Option<&RowPlan>,
     skip_issued: bool,
-) -> Result<(Option<Refusal>, Option<String>), Error> {
-    let read = || Error::db(format!("cannot read the ledger {}", ledger.path.display()));
-    // One look-up: an order without a key has no current key either.
-    let Some(stored) = keys::current_of_order(ledger.conn, order).map_err(read())? else {
-        return Ok((None, None));
+) -> (Option<Refusal>, Option<String>) {
+    // `found`: the order's current key and whether it was revoked (`chunk_keys`).
+    let Some((stored, revoked)) = found else {
+        return (None, None);
     };
     let current = Some(stored.record.serial.clone());
     let path = ledger.path.display();
     if !skip_issued {
-        return Ok((
+        return (
             Some((
                 format!(
                     "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
@@ -250,11 +287,11 @@ fn issued_before(
                 Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
             )),
             current,
-        ));
+        );
     }
     let record = stored.record;
-    if keys::revocation(ledger.conn, &record.serial).map_err(read())?.is_some() {
-        return Ok((
+    if revoked {
+        return (
             Some((
                 format!(
                     "the key of '{order}' (serial {}) was revoked; issue a new order instead",
@@ -263,14 +300,14 @@ fn issued_before(
                 None,
             )),
             current,
-        ));
+        );
     }
-    let Some(row) = row else { return Ok((None, current)) };
+    let Some(row) = row else { return (None, current) };
     let differs = differences(&record, row);
     if differs.is_empty() {
-        return Ok((None, current));
+        return (None, current);
     }
-    Ok((
+    (
         Some((
             format!(
                 "'{order}' was issued key {} with other terms ({}); to change an issued key, use: keygen amend --for-order {order}",
@@ -280,7 +317,7 @@ fn issued_before(
             None,
         )),
         current,
-    ))
+    )
 }
 
 /// What a row asks for that the recorded key does not have: organization, template, seats,

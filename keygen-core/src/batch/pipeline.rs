@@ -100,7 +100,7 @@ pub fn sign_all<W: Write + Send>(
     let conn = tx.conn();
     let what = || Error::db(format!("cannot record the keys in the ledger {}", tx.path().display()));
     let mut chain = keys::chain(conn).map_err(what())?;
-    let insert = conn.prepare(INSERT).map_err(what())?;
+    let insert = conn.prepare(crate::db::keys::INSERT_ROW).map_err(what())?;
     let (to_writer, signed) = std::sync::mpsc::sync_channel::<Signed>(2);
     std::thread::scope(|scope| -> Result<(), Error> {
         let (to_pool, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
@@ -190,11 +190,6 @@ pub fn sign_all<W: Write + Send>(
     })
 }
 
-/// The row insert of `keys::insert`, with the hash computed here (see [`chain_hash`]).
-const INSERT: &str = "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, \
-     issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
-
 /// Plans, signs and prepares a part of a chunk, and writes the lines of its new keys.
 fn make_part(rows: &[Row], signing: &Signing<'_>, rng: &mut rand::rngs::ThreadRng) -> Part {
     let mut lines = csv_writer(signing.format, Vec::with_capacity(rows.len() * 320));
@@ -221,6 +216,9 @@ fn make_part(rows: &[Row], signing: &Signing<'_>, rng: &mut rand::rngs::ThreadRn
 /// encoder turns it into the input's encoding).
 fn csv_writer<W: Write>(format: tabular::Format, w: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
+        // A line's worth: the writer of a single line (a reused key's) is made for each such
+        // row, and its default 8 KiB buffer, zeroed each time, cost more than the line.
+        .buffer_capacity(1024)
         .delimiter(format.delimiter)
         .terminator(if format.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
         .from_writer(w)
@@ -286,6 +284,7 @@ impl Record<'_, '_> {
     fn chunk(&mut self, chunk: &[Row], parts: Vec<Part>) -> Result<Vec<Lines>, Written> {
         let mut out = Vec::with_capacity(parts.len());
         for (rows, part) in chunk.chunks(PART).zip(parts) {
+            let mut reused = self.reused(&part.made)?.into_iter();
             let pool_lines = part.lines;
             let mut merged: Option<Vec<u8>> = None;
             let mut inserted = Vec::with_capacity(rows.len());
@@ -297,8 +296,9 @@ impl Record<'_, '_> {
                     Made::Reused(serial) => {
                         self.counts.reused.fetch_add(1, Ordering::Relaxed);
                         // The ledger is in this transaction since the check: the key is there.
-                        let record = keys::by_serial(self.conn, &serial)
-                            .map_err(Written::Db)?
+                        let record = reused
+                            .next()
+                            .flatten()
                             .ok_or_else(|| {
                                 Written::Other(Error::input(format!("key {serial} left the ledger")))
                             })?
@@ -324,6 +324,19 @@ impl Record<'_, '_> {
             out.push((merged.unwrap_or(pool_lines), inserted));
         }
         Ok(out)
+    }
+
+    /// The stored rows of a part's reused keys, in order: one statement for all of them (one
+    /// a row cost more in SQLite's statement handling than in the look-up).
+    fn reused(&self, made: &[Result<Made, String>]) -> Result<Vec<Option<keys::Stored>>, Written> {
+        let serials: Vec<&str> = made
+            .iter()
+            .filter_map(|m| match m {
+                Ok(Made::Reused(serial)) => Some(serial.as_str()),
+                _ => None,
+            })
+            .collect();
+        crate::db::chunks::by_serials(self.conn, &serials).map_err(Written::Db)
     }
 
     /// Inserts a new key; true with it when the row was signed again here (its serial was

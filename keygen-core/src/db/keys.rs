@@ -103,17 +103,21 @@ pub fn chain(conn: &Connection) -> rusqlite::Result<Chain> {
     })
 }
 
+/// The statement that appends one key row, its parameters in this order: serial, position,
+/// order_id, organization, org_search, seats, features, issued, expires, key, signed_by,
+/// supersedes, reason, via, template, contact, recorded_at, prev, hash, actor. [`insert`] and
+/// the batch's inserting thread (which hashes the row beside the signing) both use it.
+pub const INSERT_ROW: &str = "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, \
+     issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
 /// Appends `r` to the chain (its `via`, `issued_at` set by the caller). A serial already
 /// recorded, a second key for an order, or a key replaced twice is refused by the database's
 /// constraints (a `SQLITE_CONSTRAINT` error).
 pub fn insert(conn: &Connection, chain: &mut Chain, r: &KeyRecord) -> rusqlite::Result<()> {
     let position = chain.count + 1;
     let hash = row_hash(position, &chain.last, r);
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, issued, expires, \
-         key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-    )?;
+    let mut stmt = conn.prepare_cached(INSERT_ROW)?;
     stmt.execute(params![
         r.serial,
         i64::try_from(position).unwrap_or(i64::MAX),

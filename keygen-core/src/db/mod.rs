@@ -17,12 +17,14 @@
 //! checkpoint log ([`checkpoint`]). No other way to write exists.
 
 pub mod checkpoint;
+pub mod chunks;
 pub mod guard;
 pub mod head;
 pub mod jsonl;
 pub mod keys;
 pub mod lists;
 pub mod people;
+pub mod role;
 pub mod schema;
 pub mod search;
 pub mod shops;

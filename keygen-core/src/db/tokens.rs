@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::people::Role;
+use super::role::Role;
 
 /// What a token's text starts with (so that a leaked one is recognized in logs and scans).
 pub const PREFIX: &str = "kgt_";

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::args::TemplatesArgs;
-use keygen_core::db::people::{self, Role};
+use crate::args::{KeyArgs, RoleArg, TemplatesArgs};
+use keygen_core::db::people;
 use keygen_core::db::{self, Db};
 use keygen_core::error::Error;
 use keygen_core::record::now_rfc3339;
@@ -103,27 +103,16 @@ pub enum UserCommand {
     },
 }
 
-/// A role as typed on the command line.
-#[derive(Clone, Copy, Debug)]
-pub struct RoleArg(pub Role);
-
-impl clap::ValueEnum for RoleArg {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[RoleArg(Role::Support), RoleArg(Role::Sales), RoleArg(Role::Operations), RoleArg(Role::Admin)]
-    }
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.0.name()))
-    }
-}
-
 /// Runs `keygen desk ...`.
 pub fn run(args: Box<DeskArgs>) -> Result<ExitCode, Error> {
     let ledger = db::path_for(args.ledger.as_deref(), &args.key);
     match &args.command {
         None => keygen_desk::serve::run(&config(&args), &ledger),
         Some(DeskCommand::User(cmd)) => user(&args, cmd, &ledger),
-        Some(DeskCommand::Token(cmd)) => super::desk_access::token(&args, cmd, &ledger),
-        Some(DeskCommand::Shop(cmd)) => super::desk_access::shop(&args, cmd, &ledger),
+        Some(DeskCommand::Token(cmd)) => super::desk_access::token(&key_args(&args), cmd, &ledger),
+        Some(DeskCommand::Shop(cmd)) => {
+            super::desk_access::shop(&key_args(&args), &args.templates, cmd, &ledger)
+        }
     }
 }
 
@@ -244,4 +233,9 @@ fn config(args: &DeskArgs) -> keygen_desk::serve::Config {
         trusted_proxy: args.trusted_proxy.clone(),
         templates: args.templates.folder(),
     }
+}
+
+/// The signing key's flags, for the commands that share them.
+fn key_args(args: &DeskArgs) -> KeyArgs {
+    KeyArgs { key: args.key.clone(), passphrase_file: args.passphrase_file.clone() }
 }

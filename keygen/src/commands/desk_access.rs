@@ -22,7 +22,7 @@ pub enum TokenCommand {
         name: String,
         /// support (reads and finds), sales (also issues, renews, amends), operations, or admin (also revokes).
         #[arg(long)]
-        role: super::desk::RoleArg,
+        role: crate::args::RoleArg,
         /// Its last valid day (YYYY-MM-DD, UTC); without it, it lasts until removed.
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
@@ -62,7 +62,7 @@ pub enum ShopCommand {
 }
 
 /// Runs `keygen desk token ...`.
-pub fn token(args: &super::desk::DeskArgs, cmd: &TokenCommand, path: &Path) -> Result<ExitCode, Error> {
+pub fn token(args: &crate::args::KeyArgs, cmd: &TokenCommand, path: &Path) -> Result<ExitCode, Error> {
     if let TokenCommand::List = cmd {
         let ledger = Db::open_read(path)?;
         let mut out = String::new();
@@ -86,7 +86,7 @@ pub fn token(args: &super::desk::DeskArgs, cmd: &TokenCommand, path: &Path) -> R
     let tx = ledger.begin_write(&args.key)?;
     match cmd {
         TokenCommand::List => {}
-        TokenCommand::Add { name, role: super::desk::RoleArg(role), expires } => {
+        TokenCommand::Add { name, role: crate::args::RoleArg(role), expires } => {
             let token = add_token(tx.conn(), name, *role, expires.as_deref(), &actor)?;
             tx.commit(&signer)?;
             cli_support::print(&format!("{}\n", token.as_str())).map_err(Error::stdout)?;
@@ -105,7 +105,12 @@ pub fn token(args: &super::desk::DeskArgs, cmd: &TokenCommand, path: &Path) -> R
 }
 
 /// Runs `keygen desk shop ...`.
-pub fn shop(args: &super::desk::DeskArgs, cmd: &ShopCommand, path: &Path) -> Result<ExitCode, Error> {
+pub fn shop(
+    args: &crate::args::KeyArgs,
+    templates: &crate::args::TemplatesArgs,
+    cmd: &ShopCommand,
+    path: &Path,
+) -> Result<ExitCode, Error> {
     if let ShopCommand::List = cmd {
         let ledger = Db::open_read(path)?;
         let mut out = String::new();
@@ -131,7 +136,7 @@ pub fn shop(args: &super::desk::DeskArgs, cmd: &ShopCommand, path: &Path) -> Res
             check_name("shop", name)?;
             let secret = read_secret_file(secret_file)?;
             let mut products = BTreeMap::new();
-            let editions = keygen_core::template::load_all(&args.templates.folder()).unwrap_or_default();
+            let editions = keygen_core::template::load_all(&templates.folder()).unwrap_or_default();
             for p in product {
                 let Some((id, edition)) = p.split_once('=').filter(|(i, e)| !i.is_empty() && !e.is_empty())
                 else {

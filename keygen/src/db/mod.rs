@@ -23,6 +23,8 @@ pub mod jsonl;
 pub mod keys;
 pub mod lists;
 pub mod people;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod schema;
 pub mod search;
 pub mod verify;

@@ -174,6 +174,9 @@ fn migrations_make_the_documented_tables_as_sqlite_has_them() {
     let tables: Vec<String> =
         stmt.query_map([], |r| r.get(0)).expect("tables").map(|r| r.expect("name")).collect();
     assert_eq!(tables.len(), 7, "{tables:?}");
+    let mut ours: Vec<&str> = pg::ledger_tables().into_iter().filter(|t| *t != pg::VERSION_TABLE).collect();
+    ours.sort_unstable();
+    assert_eq!(ours, tables, "the tables the PostgreSQL migrations create");
     let docs = documented();
     for table in &tables {
         let mut info = sqlite.prepare(&format!("PRAGMA table_info({table})")).expect("table_info");

@@ -675,18 +675,19 @@ fn read_version(client: &mut impl postgres::GenericClient, target: &str) -> Resu
     }
 }
 
-/// The ledger's own tables, views and sequences: what the migrations make (their indexes are
-/// not listed: an index belongs to its table).
-pub const LEDGER_TABLES: &[&str] = &[
-    "keys",
-    "ledger_head",
-    "people",
-    "desk_events",
-    "revocation_lists",
-    "revocations",
-    "signing_keys",
-    VERSION_TABLE,
-];
+/// The ledger's own tables: those the migrations create, and [`VERSION_TABLE`] (read from
+/// the migrations, so that a new one's table is never taken for another program's).
+pub fn ledger_tables() -> Vec<&'static str> {
+    MIGRATIONS
+        .iter()
+        .flat_map(|sql| {
+            sql.match_indices("CREATE TABLE ").filter_map(|(at, m)| {
+                sql[at + m.len()..].split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()
+            })
+        })
+        .chain([VERSION_TABLE])
+        .collect()
+}
 
 /// Tables, views, sequences and foreign tables in the database outside PostgreSQL's own
 /// schemas, but for the ledger's own in its schema when `ledger` says one is there:
@@ -704,6 +705,7 @@ fn foreign_objects(
          ORDER BY 1, 2",
         &[],
     )?;
+    let tables = ledger_tables();
     let ours = if ledger {
         let r = tx.query_one(
             "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -718,7 +720,7 @@ fn foreign_objects(
         .into_iter()
         .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2)))
         .filter(|(schema, name, _)| {
-            ours.as_deref() != Some(schema.as_str()) || !LEDGER_TABLES.contains(&name.as_str())
+            ours.as_deref() != Some(schema.as_str()) || !tables.contains(&name.as_str())
         })
         .collect())
 }

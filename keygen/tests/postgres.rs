@@ -522,3 +522,49 @@ fn the_throwaway_server_is_unprivileged_and_scram_only() {
         assert_ne!(m.uid(), 0, "the server's data belongs to root");
     }
 }
+
+/// The `sql` block of docs/operations.md section 10 that follows `after`.
+fn doc_sql(after: &str) -> String {
+    let doc = std::fs::read_to_string(repo().join("docs/operations.md")).expect("docs/operations.md");
+    let section = doc.split("## 10. Several desks: PostgreSQL").nth(1).expect("section 10");
+    let rest = section.split(after).nth(1).unwrap_or_else(|| panic!("section 10 has no {after:?}"));
+    let block = rest.split("```sql\n").nth(1).expect("an sql block");
+    block.split("```").next().expect("its end").to_owned()
+}
+
+#[test]
+fn the_documented_grants_let_the_desk_add_rows_but_never_change_or_delete_keys() {
+    let Some(s) = server() else { return };
+    let url = s.database("grants");
+    s.ledger(&url).init().expect("init");
+    let grants = doc_sql("give the desk its rights");
+    let setup = format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'keygen_desk') THEN CREATE ROLE keygen_desk; END IF; END $$;\n\
+         REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO keygen_desk;\n\
+         SET ROLE keygen;\n{grants}\nRESET ROLE;"
+    );
+    let (ok, _, err) = s.psql("grants", &setup);
+    assert!(ok, "the documented grants: {err}");
+    let as_desk = |sql: &str| s.psql("grants", &format!("SET ROLE keygen_desk;\n{sql}"));
+    let (ok, _, err) = as_desk(&format!("{SIGNER}{}", key_row("00000000000000d1", 1, "SO-9", None)));
+    assert!(ok, "the desk may add a signing key and a key: {err}");
+    let head = "INSERT INTO ledger_head (id, key_count, key_hash, list_count, list_hash, signers_hash, signed_by, signature) \
+                VALUES (1, 1, repeat('1', 64), 0, repeat('0', 64), repeat('0', 64), '0a1b2c3d', repeat('0', 128)) \
+                ON CONFLICT (id) DO UPDATE SET key_count = excluded.key_count;";
+    for _ in 0..2 {
+        let (ok, _, err) = as_desk(head);
+        assert!(ok, "the desk may replace the head: {err}");
+    }
+    for refused in [
+        "UPDATE keys SET organization = 'Other' WHERE serial = '00000000000000d1';",
+        "DELETE FROM keys WHERE serial = '00000000000000d1';",
+        "DELETE FROM ledger_head;",
+        "UPDATE signing_keys SET status = 'retired', retired_at = 'now';",
+        "CREATE TABLE public.extra (t text);",
+    ] {
+        let (ok, _, err) = as_desk(refused);
+        assert!(!ok && err.contains("permission denied"), "the desk's role may: {refused} ({err})");
+    }
+    let (_, out, _) = s.psql("grants", "SELECT organization FROM keys;");
+    assert!(out.contains("Acme"), "{out}");
+}

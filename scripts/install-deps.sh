@@ -21,6 +21,9 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 command -v softhsm2-util >/dev/null 2>&1 || packages+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || packages+=(opensc)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
+# The PostgreSQL ledger's tests (keygen/tests/postgres.rs, scripts/pg-throwaway.sh): Debian
+# puts the server's programs in /usr/lib/postgresql/NN/bin.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}" >&2
   as_root=()

@@ -11,6 +11,11 @@ cd "$repo"
 scripts/install-deps.sh
 
 cargo test --workspace --locked
+# The PostgreSQL groundwork (keygen's `postgres` feature, off by default: its driver brings
+# tokio) against a throwaway server that scripts/pg-throwaway.sh starts.
+cargo test -p keygen --features postgres --locked --test postgres
+# The crates' layout (ARCHITECTURE.md): what must never depend on what.
+scripts/check-layout.sh
 
 # Where cargo puts them (CARGO_TARGET_DIR included), as cargo says.
 verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier)"

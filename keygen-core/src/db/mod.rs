@@ -24,6 +24,8 @@ pub mod jsonl;
 pub mod keys;
 pub mod lists;
 pub mod people;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod role;
 pub mod schema;
 pub mod search;

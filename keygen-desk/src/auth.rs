@@ -247,7 +247,7 @@ impl Journal {
     /// Queues an event.
     pub fn record(&self, actor: &str, action: &str, detail: &str) {
         self.send(Message::Event {
-            at: keygen_core::record::now_rfc3339(),
+            at: keygen_core::key_record::now_rfc3339(),
             actor: actor.to_owned(),
             action: action.to_owned(),
             detail: detail.to_owned(),

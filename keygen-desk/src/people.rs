@@ -15,7 +15,7 @@ use super::visit::{Person, Visit};
 use keygen_core::db::Db;
 use keygen_core::db::people::{self, Role};
 use keygen_core::error::Error;
-use keygen_core::record::now_rfc3339;
+use keygen_core::key_record::now_rfc3339;
 
 fn list_page(desk: &super::Desk, who: (&Visit, &Person), notice: Option<maud::Markup>) -> Response {
     let everyone = Db::open_read(&desk.ledger)

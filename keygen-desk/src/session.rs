@@ -350,7 +350,7 @@ pub fn set_password(
         if !people::set_password(conn, name, &hash).map_err(what())? {
             return Err(Error::input(format!("{name} is not one of the desk's people")));
         }
-        people::event(conn, &keygen_core::record::now_rfc3339(), by, "password set", name).map_err(what())
+        people::event(conn, &keygen_core::key_record::now_rfc3339(), by, "password set", name).map_err(what())
     })?;
     desk.sessions.close_person(name, keep);
     if let Some(id) = keep {

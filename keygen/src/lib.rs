@@ -33,8 +33,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Ledger(LedgerCommand::Export(args)) => commands::ledger::export(&args),
         Command::Ledger(LedgerCommand::Backup(args)) => commands::ledger::backup(&args),
         Command::Ledger(LedgerCommand::Head(args)) => commands::ledger::head(&args),
-        Command::Renew(args) => commands::replace::renew(&args),
-        Command::Amend(args) => commands::replace::amend(&args),
+        Command::Renew(args) => commands::renew_amend::renew(&args),
+        Command::Amend(args) => commands::renew_amend::amend(&args),
         Command::Revoke(args) => commands::revoke::run(&args),
         Command::Rotate(args) => commands::rotate::run(&args),
         #[cfg(feature = "desk")]

@@ -366,8 +366,8 @@ fn the_operations_refuse_invisible_characters_for_every_front_end() {
     let template = keygen_core::template::load("standard", &folder).unwrap();
     let day = product_key::Day::today().unwrap();
     let request = |order: &str| {
-        let overrides = keygen_core::order::Overrides { organization: "Acme", ..Default::default() };
-        let terms = keygen_core::order::build(&template, &overrides, day, &[',']).unwrap();
+        let overrides = keygen_core::terms::Overrides { organization: "Acme", ..Default::default() };
+        let terms = keygen_core::terms::build(&template, &overrides, day, &[',']).unwrap();
         keygen_core::ops::issue::Request {
             terms,
             serial: None,

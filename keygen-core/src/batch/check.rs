@@ -13,7 +13,7 @@ use tabular::{Row, Table};
 use super::plan::{Columns, Plan, RowPlan, Templates, plan_row};
 use crate::db::keys;
 use crate::error::{Error, Problem};
-use crate::record::KeyRecord;
+use crate::key_record::KeyRecord;
 
 /// Every order_id of an input with its line.
 pub type Orders = std::collections::HashMap<Box<str>, u64>;

@@ -23,8 +23,8 @@ use tabular::Table;
 use crate::db::{self, Db, Writer, keys};
 use crate::error::{Error, Problem};
 use crate::failpoint::{self, Failpoint};
+use crate::key_record::now_rfc3339;
 use crate::keyfile;
-use crate::record::now_rfc3339;
 
 use self::pipeline::{Counts, Signing};
 use self::plan::{Plan, RESERVED, Templates};

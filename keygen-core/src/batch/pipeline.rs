@@ -19,7 +19,7 @@ use super::plan::{Columns, RowPlan, Templates, plan_row};
 use crate::db::{Writer, keys};
 use crate::error::Error;
 use crate::failpoint::{self, Failpoint};
-use crate::record::KeyRecord;
+use crate::key_record::KeyRecord;
 use crate::token::AnySigner;
 
 /// What every row is signed with.

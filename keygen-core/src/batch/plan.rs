@@ -9,8 +9,8 @@ use tabular::{Row, Table};
 
 pub use super::columns::{KNOWN, Mapping, RESERVED};
 use crate::error::Error;
-use crate::order::{self, Overrides, Terms};
 use crate::template::{self, Template};
+use crate::terms::{self, Overrides, Terms};
 
 /// Separators of feature names in a cell.
 /// Separators of feature names in a cell: `;` `|` or `,` (a `,` that is the delimiter is
@@ -49,7 +49,7 @@ impl Plan {
             None => None,
         };
         let issued = match &args.issued {
-            Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
+            Some(text) => terms::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
             None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
         };
         let mut mapping = HashMap::new();
@@ -346,7 +346,7 @@ pub fn plan_row<'c>(
             &stand_in
         }
     };
-    let terms = order::build(base, &overrides, issued, &FEATURE_SEPARATORS)
+    let terms = terms::build(base, &overrides, issued, &FEATURE_SEPARATORS)
         .map_err(|errors| {
             problems.extend(errors.into_iter().map(|(f, e)| Bad::new(columns.header(f.column()), e)))
         })

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{keys, lists, people, sha256_hex};
 use crate::error::Error;
-use crate::record::now_rfc3339;
+use crate::key_record::now_rfc3339;
 
 /// A signing key the ledger knows.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::keys::{self, Chain};
 use super::{GENESIS, lists, sha256_hex};
 use crate::error::Error;
-use crate::record::{KeyRecord, now_rfc3339};
+use crate::key_record::{KeyRecord, now_rfc3339};
 
 /// A revocation as a JSON Lines ledger holds it.
 #[derive(Clone, Debug, Serialize, Deserialize)]

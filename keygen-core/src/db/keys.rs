@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{GENESIS, sha256_hex};
-use crate::record::KeyRecord;
+use crate::key_record::KeyRecord;
 
 /// The columns a key row is read with, in [`from_row`]'s order.
 pub const COLUMNS: &str = "serial, position, order_id, organization, seats, features, issued, expires, key, \

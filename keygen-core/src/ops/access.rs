@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::db::people::Role;
 use crate::db::tokens;
 use crate::error::{Error, Field};
-use crate::record::now_rfc3339;
+use crate::key_record::now_rfc3339;
 
 /// A token's or shop's name: 1 to 64 of ASCII letters, digits, `.`, `_` and `-` (it stands
 /// in URLs and in the ledger's actor).

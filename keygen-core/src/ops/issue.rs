@@ -6,8 +6,8 @@ use product_key::{Day, Payload, Serial};
 
 use crate::db::{self, Db, keys};
 use crate::error::Error;
-use crate::order::Terms;
-use crate::record::{KeyRecord, now_rfc3339};
+use crate::key_record::{KeyRecord, now_rfc3339};
+use crate::terms::Terms;
 use crate::token::AnySigner;
 
 /// What to issue: checked terms (see `order::build`) and the order's details.

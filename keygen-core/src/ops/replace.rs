@@ -10,8 +10,8 @@ use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats
 use crate::db::keys::{self, History};
 use crate::db::{self, Db};
 use crate::error::{Error, Field};
+use crate::key_record::{KeyRecord, now_rfc3339};
 use crate::ops::issue::{fresh_serial, record_key};
-use crate::record::{KeyRecord, now_rfc3339};
 use crate::token::AnySigner;
 
 /// Why a key is replaced.

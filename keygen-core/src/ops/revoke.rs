@@ -6,7 +6,7 @@ use product_key::{Day, KeyId, Product, RevocationList, Serial};
 use crate::db::keys::{self, History};
 use crate::db::lists;
 use crate::error::Error;
-use crate::record::now_rfc3339;
+use crate::key_record::now_rfc3339;
 use crate::token::AnySigner;
 
 /// One key of a preview: its story, why it was chosen, and whether it is newly revoked.

@@ -152,7 +152,7 @@ pub async fn require(desk: &crate::State, headers: &HeaderMap, need: Role) -> Re
         tokio::task::spawn_blocking(move || {
             let written = Db::open_write(&d.ledger, false).and_then(|db| {
                 let db = db.ok_or_else(|| Error::input("no ledger"))?;
-                tokens::used(db.conn(), &name, &keygen_core::record::now_rfc3339())
+                tokens::used(db.conn(), &name, &keygen_core::key_record::now_rfc3339())
                     .map_err(Error::db("cannot note the token's use"))
             });
             if let Err(e) = written {

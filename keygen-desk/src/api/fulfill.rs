@@ -226,7 +226,7 @@ async fn run(
     let s = shop.to_owned();
     let noted = crate::blocking(move || {
         let db = Db::open_write(&d.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
-        shops::delivered(db.conn(), &s, &id, &body_hash, &keygen_core::record::now_rfc3339())
+        shops::delivered(db.conn(), &s, &id, &body_hash, &keygen_core::key_record::now_rfc3339())
             .map_err(Error::db("cannot note the webhook's delivery"))
     })
     .await;

@@ -151,7 +151,7 @@ impl KeyView {
         }
     }
 
-    fn fresh(r: &keygen_core::record::KeyRecord) -> KeyView {
+    fn fresh(r: &keygen_core::key_record::KeyRecord) -> KeyView {
         let h = History {
             stored: keygen_core::db::keys::Stored { position: 0, hash: String::new(), record: r.clone() },
             replaced_by: None,
@@ -232,7 +232,7 @@ pub async fn issue_for(desk: &crate::State, body: IssueBody, actor: String) -> R
     match desk.queue.issue(desk, request).await {
         Ok(done) => {
             let email =
-                keygen_core::customer::block(&done.record, &done.payload, &edition, Day::today(), None);
+                keygen_core::email_block::block(&done.record, &done.payload, &edition, Day::today(), None);
             Ok(Outcome {
                 status: StatusCode::CREATED,
                 issued: Issued { key: KeyView::fresh(&done.record), email },
@@ -273,19 +273,19 @@ fn terms_and_existing(
     let (seats, features) =
         (body.seats.as_ref().map(Seats::text), body.features.as_ref().map(Features::text));
     let build = |issued: Day| {
-        let overrides = keygen_core::order::Overrides {
+        let overrides = keygen_core::terms::Overrides {
             organization: &body.organization,
             seats: seats.as_deref(),
             features: features.as_deref(),
             expires: body.expiry.as_deref().map(str::trim),
         };
-        keygen_core::order::build(&template, &overrides, issued, &[',']).map_err(|problems| {
+        keygen_core::terms::build(&template, &overrides, issued, &[',']).map_err(|problems| {
             Problem::fields(
                 problems
                     .into_iter()
                     .map(|(f, e)| FieldProblem {
                         field: match f {
-                            keygen_core::order::Field::Expires => "expiry".to_owned(),
+                            keygen_core::terms::Field::Expires => "expiry".to_owned(),
                             f => f.column().to_owned(),
                         },
                         detail: e,
@@ -321,7 +321,7 @@ fn terms_and_existing(
             let payload = product_key::text::decode(&r.key)
                 .map_err(|e| Problem::of(desk, &Error::input(format!("key {}: {e}", r.serial)), None))?
                 .payload;
-            let email = keygen_core::customer::block(r, &payload, &template.name, Some(today), None);
+            let email = keygen_core::email_block::block(r, &payload, &template.name, Some(today), None);
             let not_genuine = keygen_core::db::verify::trusted_keys(
                 &keygen_core::db::head::signing_keys(db.conn()).unwrap_or_default(),
                 None,
@@ -608,7 +608,7 @@ async fn replace(
         let done = ops::replace::replace(&signer, &d.key_path, &d.ledger, request, terms)
             .map_err(crate::writer::for_people)?;
         let email =
-            keygen_core::customer::customer_block(&done.record, &done.payload, &done.old, reason.name());
+            keygen_core::email_block::customer_block(&done.record, &done.payload, &done.old, reason.name());
         Ok(Issued { key: KeyView::fresh(&done.record), email })
     })
     .await;

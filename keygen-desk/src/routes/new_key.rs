@@ -123,13 +123,13 @@ pub async fn issue(State(desk): State<crate::State>, posted: Posted<Sales, Form<
     let checked = crate::blocking(move || {
         let issued = Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?;
         let template = keygen_core::template::load_listed(&edition, &d.templates)?;
-        let overrides = keygen_core::order::Overrides {
+        let overrides = keygen_core::terms::Overrides {
             organization: &org,
             seats: seats.as_deref(),
             features: features.as_deref(),
             expires: None,
         };
-        let terms = keygen_core::order::build(&template, &overrides, issued, &[',']).map_err(|problems| {
+        let terms = keygen_core::terms::build(&template, &overrides, issued, &[',']).map_err(|problems| {
             Error::Inputs(problems.into_iter().map(|(f, e)| format!("{}: {e}", f.column())).collect())
         })?;
         Ok((ops::issue::Request { terms, serial: None, order_id: order, contact, actor }, template.name))
@@ -139,7 +139,7 @@ pub async fn issue(State(desk): State<crate::State>, posted: Posted<Sales, Form<
     let done = match checked {
         Ok((request, edition)) => desk.queue.issue(&desk, request).await.map(|done| {
             let block =
-                keygen_core::customer::block(&done.record, &done.payload, &edition, Day::today(), None);
+                keygen_core::email_block::block(&done.record, &done.payload, &edition, Day::today(), None);
             (done.record, block)
         }),
         Err(e) => Err(e),

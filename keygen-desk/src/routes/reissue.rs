@@ -147,7 +147,7 @@ async fn replace(
         let done = ops::replace::replace(&signer, &d.key_path, &d.ledger, request, terms)
             .map_err(crate::writer::for_people)?;
         let block =
-            keygen_core::customer::customer_block(&done.record, &done.payload, &done.old, reason.name());
+            keygen_core::email_block::customer_block(&done.record, &done.payload, &done.old, reason.name());
         Ok((done.record, block))
     })
     .await;

@@ -54,7 +54,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, Error> {
             done.ledger.display()
         ));
     }
-    if let Some(warning) = keygen_core::customer::future_warning(done.issued, product_key::Day::today()) {
+    if let Some(warning) = keygen_core::email_block::future_warning(done.issued, product_key::Day::today()) {
         cli_support::warn(&warning);
     }
     Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@ use crate::args::{KeyArgs, RoleArg, TemplatesArgs};
 use keygen_core::db::people;
 use keygen_core::db::{self, Db};
 use keygen_core::error::Error;
-use keygen_core::record::now_rfc3339;
+use keygen_core::key_record::now_rfc3339;
 
 /// `keygen desk`.
 #[derive(Debug, Args)]

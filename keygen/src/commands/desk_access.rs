@@ -10,8 +10,8 @@ use clap::Subcommand;
 
 use keygen_core::db::{Db, shops, tokens};
 use keygen_core::error::Error;
+use keygen_core::key_record::now_rfc3339;
 use keygen_core::ops::access::{add_token, check_name, read_secret_file, remove_token, write_private};
-use keygen_core::record::now_rfc3339;
 
 /// `keygen desk token ...`.
 #[derive(Debug, Subcommand)]

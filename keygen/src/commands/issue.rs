@@ -7,15 +7,15 @@ use product_key::{Day, Serial};
 use crate::cli::IssueArgs;
 use keygen_core::db;
 use keygen_core::error::Error;
-use keygen_core::order::{self, Overrides};
-use keygen_core::record::KeyRecord;
+use keygen_core::key_record::KeyRecord;
+use keygen_core::terms::{self, Overrides};
 use keygen_core::{keyfile, template};
 
 /// Runs `keygen issue`.
 pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     // Every value is checked before the signing key is opened or the ledger touched.
     let issued = match &args.issued {
-        Some(text) => order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
+        Some(text) => terms::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
         None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
     };
     let template = template::load(&args.template, &args.templates.folder())?;
@@ -28,7 +28,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
         features: args.features.as_deref(),
         expires: args.expires.as_deref(),
     };
-    let terms = order::build(&template, &overrides, issued, &[',']).map_err(|problems| {
+    let terms = terms::build(&template, &overrides, issued, &[',']).map_err(|problems| {
         Error::Inputs(
             problems.into_iter().map(|(f, e)| format!("{}: {e}", crate::messages::flag(f))).collect(),
         )
@@ -55,11 +55,13 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode, Error> {
     let format = if args.json { "json" } else { args.format.as_str() };
     let text = match format {
         "json" => Some(shown),
-        "text" => Some(keygen_core::customer::block(&record, &payload, &template.name, Day::today(), None)),
+        "text" => {
+            Some(keygen_core::email_block::block(&record, &payload, &template.name, Day::today(), None))
+        }
         _ => None,
     };
     show_recorded(&record, text.as_deref(), &ledger_path)?;
-    if let Some(warning) = keygen_core::customer::future_warning(issued, Day::today()) {
+    if let Some(warning) = keygen_core::email_block::future_warning(issued, Day::today()) {
         cli_support::warn(&warning);
     }
     Ok(ExitCode::SUCCESS)

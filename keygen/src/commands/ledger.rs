@@ -371,7 +371,7 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
     use std::os::unix::fs::PermissionsExt;
     let path = args.at.path();
     let ledger = Db::open_read(&path)?;
-    let dated = args.rotate.map(|_| rotation::dated(&args.out, &keygen_core::record::now_rfc3339()));
+    let dated = args.rotate.map(|_| rotation::dated(&args.out, &keygen_core::key_record::now_rfc3339()));
     let target = dated.as_ref().unwrap_or(&args.out);
     if target.exists() {
         return Err(Error::input(format!("{} exists; a backup never replaces a file", target.display())));

@@ -15,8 +15,8 @@ use cli_support::warn;
 use keygen_core::db::{self, Db};
 use keygen_core::error::Error;
 use keygen_core::error::KeyError;
+use keygen_core::key_record::now_rfc3339;
 use keygen_core::keyfile::{self, PUBLIC_KEY_FILE, SIGNING_KEY_FILE, TOKEN_REFERENCE_FILE};
-use keygen_core::record::now_rfc3339;
 use keygen_core::token::{AnySigner, TokenError, TokenSigner};
 use product_key::ExternalSigner;
 

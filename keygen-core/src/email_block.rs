@@ -4,7 +4,7 @@
 
 use product_key::{Day, Payload};
 
-use crate::record::KeyRecord;
+use crate::key_record::KeyRecord;
 
 /// The key a new one replaces, as the customer knows it.
 pub struct Replaces<'a> {
@@ -88,6 +88,6 @@ pub fn customer_block(record: &KeyRecord, payload: &Payload, old: &KeyRecord, re
     let id = record.template.clone().unwrap_or_default();
     let folder = crate::template::Folder { dir: std::path::PathBuf::from("templates"), named: false };
     let edition = crate::template::load(&id, &folder).map_or(id, |t| t.name);
-    let replaces = crate::customer::Replaces { old, reason };
-    crate::customer::block(record, payload, &edition, Day::today(), Some(&replaces))
+    let replaces = crate::email_block::Replaces { old, reason };
+    crate::email_block::block(record, payload, &edition, Day::today(), Some(&replaces))
 }

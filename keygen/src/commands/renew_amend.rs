@@ -80,7 +80,7 @@ fn replace(
 ) -> Result<ExitCode, Error> {
     let issued = match &args.issued {
         Some(text) => {
-            keygen_core::order::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?
+            keygen_core::terms::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?
         }
         None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
     };
@@ -101,11 +101,11 @@ fn replace(
     let (record, old) = (&done.record, &done.old);
     let text = match if args.json { "json" } else { args.format.as_str() } {
         "json" => Some(done.json.clone()),
-        "text" => Some(keygen_core::customer::customer_block(record, &done.payload, old, reason.name())),
+        "text" => Some(keygen_core::email_block::customer_block(record, &done.payload, old, reason.name())),
         _ => None,
     };
     crate::commands::issue::show_recorded(record, text.as_deref(), &path)?;
-    if let Some(warning) = keygen_core::customer::future_warning(issued, Day::today()) {
+    if let Some(warning) = keygen_core::email_block::future_warning(issued, Day::today()) {
         cli_support::warn(&warning);
     }
     cli_support::warn(&format!(

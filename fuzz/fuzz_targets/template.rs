@@ -1,5 +1,5 @@
-//! keygen's edition templates (keygen_core::template): any text as a template file. Oracles: a template
-//! that is accepted holds what the rules ask (at least one feature, valid_days 1 to 65535);
+//! keygen's edition templates (keygen_core::template): any text as a template file. Oracles: a
+//! template that is accepted holds what the rules ask (at least one feature, valid_days 1 to 65535);
 //! a refusal names the file and a line of it.
 #![no_main]
 
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(t.valid_days.is_none_or(|d| (1..=65_535).contains(&d)));
         }
         Err(e) => {
-            let message = e.0;
+            let message = e.to_string();
             assert!(message.starts_with("fuzz.toml"), "{message}");
             if let Some(line) = message
                 .strip_prefix("fuzz.toml:")

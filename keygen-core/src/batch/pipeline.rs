@@ -366,31 +366,17 @@ impl Record<'_, '_> {
     }
 
     fn insert_one(&mut self, p: &Prepared) -> rusqlite::Result<()> {
-        let r = &p.record;
         let position = self.chain.count + 1;
         let hash = chain_hash(position, &self.chain.last, &p.tail);
-        self.insert.execute(rusqlite::params![
-            r.serial,
-            i64::try_from(position).unwrap_or(i64::MAX),
-            r.order_id,
-            r.organization,
-            p.org_search,
-            r.seats,
-            p.features,
-            r.issued,
-            r.expires,
-            r.key,
-            r.key_id,
-            r.supersedes,
-            r.reason,
-            r.via,
-            r.template,
-            r.contact,
-            r.issued_at,
-            self.chain.last,
-            hash,
-            r.actor,
-        ])?;
+        crate::db::keys::execute_row(
+            &mut self.insert,
+            &p.record,
+            position,
+            &p.org_search,
+            &p.features,
+            &self.chain.last,
+            &hash,
+        )?;
         self.chain.count = position;
         self.chain.last = hash;
         Ok(())

@@ -111,21 +111,25 @@ pub const INSERT_ROW: &str = "INSERT INTO keys (serial, position, order_id, orga
      issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 
-/// Appends `r` to the chain (its `via`, `issued_at` set by the caller). A serial already
-/// recorded, a second key for an order, or a key replaced twice is refused by the database's
-/// constraints (a `SQLITE_CONSTRAINT` error).
-pub fn insert(conn: &Connection, chain: &mut Chain, r: &KeyRecord) -> rusqlite::Result<()> {
-    let position = chain.count + 1;
-    let hash = row_hash(position, &chain.last, r);
-    let mut stmt = conn.prepare_cached(INSERT_ROW)?;
+/// Runs [`INSERT_ROW`] (prepared by the caller) for `r` at `position`, with its search
+/// column, its features as stored, the hash before it and its own.
+pub fn execute_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    r: &KeyRecord,
+    position: u64,
+    org_search: &str,
+    features: &str,
+    prev: &str,
+    hash: &str,
+) -> rusqlite::Result<()> {
     stmt.execute(params![
         r.serial,
         i64::try_from(position).unwrap_or(i64::MAX),
         r.order_id,
         r.organization,
-        super::search::column(&r.organization),
+        org_search,
         r.seats,
-        r.features.join(","),
+        features,
         r.issued,
         r.expires,
         r.key,
@@ -136,10 +140,29 @@ pub fn insert(conn: &Connection, chain: &mut Chain, r: &KeyRecord) -> rusqlite::
         r.template,
         r.contact,
         r.issued_at,
-        chain.last,
+        prev,
         hash,
         r.actor,
     ])?;
+    Ok(())
+}
+
+/// Appends `r` to the chain (its `via`, `issued_at` set by the caller). A serial already
+/// recorded, a second key for an order, or a key replaced twice is refused by the database's
+/// constraints (a `SQLITE_CONSTRAINT` error).
+pub fn insert(conn: &Connection, chain: &mut Chain, r: &KeyRecord) -> rusqlite::Result<()> {
+    let position = chain.count + 1;
+    let hash = row_hash(position, &chain.last, r);
+    let mut stmt = conn.prepare_cached(INSERT_ROW)?;
+    execute_row(
+        &mut stmt,
+        r,
+        position,
+        &super::search::column(&r.organization),
+        &r.features.join(","),
+        &chain.last,
+        &hash,
+    )?;
     chain.count = position;
     chain.last = hash;
     Ok(())

@@ -30,6 +30,7 @@ pub mod role;
 pub mod schema;
 pub mod search;
 pub mod shops;
+pub mod store;
 pub mod tokens;
 pub mod verify;
 

@@ -1,6 +1,8 @@
 //! The layout ARCHITECTURE.md promises, checked on the sources: no module of the three keygen
 //! crates imports one that imports it back (at any distance); the ledger's SQL stays inside
-//! `keygen-core/src/db/`; clap stays in the command line crate.
+//! the ledger's backends (`keygen-core/src/db/sqlite/`, `keygen-core/src/db/postgres/`), and
+//! nothing above the storage interface names a database driver; clap stays in the command
+//! line crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -224,23 +226,46 @@ fn sql_literals(code: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn the_ledgers_sql_is_only_in_the_sqlite_backend() {
-    assert_eq!(sql_literals(r#"let a = "SELECT 1 FROM keys"; let b = "select me";"#).len(), 1);
+/// The three crates' sources outside the ledger's backends (`db/sqlite/`, `db/postgres/`),
+/// each with its code (comments and doc text left out).
+fn above_the_backends() -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     for krate in CRATES {
         sources(&root().join(krate), &mut files);
     }
-    let backend = root().join("keygen-core/src/db");
-    let outside: Vec<String> = files
+    let backends =
+        ["keygen-core/src/db/sqlite", "keygen-core/src/db/postgres", "keygen-core/src/db/postgres.rs"]
+            .map(|b| root().join(b));
+    files
+        .into_iter()
+        .filter(|f| !backends.iter().any(|b| f.starts_with(b)))
+        .map(|f| {
+            let text = code(&std::fs::read_to_string(&f).unwrap_or_default());
+            (f, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_ledgers_sql_is_only_in_the_sqlite_backend() {
+    assert_eq!(sql_literals(r#"let a = "SELECT 1 FROM keys"; let b = "select me";"#).len(), 1);
+    let outside: Vec<String> = above_the_backends()
         .iter()
-        .filter(|f| !f.starts_with(&backend))
-        .flat_map(|f| {
-            let text = std::fs::read_to_string(f).unwrap_or_default();
-            sql_literals(&code(&text)).into_iter().map(move |s| format!("{}: {s}", f.display()))
+        .flat_map(|(f, text)| sql_literals(text).into_iter().map(move |s| format!("{}: {s}", f.display())))
+        .collect();
+    assert!(outside.is_empty(), "SQL outside the ledger's backends: {outside:#?}");
+}
+
+#[test]
+fn no_database_driver_above_the_storage_interface() {
+    let drivers = ["rusqlite", "postgres::", "tokio_postgres", "r2d2"];
+    let named: Vec<String> = above_the_backends()
+        .iter()
+        .flat_map(|(f, text)| {
+            drivers.iter().filter(|d| text.contains(*d)).map(move |d| format!("{} names {d}", f.display()))
         })
         .collect();
-    assert!(outside.is_empty(), "SQL outside keygen-core/src/db: {outside:#?}");
+    assert!(named.is_empty(), "a database driver above the storage interface: {named:#?}");
 }
 
 #[test]

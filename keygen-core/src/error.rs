@@ -241,7 +241,7 @@ pub enum Error {
         /// What was being done, with the path.
         what: String,
         /// The cause.
-        source: rusqlite::Error,
+        source: crate::db::store_error::StoreError,
     },
     /// Any other failure, I/O mostly (exit 1).
     #[error("{what}: {source}")]
@@ -266,7 +266,7 @@ impl Error {
     }
 
     /// A failure of the ledger's database while doing `what`.
-    pub fn db(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
+    pub fn db(what: impl Into<String>) -> impl FnOnce(crate::db::store_error::StoreError) -> Error {
         let what = what.into();
         move |source| Error::Db { what, source }
     }

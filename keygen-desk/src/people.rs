@@ -19,7 +19,7 @@ use keygen_core::key_record::now_rfc3339;
 
 fn list_page(desk: &super::Desk, who: (&Visit, &Person), notice: Option<maud::Markup>) -> Response {
     let everyone = Db::open_read(&desk.ledger)
-        .and_then(|db| people::list(db.conn()).map_err(Error::db("cannot read the ledger")));
+        .and_then(|db| db.conn().people().map_err(Error::db("cannot read the ledger")));
     let csrf = who.0.csrf.as_str();
     let button = |action: &str, name: &str, label: &str| {
         html! {
@@ -125,7 +125,7 @@ pub async fn add(State(desk): State<super::State>, posted: Posted<Admin, Form<Ad
                         "{name} is already one of the desk's people (as {there}: names are compared ignoring case)"
                     )));
                 }
-                people::add(conn, &name, role, &hash, &now_rfc3339(), &admin).map_err(what())?;
+                conn.add_person(&name, role, &hash, &now_rfc3339(), &admin).map_err(what())?;
                 people::event(conn, &now_rfc3339(), &admin, "person added", &format!("{name} ({role})"))
                     .map_err(what())
             })?;
@@ -187,7 +187,7 @@ pub async fn remove(State(desk): State<super::State>, posted: Posted<Admin, Form
     admin_action(desk, posted, |d, admin, name| {
         let what = || Error::db("cannot write the ledger");
         let gone = super::writer::signed_write(d, |conn| {
-            let gone = people::remove(conn, name).map_err(what())?;
+            let gone = conn.remove_person(name).map_err(what())?;
             if gone {
                 people::event(conn, &now_rfc3339(), admin, "person removed", name).map_err(what())?;
             }

@@ -54,12 +54,11 @@ pub fn run(args: &Config, ledger: &Path) -> Result<ExitCode, Error> {
     // The names are checked before the passphrase is asked.
     Site::new(args.listen, tls.is_some(), &args.public_url, &args.trusted_proxy)?;
     let signer = keygen_core::keyfile::open(&args.key, args.passphrase_file.as_deref())?;
-    let mut db = Db::open_write(ledger, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", ledger.display())))?;
+    let mut db = Db::open_write(ledger)?;
     let tx = db.begin_write(&args.key)?;
     db::head::ensure_current(tx.conn(), &signer, &args.key)?;
     tx.commit(&signer)?;
-    let nobody = db::people::list(db.conn()).map_err(Error::db("cannot read the ledger"))?.is_empty();
+    let nobody = db.conn().people().map_err(Error::db("cannot read the ledger"))?.is_empty();
     drop(db);
     if nobody {
         cli_support::warn(&format!(

@@ -11,6 +11,7 @@
 //! locked account: exactly one Argon2id check in each case (a dummy hash when there is no
 //! account or the throttle refuses), and the journal's writes are queued, not waited for.
 
+use keygen_core::db::store::LedgerRead;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -171,7 +172,10 @@ impl PeopleReader {
         PeopleReader { ledger, conn: Mutex::new(None) }
     }
 
-    fn with<T>(&self, f: impl Fn(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T, Error> {
+    fn with<T>(
+        &self,
+        f: impl Fn(&dyn LedgerRead) -> keygen_core::db::store::StoreResult<T>,
+    ) -> Result<T, Error> {
         let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Once more with a new connection if the kept one fails (the file was replaced).
         for _ in 0..2 {
@@ -194,18 +198,18 @@ impl PeopleReader {
     pub fn find(&self, typed: &str) -> Result<Option<Row>, Error> {
         let folded = keygen_core::ops::people::fold(typed);
         self.with(|c| {
-            let everyone = people::list(c)?;
+            let everyone = c.people()?;
             let name = everyone
                 .iter()
                 .find(|p| keygen_core::ops::people::fold(&p.name) == folded)
                 .map_or(typed, |p| p.name.as_str());
-            Ok(people::get(c, name)?.map(|(p, hash)| Row { name: p.name, role: p.role, hash }))
+            Ok(c.person(name)?.map(|(p, hash)| Row { name: p.name, role: p.role, hash }))
         })
     }
 
     /// The role and password digest of the person named exactly `name`, if they are there.
     pub fn current(&self, name: &str) -> Result<Option<(Role, [u8; 32])>, Error> {
-        self.with(|c| Ok(people::get(c, name)?.map(|(p, hash)| (p.role, digest(&hash)))))
+        self.with(|c| Ok(c.person(name)?.map(|(p, hash)| (p.role, digest(&hash)))))
     }
 }
 
@@ -347,7 +351,7 @@ pub fn set_password(
     let hash = people::hash_password(password).map_err(Error::input)?;
     let what = || Error::db("cannot write the ledger");
     super::writer::signed_write(desk, |conn| {
-        if !people::set_password(conn, name, &hash).map_err(what())? {
+        if !conn.set_password(name, &hash).map_err(what())? {
             return Err(Error::input(format!("{name} is not one of the desk's people")));
         }
         people::event(conn, &keygen_core::key_record::now_rfc3339(), by, "password set", name).map_err(what())

@@ -9,6 +9,7 @@
 //! [`signer_now`]), or, if the desk cannot read it, new work is refused with words for the
 //! person and for the desk's operator.
 
+use keygen_core::db::store::{LedgerRead, LedgerWrite};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, Weak};
@@ -58,7 +59,7 @@ pub const ROTATED_FOR_PEOPLE: &str = "The desk cannot sign keys now: its signing
      while it ran, and it cannot open the new one. Nothing was issued. Ask the desk's operator to restart the desk.";
 
 /// The ledger's current signing key id, if it has one.
-fn current_id(conn: &rusqlite::Connection) -> Result<Option<String>, Error> {
+fn current_id(conn: &dyn LedgerRead) -> Result<Option<String>, Error> {
     keygen_core::db::head::current_key_id(conn).map_err(Error::db("cannot read the ledger's signing keys"))
 }
 
@@ -66,7 +67,7 @@ fn current_id(conn: &rusqlite::Connection) -> Result<Option<String>, Error> {
 /// current key; after a rotation, the vault's new key (read from the desk's key path, with
 /// the passphrase file it was started with, if any). When that cannot be read the operator
 /// is told on stderr and the person gets [`ROTATED_FOR_PEOPLE`].
-pub fn current_signer<'a>(desk: &'a super::Desk, conn: &rusqlite::Connection) -> Result<Current<'a>, Error> {
+pub fn current_signer<'a>(desk: &'a super::Desk, conn: &dyn LedgerRead) -> Result<Current<'a>, Error> {
     let Some(current) = current_id(conn)? else { return Ok(Current::Started(&desk.signer)) };
     if desk.signer.key_id().to_string() == current {
         return Ok(Current::Started(&desk.signer));
@@ -168,9 +169,8 @@ fn run(desk: &Weak<super::Desk>, jobs: &Receiver<Job>) {
 }
 
 fn record(desk: &super::Desk, group: Vec<Job>) {
-    let mut ledger = match Db::open_write(&desk.ledger, true) {
-        Ok(Some(l)) => l,
-        Ok(None) => return refuse(group, &format!("cannot create the ledger {}", desk.ledger.display())),
+    let mut ledger = match Db::open_write(&desk.ledger) {
+        Ok(l) => l,
         Err(e) => return refuse(group, &e.to_string()),
     };
     let tx = match ledger.begin_write(&desk.key_path) {
@@ -239,9 +239,9 @@ fn refuse(group: Vec<Job>, why: &str) {
 /// door, signed by the key the desk signs with now: `write` runs inside the transaction.
 pub fn signed_write<T>(
     desk: &super::Desk,
-    write: impl FnOnce(&rusqlite::Connection) -> Result<T, Error>,
+    write: impl FnOnce(&dyn LedgerWrite) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let mut db = Db::open_write(&desk.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
+    let mut db = Db::open_write(&desk.ledger)?;
     let tx = db.begin_write(&desk.key_path)?;
     let signer = current_signer(desk, tx.conn())?;
     let done = write(tx.conn())?;

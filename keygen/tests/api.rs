@@ -329,7 +329,7 @@ async fn tokens_and_shops_are_under_the_signed_head() {
     shop(&t, "paddle", &[("pro_123", "professional")]);
     t.db().execute("UPDATE api_tokens SET role = 'admin'", []).unwrap();
     let signer = keygen_core::keyfile::load(&t.key, None).unwrap();
-    let mut db = keygen_core::db::Db::open_write(&t.ledger, false).unwrap().unwrap();
+    let mut db = keygen_core::db::Db::open_write(&t.ledger).unwrap();
     let refused = db.begin_write(&t.key).map(|_| ()).unwrap_err();
     assert!(matches!(refused, keygen_core::error::Error::Integrity(_)), "{refused}");
     drop(signer);

@@ -333,15 +333,16 @@ fn a_schema_1_ledger_is_brought_to_schema_2() {
     let path = dir.path().join("ledger.sqlite");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(keygen_core::db::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(keygen_core::db::sqlite::MIGRATIONS[0]).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
     }
-    let db = keygen_core::db::Db::open_write(&path, false).unwrap().unwrap();
-    let version: i64 = db.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    drop(keygen_core::db::Db::open_write(&path).unwrap());
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, 4);
-    db.conn().query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0)).unwrap();
-    db.conn().query_row("SELECT count(actor) FROM keys", [], |r| r.get::<_, i64>(0)).unwrap();
-    db.conn().query_row("SELECT count(actor) FROM revocation_lists", [], |r| r.get::<_, i64>(0)).unwrap();
+    db.query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0)).unwrap();
+    db.query_row("SELECT count(actor) FROM keys", [], |r| r.get::<_, i64>(0)).unwrap();
+    db.query_row("SELECT count(actor) FROM revocation_lists", [], |r| r.get::<_, i64>(0)).unwrap();
 }
 
 #[test]

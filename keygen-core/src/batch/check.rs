@@ -2,6 +2,7 @@
 //! private copy of exactly the bytes checked is what pass 2 signs, so a file that changes
 //! meanwhile (an editor saving, a sync client, a FIFO) cannot slip in rows nobody checked.
 
+use crate::db::store::LedgerRead;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -76,7 +77,7 @@ pub struct Checked {
 #[derive(Clone, Copy)]
 pub struct Ledger<'a> {
     /// The connection, inside its transaction.
-    pub conn: &'a rusqlite::Connection,
+    pub conn: &'a dyn LedgerRead,
     /// The ledger's file, for messages.
     pub path: &'a std::path::Path,
 }
@@ -120,7 +121,7 @@ pub fn check(
     let mut reused = Reused::new();
     // An empty ledger holds no order: no row needs a look-up.
     let ledger = match ledger {
-        Some(l) if keys::chain(l.conn).map_err(Error::db("cannot read the ledger"))?.count > 0 => Some(l),
+        Some(l) if l.conn.key_chain().map_err(Error::db("cannot read the ledger"))?.count > 0 => Some(l),
         _ => None,
     };
     // A row's plan is kept only when it may be compared with a recorded key (--skip-issued).

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tabular::Table;
 
-use crate::db::{self, Db, Writer, keys};
+use crate::db::{self, Db, Writer};
 use crate::error::{Error, Problem};
 use crate::failpoint::{self, Failpoint};
 use crate::key_record::now_rfc3339;
@@ -62,7 +62,7 @@ pub fn check_only(args: &Request) -> Result<u64, Error> {
     }
     // A read transaction: checking a large file holds no lock that a writer would wait for.
     let db = Db::open_read(&plan.ledger)?;
-    db.begin_read().map_err(Error::db("cannot read the ledger"))?;
+    db.begin_read()?;
     let ledger = check::Ledger { conn: db.conn(), path: &plan.ledger };
     let (checked, _) = check::check(args, &plan, &mut templates, Some(ledger), &stop)?;
     Ok(checked.rows)
@@ -85,7 +85,7 @@ pub fn execute(
     }
     // One transaction from here to the commit, so no other keygen can issue one of these
     // orders meanwhile. A ledger that does not exist yet is made only when every row is good.
-    let mut existing = Db::open_write(&plan.ledger, false)?;
+    let mut existing = db::exists(&plan.ledger)?.then(|| Db::open_write(&plan.ledger)).transpose()?;
     let existing_tx = match existing.as_mut() {
         Some(db) => Some(db.begin_write(&args.key)?),
         None => None,
@@ -116,8 +116,7 @@ pub fn execute(
     let tx = match existing_tx {
         Some(tx) => tx,
         None => {
-            created = Db::open_write(&plan.ledger, true)?
-                .ok_or_else(|| Error::input(format!("cannot create the ledger {}", plan.ledger.display())))?;
+            created = Db::create(&plan.ledger)?;
             let tx = created.begin_write(&args.key)?;
             refuse_clashes(&plan, &tx, &checked.orders)?;
             tx
@@ -189,12 +188,12 @@ pub fn execute(
 /// another keygen may have made it meanwhile.
 fn refuse_clashes(plan: &Plan, tx: &Writer<'_>, orders: &check::Orders) -> Result<(), Error> {
     let read = || Error::db(format!("cannot read the ledger {}", plan.ledger.display()));
-    if keys::chain(tx.conn()).map_err(read())?.count == 0 {
+    if tx.conn().key_chain().map_err(read())?.count == 0 {
         return Ok(());
     }
     let mut clashes = Vec::new();
     for (order, line) in orders {
-        if keys::order_exists(tx.conn(), order).map_err(read())? {
+        if tx.conn().order_exists(order).map_err(read())? {
             clashes.push(Problem {
                 file: plan.file.clone(),
                 line: *line,

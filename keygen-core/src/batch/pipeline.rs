@@ -6,6 +6,8 @@
 //! bytes), inserts it through one prepared statement, and appends the lines: the part that
 //! cannot run on two cores at once is kept as short as it can be, so both cores sign.
 
+use crate::db::store::LedgerWrite;
+use crate::db::store::{NewKey, StoreError};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -99,8 +101,7 @@ pub fn sign_all<W: Write + Send>(
     let fail = failpoint::from_env();
     let conn = tx.conn();
     let what = || Error::db(format!("cannot record the keys in the ledger {}", tx.path().display()));
-    let mut chain = keys::chain(conn).map_err(what())?;
-    let insert = conn.prepare(crate::db::keys::INSERT_ROW).map_err(what())?;
+    let mut chain = conn.key_chain().map_err(what())?;
     let (to_writer, signed) = std::sync::mpsc::sync_channel::<Signed>(2);
     std::thread::scope(|scope| -> Result<(), Error> {
         let (to_pool, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
@@ -157,7 +158,7 @@ pub fn sign_all<W: Write + Send>(
             Ok(())
         });
         let mut written = Ok(());
-        let mut record = Record { conn, insert, chain: &mut chain, signing, counts };
+        let mut record = Record { conn, chain: &mut chain, signing, counts };
         for (index, (chunk, parts)) in signed.into_iter().enumerate() {
             let rows = chunk.len() as u64;
             written = record.chunk(&chunk, parts).and_then(|lines| {
@@ -265,15 +266,14 @@ fn sign_row(row: &Row, signing: &Signing<'_>, rng: &mut impl rand::Rng) -> Resul
 
 /// What the writer thread does with each chunk, in the ledger's transaction.
 struct Record<'c, 's> {
-    conn: &'c rusqlite::Connection,
-    insert: rusqlite::Statement<'c>,
+    conn: &'c dyn LedgerWrite,
     chain: &'c mut keys::Chain,
     signing: &'c Signing<'s>,
     counts: &'c Counts,
 }
 
 enum Written {
-    Db(rusqlite::Error),
+    Db(StoreError),
     Other(Error),
 }
 
@@ -336,7 +336,7 @@ impl Record<'_, '_> {
                 _ => None,
             })
             .collect();
-        crate::db::chunks::by_serials(self.conn, &serials).map_err(Written::Db)
+        self.conn.keys_by_serials(&serials).map_err(Written::Db)
     }
 
     /// Inserts a new key; true with it when the row was signed again here (its serial was
@@ -349,8 +349,8 @@ impl Record<'_, '_> {
             match self.insert_one(&p) {
                 Ok(()) => break,
                 Err(e)
-                    if keys::is_constraint(&e)
-                        && keys::by_serial(self.conn, &p.record.serial).map_err(Written::Db)?.is_some() =>
+                    if e.is_constraint()
+                        && self.conn.key_by_serial(&p.record.serial).map_err(Written::Db)?.is_some() =>
                 {
                     if let Made::New(signed) = sign_row(row, self.signing, &mut rand::rng())
                         .map_err(|e| Written::Other(Error::input(e)))?
@@ -365,18 +365,17 @@ impl Record<'_, '_> {
         Ok((p, again))
     }
 
-    fn insert_one(&mut self, p: &Prepared) -> rusqlite::Result<()> {
+    fn insert_one(&mut self, p: &Prepared) -> Result<(), StoreError> {
         let position = self.chain.count + 1;
         let hash = chain_hash(position, &self.chain.last, &p.tail);
-        crate::db::keys::execute_row(
-            &mut self.insert,
-            &p.record,
+        self.conn.insert_key(&NewKey {
+            record: &p.record,
             position,
-            &p.org_search,
-            &p.features,
-            &self.chain.last,
-            &hash,
-        )?;
+            org_search: &p.org_search,
+            features: &p.features,
+            prev: &self.chain.last,
+            hash: &hash,
+        })?;
         self.chain.count = position;
         self.chain.last = hash;
         Ok(())

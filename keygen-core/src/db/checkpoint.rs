@@ -19,7 +19,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use rusqlite::{Connection, OptionalExtension};
+use super::store::{LedgerRead, StoreResult};
 
 use super::head::Signed;
 use crate::error::Error;
@@ -190,38 +190,29 @@ fn cut_partial_line(file: &mut File) -> std::io::Result<()> {
 /// the checkpoint's rows, with the checkpoint's hash at its last position of each chain (keys,
 /// lists, journal). The people and the signing keys change in place and are covered by the
 /// head's signature instead.
-pub fn not_extended(conn: &Connection, cp: &Signed) -> rusqlite::Result<Option<String>> {
+pub fn not_extended(conn: &dyn LedgerRead, cp: &Signed) -> StoreResult<Option<String>> {
     let h = &cp.head;
-    let at = |sql: &str, n: u64| -> rusqlite::Result<Option<Option<String>>> {
-        conn.prepare_cached(sql)?.query_row([i64::try_from(n).unwrap_or(i64::MAX)], |r| r.get(0)).optional()
-    };
-    let keys = super::keys::chain(conn)?.count;
+    let keys = conn.key_chain()?.count;
     if keys < h.key_count {
         return Ok(Some(format!(
             "it covers {} key rows, the ledger holds {keys}: the ledger was rolled back (an older copy, rows deleted, or a cut WAL)",
             h.key_count
         )));
     }
-    if h.key_count > 0
-        && at("SELECT hash FROM keys WHERE position = ?1", h.key_count)?.flatten().as_deref()
-            != Some(h.key_hash.as_str())
-    {
+    if h.key_count > 0 && conn.key_at(h.key_count)?.map(|k| k.hash).as_deref() != Some(h.key_hash.as_str()) {
         return Ok(Some(format!(
             "key row {} is not the one it covers: the ledger's history was rewritten",
             h.key_count
         )));
     }
-    let lists = super::lists::chain(conn)?.count;
+    let lists = conn.list_chain()?.count;
     if lists < h.list_count {
         return Ok(Some(format!(
             "it covers {} revocation lists, the ledger holds {lists}: the ledger was rolled back",
             h.list_count
         )));
     }
-    if h.list_count > 0
-        && at("SELECT hash FROM revocation_lists WHERE sequence = ?1", h.list_count)?.flatten().as_deref()
-            != Some(h.list_hash.as_str())
-    {
+    if h.list_count > 0 && conn.list_hash_at(h.list_count)?.as_deref() != Some(h.list_hash.as_str()) {
         return Ok(Some(format!(
             "revocation list {} is not the one it covers: the ledger's history was rewritten",
             h.list_count
@@ -236,8 +227,7 @@ pub fn not_extended(conn: &Connection, cp: &Signed) -> rusqlite::Result<Option<S
             )));
         }
         if d.journal_id > 0
-            && at("SELECT hash FROM desk_events WHERE id = ?1", d.journal_id)?.flatten().as_deref()
-                != Some(d.journal_hash.as_str())
+            && conn.event_hash_at(d.journal_id)?.flatten().as_deref() != Some(d.journal_hash.as_str())
         {
             return Ok(Some(format!(
                 "journal event {} is not the one it covers: the journal was rewritten",

@@ -8,15 +8,14 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension};
-
 use super::head::{self, Head};
-use super::{checkpoint, keys, lists, people, schema};
+use super::store::{LedgerRead, StoreResult};
+use super::{checkpoint, keys, lists, people};
 use crate::error::Error;
 
 /// Refuses the write when the ledger is not as its head, its schema and its checkpoint log
 /// say: [`Error::Integrity`] (exit 5), naming what differs.
-pub fn check(conn: &Connection, path: &Path, log: &Path) -> Result<(), Error> {
+pub fn check(conn: &dyn LedgerRead, path: &Path, log: &Path) -> Result<(), Error> {
     let read = || Error::db(format!("cannot read the ledger {}", path.display()));
     let refuse = |what: String| {
         Err(Error::Integrity(format!(
@@ -26,7 +25,7 @@ pub fn check(conn: &Connection, path: &Path, log: &Path) -> Result<(), Error> {
             path.display()
         )))
     };
-    if let Some(d) = schema::difference(conn).map_err(read())? {
+    if let Some(d) = conn.schema_difference().map_err(read())? {
         return refuse(format!("its schema differs from keygen's: {d}"));
     }
     if let Err(what) = covered(conn).map_err(read())? {
@@ -46,15 +45,15 @@ pub fn short(h: &Head) -> String {
 }
 
 /// Whether the stored head is genuine and covers the tables as they are; what differs when not.
-pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
+pub fn covered(conn: &dyn LedgerRead) -> StoreResult<Result<(), String>> {
     let now = head::compute(conn)?;
-    let Some(signed) = head::stored(conn)? else {
+    let Some(signed) = conn.stored_head()? else {
         if unsigned_is_new(conn, &now)? {
             return Ok(Ok(()));
         }
         return Ok(Err("there is no signed head, but the ledger holds rows: the head was deleted".into()));
     };
-    let signers = head::signing_keys(conn)?;
+    let signers = conn.signing_keys()?;
     if let Err(what) = head::check_signature(&signed, &signers) {
         return Ok(Err(format!("the signed head: {what}")));
     }
@@ -95,9 +94,8 @@ pub fn covered(conn: &Connection) -> rusqlite::Result<Result<(), String>> {
 /// Whether a ledger without a head is one that was never signed: no key, no list, and no
 /// journal event chained (a ledger of schema 2 whose desk people were added before any key
 /// had no head, its people and journal outside any signature; the first write signs them).
-pub fn unsigned_is_new(conn: &Connection, now: &Head) -> rusqlite::Result<bool> {
-    let chained: bool =
-        conn.prepare_cached("SELECT 1 FROM desk_events WHERE hash IS NOT NULL LIMIT 1")?.exists([])?;
+pub fn unsigned_is_new(conn: &dyn LedgerRead, now: &Head) -> StoreResult<bool> {
+    let chained = conn.journal_chained()?;
     Ok(now.key_count == 0 && now.list_count == 0 && !chained)
 }
 
@@ -121,23 +119,20 @@ fn chain_differs(what: &str, signed: u64, signed_hash: &str, now: u64, now_hash:
 /// Whether the last row of a chain has fields that no longer hash to its stored hash (its
 /// hash, the one the head covers, left as it was). `journal`: whether the head covers the
 /// journal (a v1 head does not, and its events are not chained yet).
-fn last_rows_edited(conn: &Connection, journal: bool) -> rusqlite::Result<Option<String>> {
-    let last = conn
-        .prepare_cached(&format!("SELECT {} FROM keys ORDER BY position DESC LIMIT 1", keys::COLUMNS))?
-        .query_row([], keys::from_row)
-        .optional()?;
-    if let Some(k) = last
+fn last_rows_edited(conn: &dyn LedgerRead, journal: bool) -> StoreResult<Option<String>> {
+    let chain = conn.key_chain()?;
+    if let Some(k) = conn.key_at(chain.count)?
         && keys::row_hash(k.position, k.record.prev.as_deref().unwrap_or(""), &k.record) != k.hash
     {
         return Ok(Some(format!("key row {} (serial {}) was edited", k.position, k.record.serial)));
     }
-    if let Some(l) = lists::last(conn)?
+    if let Some(l) = conn.last_list()?
         && lists::row_hash(&l) != l.hash
     {
         return Ok(Some(format!("revocation list {} was edited", l.sequence)));
     }
     if journal {
-        let mut last_two = people::last_events(conn, 2)?.into_iter();
+        let mut last_two = conn.last_events(2)?.into_iter();
         if let Some(last) = last_two.next() {
             let prev = last_two.next().map_or(super::GENESIS.to_owned(), |e| e.hash.unwrap_or_default());
             let [at, actor, action, detail] = &last.fields;

@@ -3,43 +3,12 @@
 //! signing key in the same transaction as every write. Deleting or editing the last row, or
 //! a signing key, then no longer matches a signature only the signing key can make.
 
-use rusqlite::{Connection, OptionalExtension, params};
+pub use super::rows::{DeskPart, Head, Signed, SigningKey};
 
-use super::{keys, lists, people, sha256_hex};
+use super::store::{LedgerRead, LedgerWrite, StoreResult};
+use super::{people, sha256_hex};
 use crate::error::Error;
 use crate::key_record::now_rfc3339;
-
-/// A signing key the ledger knows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SigningKey {
-    /// 8 hex digits.
-    pub key_id: String,
-    /// 64 hex digits.
-    pub public_key: String,
-    /// `current` or `retired`.
-    pub status: String,
-    /// When it was first used.
-    pub added_at: String,
-    /// When a rotation retired it.
-    pub retired_at: Option<String>,
-}
-
-/// Every signing key, oldest first.
-pub fn signing_keys(conn: &Connection) -> rusqlite::Result<Vec<SigningKey>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key_id, public_key, status, added_at, retired_at FROM signing_keys ORDER BY position",
-    )?;
-    stmt.query_map([], |r| {
-        Ok(SigningKey {
-            key_id: r.get(0)?,
-            public_key: r.get(1)?,
-            status: r.get(2)?,
-            added_at: r.get(3)?,
-            retired_at: r.get(4)?,
-        })
-    })?
-    .collect()
-}
 
 /// The digest of the signing keys that the head signs.
 pub fn signers_hash(keys: &[SigningKey]) -> String {
@@ -52,22 +21,17 @@ pub fn signers_hash(keys: &[SigningKey]) -> String {
 /// ledger becomes it; another key is refused (a retired one, or one the ledger never knew:
 /// signing keys change only by `keygen rotate`).
 pub fn ensure_current(
-    conn: &Connection,
+    w: &dyn LedgerWrite,
     signer: &crate::token::AnySigner,
     key_path: &std::path::Path,
 ) -> Result<(), Error> {
     let read = || Error::db("cannot read the ledger's signing keys");
     let id = signer.key_id().to_string();
     let public = hex::encode(signer.public_key());
-    let known: Option<(String, String)> = conn
-        .query_row("SELECT public_key, status FROM signing_keys WHERE key_id = ?1", [&id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-        .map_err(read())?;
-    match known {
-        Some((p, status)) if p == public && status == "current" => Ok(()),
-        Some((p, _)) if p == public => Err(Error::input(format!(
+    let keys = w.signing_keys().map_err(read())?;
+    match keys.iter().find(|k| k.key_id == id) {
+        Some(k) if k.public_key == public && k.status == "current" => Ok(()),
+        Some(k) if k.public_key == public => Err(Error::input(format!(
             "the signing key {} (key_id {id}) was retired by a rotation: sign with the vault's current signing-key.pem",
             key_path.display()
         ))),
@@ -76,74 +40,34 @@ pub fn ensure_current(
             key_path.display()
         ))),
         None => {
-            let current: Option<String> = conn
-                .query_row("SELECT key_id FROM signing_keys WHERE status = 'current'", [], |r| r.get(0))
-                .optional()
-                .map_err(read())?;
-            if let Some(current) = current {
+            if let Some(current) = keys.iter().find(|k| k.status == "current") {
                 return Err(Error::input(format!(
-                    "the signing key {} (key_id {id}) is not this ledger's: its current signing key is {current}. \
+                    "the signing key {} (key_id {id}) is not this ledger's: its current signing key is {}. \
                      Give that key, or change signing keys with: keygen rotate",
-                    key_path.display()
+                    key_path.display(),
+                    current.key_id
                 )));
             }
-            add(conn, &id, &public, "current").map_err(Error::db("cannot record the signing key"))
+            add(w, &id, &public, "current").map_err(Error::db("cannot record the signing key"))
         }
     }
 }
 
 /// Records a signing key.
-pub fn add(conn: &Connection, key_id: &str, public_hex: &str, status: &str) -> rusqlite::Result<()> {
-    let retired = (status == "retired").then(now_rfc3339);
-    conn.execute(
-        "INSERT INTO signing_keys (key_id, public_key, position, status, added_at, retired_at) \
-         VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM signing_keys), ?3, ?4, ?5)",
-        params![key_id, public_hex, status, now_rfc3339(), retired],
-    )?;
-    Ok(())
-}
-
-/// Marks the signing key `key_id` retired (a rotation), as of `at`.
-pub fn retire(conn: &Connection, key_id: &str, at: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE signing_keys SET status = 'retired', retired_at = ?1 WHERE key_id = ?2",
-        params![at, key_id],
-    )?;
-    Ok(())
+pub fn add(w: &dyn LedgerWrite, key_id: &str, public_hex: &str, status: &str) -> StoreResult<()> {
+    let at = now_rfc3339();
+    w.add_signing_key(&SigningKey {
+        key_id: key_id.to_owned(),
+        public_key: public_hex.to_owned(),
+        status: status.to_owned(),
+        retired_at: (status == "retired").then(|| at.clone()),
+        added_at: at,
+    })
 }
 
 /// The ledger's current signing key id, if it has one.
-pub fn current_key_id(conn: &Connection) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT key_id FROM signing_keys WHERE status = 'current'", [], |r| r.get(0)).optional()
-}
-
-/// The head as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Head {
-    /// Key rows.
-    pub key_count: u64,
-    /// The last key row's hash.
-    pub key_hash: String,
-    /// Revocation lists.
-    pub list_count: u64,
-    /// The last list's hash.
-    pub list_hash: String,
-    /// [`signers_hash`] of the signing keys.
-    pub signers_hash: String,
-    /// What a v2 head covers besides; `None` on a v1 head (signed before schema 3).
-    pub desk: Option<DeskPart>,
-}
-
-/// What a `ledger-head-v2` covers besides the chains and the signers: the desk's people and
-/// the end of its journal's chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeskPart {
-    /// [`super::people::digest`] of the people.
-    pub people_hash: String,
-    /// The id of the journal's last event (0 when none).
-    pub journal_id: u64,
-    /// Its hash ([`super::GENESIS`] when none).
-    pub journal_hash: String,
+pub fn current_key_id(r: &dyn LedgerRead) -> StoreResult<Option<String>> {
+    Ok(r.signing_keys()?.into_iter().find(|k| k.status == "current").map(|k| k.key_id))
 }
 
 /// The first line of a v2 head's message. A v1 message starts with `keys `, so no message of
@@ -168,33 +92,18 @@ impl Head {
 }
 
 /// The head as the tables are now (always v2).
-pub fn compute(conn: &Connection) -> rusqlite::Result<Head> {
-    let k = keys::chain(conn)?;
-    let l = lists::chain(conn)?;
-    let j = people::journal_end(conn)?;
+pub fn compute(r: &dyn LedgerRead) -> StoreResult<Head> {
+    let k = r.key_chain()?;
+    let l = r.list_chain()?;
+    let j = people::journal_end(r)?;
     Ok(Head {
         key_count: k.count,
         key_hash: k.last,
         list_count: l.count,
         list_hash: l.last,
-        signers_hash: signers_hash(&signing_keys(conn)?),
-        desk: Some(DeskPart {
-            people_hash: people::digest(conn)?,
-            journal_id: j.count,
-            journal_hash: j.last,
-        }),
+        signers_hash: signers_hash(&r.signing_keys()?),
+        desk: Some(DeskPart { people_hash: people::digest(r)?, journal_id: j.count, journal_hash: j.last }),
     })
-}
-
-/// A head with the key_id that signed it and its signature.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Signed {
-    /// The head.
-    pub head: Head,
-    /// The signer's key_id.
-    pub by: String,
-    /// The signature, 128 hex digits.
-    pub signature: String,
 }
 
 impl Signed {
@@ -268,67 +177,11 @@ pub fn sign_head(head: Head, signer: &crate::token::AnySigner) -> Result<Signed,
 
 /// Signs the head of the tables as they are now and stores it (in the caller's transaction).
 /// Called by the write door only ([`super::Writer::commit`]).
-pub(crate) fn sign(conn: &Connection, signer: &crate::token::AnySigner) -> Result<Signed, Error> {
+pub(crate) fn sign(w: &dyn LedgerWrite, signer: &crate::token::AnySigner) -> Result<Signed, Error> {
     let what = || Error::db("cannot sign the ledger's head");
-    let signed = sign_head(compute(conn).map_err(what())?, signer)?;
-    let h = &signed.head;
-    let d = h.desk.as_ref();
-    conn.execute("DELETE FROM ledger_head", []).map_err(what())?;
-    conn.execute(
-        "INSERT INTO ledger_head (id, key_count, key_hash, list_count, list_hash, signers_hash, signed_by, signature, \
-         people_hash, journal_id, journal_hash) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            i64::try_from(h.key_count).unwrap_or(i64::MAX),
-            h.key_hash,
-            i64::try_from(h.list_count).unwrap_or(i64::MAX),
-            h.list_hash,
-            h.signers_hash,
-            signed.by,
-            signed.signature,
-            d.map(|d| d.people_hash.clone()),
-            d.map(|d| i64::try_from(d.journal_id).unwrap_or(i64::MAX)),
-            d.map(|d| d.journal_hash.clone()),
-        ],
-    )
-    .map_err(what())?;
+    let signed = sign_head(compute(w).map_err(what())?, signer)?;
+    w.store_head(&signed).map_err(what())?;
     Ok(signed)
-}
-
-/// The stored head with its signer and signature, if there is one.
-pub fn stored(conn: &Connection) -> rusqlite::Result<Option<Signed>> {
-    conn.query_row(
-        "SELECT key_count, key_hash, list_count, list_hash, signers_hash, signed_by, signature, \
-         people_hash, journal_id, journal_hash FROM ledger_head WHERE id = 1",
-        [],
-        |r| {
-            let people_hash: Option<String> = r.get(7)?;
-            let journal_id: Option<i64> = r.get(8)?;
-            let journal_hash: Option<String> = r.get(9)?;
-            // A v2 head has all three; any other mix is not a head this keygen signed, and
-            // reads as v2 with what is there so that its signature fails.
-            let desk = match (people_hash, journal_id, journal_hash) {
-                (None, None, None) => None,
-                (p, i, h) => Some(DeskPart {
-                    people_hash: p.unwrap_or_default(),
-                    journal_id: u64::try_from(i.unwrap_or(-1)).unwrap_or(u64::MAX),
-                    journal_hash: h.unwrap_or_default(),
-                }),
-            };
-            Ok(Signed {
-                head: Head {
-                    key_count: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                    key_hash: r.get(1)?,
-                    list_count: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                    list_hash: r.get(3)?,
-                    signers_hash: r.get(4)?,
-                    desk,
-                },
-                by: r.get(5)?,
-                signature: r.get(6)?,
-            })
-        },
-    )
-    .optional()
 }
 
 /// Whether `signed`'s signature verifies with the public key `signers` hold for its signer;

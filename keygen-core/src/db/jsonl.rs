@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 
 use product_key::{Check, Day, KeyId, Product, RevocationList, Serial, TrustedKeys};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Chain};
+use super::store::{LedgerRead, LedgerWrite};
 use super::{GENESIS, lists, sha256_hex};
 use crate::error::Error;
 use crate::key_record::{KeyRecord, now_rfc3339};
@@ -42,13 +42,10 @@ fn chained(json: &[u8], prev: &str, out: &mut Vec<u8>) -> String {
 
 /// Writes every key and every revocation, in the order they were recorded, as a chained
 /// JSON Lines ledger.
-pub fn export(conn: &Connection, out: &mut impl Write) -> Result<u64, Error> {
+pub fn export(conn: &dyn LedgerRead, out: &mut impl Write) -> Result<u64, Error> {
     let read = || Error::db("cannot read the ledger");
-    let all_lists = lists::all(conn).map_err(read())?;
+    let all_lists = conn.lists().map_err(read())?;
     let mut pending = all_lists.iter().peekable();
-    let mut stmt =
-        conn.prepare(&format!("SELECT {} FROM keys ORDER BY position", keys::COLUMNS)).map_err(read())?;
-    let mut rows = stmt.query([]).map_err(read())?;
     let mut prev = GENESIS.to_owned();
     let mut buf = Vec::with_capacity(1 << 16);
     let mut lines = 0u64;
@@ -58,8 +55,7 @@ pub fn export(conn: &Connection, out: &mut impl Write) -> Result<u64, Error> {
         Ok(())
     };
     let list_line = |l: &lists::StoredList, prev: &mut String, buf: &mut Vec<u8>| -> Result<(), Error> {
-        let revoked =
-            lists::named_by(conn, l.sequence).map_err(read())?.into_iter().map(|(s, _)| s).collect();
+        let revoked = conn.named_by(l.sequence).map_err(read())?.into_iter().map(|(s, _)| s).collect();
         let line = RevocationLine {
             revoked,
             reason: l.reason.clone(),
@@ -70,21 +66,23 @@ pub fn export(conn: &Connection, out: &mut impl Write) -> Result<u64, Error> {
         *prev = chained(&json, prev, buf);
         Ok(())
     };
-    while let Some(row) = rows.next().map_err(read())? {
-        let mut record = keys::from_row(row).map_err(read())?.record;
-        // A list goes after every key recorded up to its time (keys first within a second).
-        while let Some(l) =
-            pending.next_if(|l| record.issued_at.as_deref().is_some_and(|t| l.published_at.as_str() < t))
-        {
-            list_line(l, &mut prev, &mut buf)?;
+    for stored in keys::pages(conn, 8192).map(|page| page.map_err(read())) {
+        for stored in stored? {
+            let mut record = stored.record;
+            // A list goes after every key recorded up to its time (keys first within a second).
+            while let Some(l) =
+                pending.next_if(|l| record.issued_at.as_deref().is_some_and(|t| l.published_at.as_str() < t))
+            {
+                list_line(l, &mut prev, &mut buf)?;
+                lines += 1;
+            }
+            record.prev = None;
+            let json = serde_json::to_vec(&record).map_err(|e| Error::input(e.to_string()))?;
+            prev = chained(&json, &prev, &mut buf);
             lines += 1;
-        }
-        record.prev = None;
-        let json = serde_json::to_vec(&record).map_err(|e| Error::input(e.to_string()))?;
-        prev = chained(&json, &prev, &mut buf);
-        lines += 1;
-        if buf.len() > 1 << 20 {
-            write(&mut buf, out)?;
+            if buf.len() > 1 << 20 {
+                write(&mut buf, out)?;
+            }
         }
     }
     for l in pending {
@@ -109,7 +107,7 @@ pub struct Imported {
 /// imported. Revocation lists are signed again by `signer` (Ed25519 is deterministic: with
 /// the key that signed them first, the same text).
 pub fn import(
-    conn: &Connection,
+    conn: &dyn LedgerWrite,
     from: &std::path::Path,
     input: impl BufRead,
     trusted: &TrustedKeys,
@@ -117,8 +115,8 @@ pub fn import(
 ) -> Result<Imported, Error> {
     let name = from.display();
     let write = || Error::db("cannot write the ledger");
-    let mut chain = keys::chain(conn).map_err(write())?;
-    if chain.count > 0 || lists::chain(conn).map_err(write())?.count > 0 {
+    let mut chain = conn.key_chain().map_err(write())?;
+    if chain.count > 0 || conn.list_chain().map_err(write())?.count > 0 {
         return Err(Error::input(
             "the ledger already holds keys: import into a new ledger (--ledger NEW.sqlite)",
         ));
@@ -238,9 +236,9 @@ fn check_key(record: &KeyRecord, trusted: &TrustedKeys) -> Result<(), String> {
 }
 
 /// Inserts, telling a refused row (a second key for an order) by its rule.
-fn insert_checked(conn: &Connection, chain: &mut Chain, record: &KeyRecord) -> Result<(), String> {
+fn insert_checked(conn: &dyn LedgerWrite, chain: &mut Chain, record: &KeyRecord) -> Result<(), String> {
     keys::insert(conn, chain, record).map_err(|e| {
-        if keys::is_constraint(&e) {
+        if e.is_constraint() {
             format!(
                 "the ledger's rules refuse key {} ({e}): an order gets one key, a key is replaced once",
                 record.serial

@@ -15,71 +15,15 @@
 //! constraints (a serial once, an order's first key once, a key replaced once), reported as
 //! [`StoreErrorKind::Constraint`].
 
-use std::fmt;
 use std::path::Path;
 
-use super::head::{Signed, SigningKey};
-use super::keys::{Chain, Filter, ReplacedBy, Revoked, Stored};
-use super::lists::StoredList;
-use super::people::{Event, Person};
 use super::role::Role;
-use super::shops::Shop;
-use super::tokens::Token;
+use super::rows::{
+    Chain, Event, Filter, Person, ReplacedBy, Revoked, Shop, Signed, SigningKey, Stored, StoredList, Token,
+};
 use crate::key_record::KeyRecord;
 
-/// What kind of failure a backend met, for the layers above to act on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StoreErrorKind {
-    /// A constraint of the schema refused a write (a serial or an order recorded already).
-    Constraint,
-    /// The database cannot be reached now (a server restarting, a connection lost): the
-    /// same request may succeed later.
-    Unavailable,
-    /// Anything else.
-    Other,
-}
-
-/// A backend's failure: its kind and the driver's error (never a password: drivers' errors
-/// name hosts and statements, not credentials).
-pub struct StoreError {
-    kind: StoreErrorKind,
-    source: Box<dyn std::error::Error + Send + Sync>,
-}
-
-impl StoreError {
-    /// A failure of `kind` caused by `source`.
-    pub fn new(kind: StoreErrorKind, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        StoreError { kind, source: source.into() }
-    }
-
-    /// Its kind.
-    pub fn kind(&self) -> StoreErrorKind {
-        self.kind
-    }
-
-    /// Whether a constraint refused the write.
-    pub fn is_constraint(&self) -> bool {
-        self.kind == StoreErrorKind::Constraint
-    }
-}
-
-impl fmt::Debug for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StoreError({:?}: {})", self.kind, self.source)
-    }
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.source.fmt(f)
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
-    }
-}
+pub use super::store_error::{StoreError, StoreErrorKind};
 
 /// A backend's answer.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -112,6 +56,18 @@ pub struct FirstKey {
     pub replaced: bool,
     /// Whether it was revoked.
     pub revoked: bool,
+}
+
+/// The desk's rows as the signed head hashes them: the stored text of each column, so that
+/// any change to one (even to a value no type would read) changes the digest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeskRows {
+    /// People: name, role, password hash, added at, added by.
+    pub people: Vec<[String; 5]>,
+    /// API tokens: name, role, token hash, expires, added at, added by.
+    pub tokens: Vec<[Option<String>; 6]>,
+    /// Shops: name, secret hash, products (JSON as stored), added at, added by.
+    pub shops: Vec<[String; 5]>,
 }
 
 /// The key rows: the chain of keys and its questions.
@@ -208,6 +164,8 @@ pub trait PeopleRead {
     fn people_with_hashes(&self) -> StoreResult<Vec<(Person, String)>>;
     /// `name` and their password hash.
     fn person(&self, name: &str) -> StoreResult<Option<(Person, String)>>;
+    /// The desk's rows the signed head covers, as stored, each table by name in byte order.
+    fn desk_signed_rows(&self) -> StoreResult<DeskRows>;
     /// Every token, by name.
     fn tokens(&self) -> StoreResult<Vec<Token>>;
     /// Every token with its hash, by name in byte order (what the head signs).

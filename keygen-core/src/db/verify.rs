@@ -9,10 +9,10 @@ use std::collections::{HashMap, HashSet};
 
 use product_key::{Check, Day, KeyId, RevocationList, TrustedKeys};
 use rayon::prelude::*;
-use rusqlite::Connection;
 
 use super::head::{self, SigningKey};
 use super::keys::{self, Stored};
+use super::store::LedgerRead;
 use super::{GENESIS, lists};
 use crate::error::Error;
 
@@ -44,39 +44,22 @@ const CHUNK: usize = 8192;
 
 /// Checks the whole ledger. `pinned`: public keys given by the auditor, which every signing
 /// key the ledger holds must be one of.
-pub fn verify(conn: &Connection, pinned: Option<&TrustedKeys>) -> Result<Result<Summary, Broken>, Error> {
+pub fn verify(conn: &dyn LedgerRead, pinned: Option<&TrustedKeys>) -> Result<Result<Summary, Broken>, Error> {
     let read = || Error::db("cannot read the ledger");
     if let Err(b) = check_schema(conn)? {
         return Ok(Err(b));
     }
-    let signers = head::signing_keys(conn).map_err(read())?;
+    let signers = conn.signing_keys().map_err(read())?;
     let trusted = match trusted_keys(&signers, pinned) {
         Ok(t) => t,
         Err(b) => return Ok(Err(b)),
     };
-    let mut walk = Walk::default();
-    let mut stmt =
-        conn.prepare(&format!("SELECT {} FROM keys ORDER BY position", keys::COLUMNS)).map_err(read())?;
-    let mut rows = stmt.query([]).map_err(read())?;
-    let mut chunk: Vec<Stored> = Vec::with_capacity(CHUNK);
-    loop {
-        let row = rows.next().map_err(read())?;
-        if let Some(row) = row {
-            chunk.push(keys::from_row(row).map_err(read())?);
-            if chunk.len() < CHUNK {
-                continue;
-            }
-        }
-        if let Err(b) = walk.chunk(&chunk, &trusted) {
+    let mut walk = Walk { last: GENESIS.to_owned(), ..Walk::default() };
+    for chunk in keys::pages(conn, CHUNK) {
+        if let Err(b) = walk.chunk(&chunk.map_err(read())?, &trusted) {
             return Ok(Err(b));
         }
-        chunk.clear();
-        if row.is_none() {
-            break;
-        }
     }
-    drop(rows);
-    drop(stmt);
     let lists = match check_lists(conn, &trusted, &walk.serials)? {
         Ok(n) => n,
         Err(b) => return Ok(Err(b)),
@@ -134,9 +117,6 @@ struct Walk {
 
 impl Walk {
     fn chunk(&mut self, chunk: &[Stored], trusted: &TrustedKeys) -> Result<(), Broken> {
-        if self.last.is_empty() {
-            self.last = GENESIS.to_owned();
-        }
         // The signatures first, on every core; the chain in order, after.
         let bad: Vec<Option<String>> = chunk.par_iter().map(|s| genuine(s, trusted).err()).collect();
         for (s, bad) in chunk.iter().zip(bad) {
@@ -237,12 +217,12 @@ pub fn genuine(s: &Stored, trusted: &TrustedKeys) -> Result<(), String> {
 
 /// The lists: one sequence, chained, each genuine and naming what `revocations` says.
 fn check_lists(
-    conn: &Connection,
+    conn: &dyn LedgerRead,
     trusted: &TrustedKeys,
     serials: &HashSet<String>,
 ) -> Result<Result<u64, Broken>, Error> {
     let read = || Error::db("cannot read the ledger's revocation lists");
-    let all = lists::all(conn).map_err(read())?;
+    let all = conn.lists().map_err(read())?;
     let mut last = GENESIS.to_owned();
     let mut before: HashSet<String> = HashSet::new();
     for (i, l) in all.iter().enumerate() {
@@ -271,7 +251,7 @@ fn check_lists(
             return Ok(broken(at, format!("it leaves out serial {s}, revoked by an earlier list")));
         }
         let new: HashSet<&String> = named.difference(&before).collect();
-        let rows = lists::named_by(conn, l.sequence).map_err(read())?;
+        let rows = conn.named_by(l.sequence).map_err(read())?;
         let stored: HashSet<&String> = rows.iter().map(|(s, _)| s).collect();
         if new != stored {
             return Ok(broken(at, "the revocations rows of this list are not the serials it revokes first"));
@@ -285,8 +265,7 @@ fn check_lists(
         before = named;
         last.clone_from(&l.hash);
     }
-    let rows: i64 = conn.query_row("SELECT count(*) FROM revocations", [], |r| r.get(0)).map_err(read())?;
-    if u64::try_from(rows).unwrap_or(0) != before.len() as u64 {
+    if conn.revocation_count().map_err(read())? != before.len() as u64 {
         return Ok(broken("revocations", "it holds rows that no list names"));
     }
     Ok(Ok(all.len() as u64))
@@ -294,14 +273,14 @@ fn check_lists(
 
 /// The signed head covers the end of each chain and the signing keys.
 fn check_head(
-    conn: &Connection,
+    conn: &dyn LedgerRead,
     signers: &[SigningKey],
     keys: u64,
     last_key: &str,
 ) -> Result<Result<(), Broken>, Error> {
     let at = "the signed head";
     let now = head::compute(conn).map_err(Error::db("cannot read the ledger"))?;
-    let Some(stored) = head::stored(conn).map_err(Error::db("cannot read the ledger's head"))? else {
+    let Some(stored) = conn.stored_head().map_err(Error::db("cannot read the ledger's head"))? else {
         if super::guard::unsigned_is_new(conn, &now).map_err(Error::db("cannot read the ledger"))? {
             return Ok(Ok(()));
         }
@@ -368,8 +347,8 @@ fn check_head(
 }
 
 /// The schema is the migrations' (no trigger, view or index added, no CHECK changed).
-fn check_schema(conn: &Connection) -> Result<Result<(), Broken>, Error> {
-    match super::schema::difference(conn).map_err(Error::db("cannot read the ledger's schema"))? {
+fn check_schema(conn: &dyn LedgerRead) -> Result<Result<(), Broken>, Error> {
+    match conn.schema_difference().map_err(Error::db("cannot read the ledger's schema"))? {
         Some(what) => Ok(broken("the schema", what)),
         None => Ok(Ok(())),
     }
@@ -377,34 +356,28 @@ fn check_schema(conn: &Connection) -> Result<Result<(), Broken>, Error> {
 
 /// Every derived column holds what it is derived from: `org_search` (what `ledger find --org`
 /// and the desk's search read) from the organization.
-fn check_derived(conn: &Connection) -> Result<Result<(), Broken>, Error> {
-    let read = || Error::db("cannot read the ledger");
-    let mut stmt = conn
-        .prepare("SELECT position, serial, organization, org_search FROM keys ORDER BY position")
-        .map_err(read())?;
-    let mut rows = stmt.query([]).map_err(read())?;
-    while let Some(r) = rows.next().map_err(read())? {
-        let (position, serial, org, search): (i64, String, String, String) = (
-            r.get(0).map_err(read())?,
-            r.get(1).map_err(read())?,
-            r.get(2).map_err(read())?,
-            r.get(3).map_err(read())?,
-        );
-        if super::search::column(&org) != search {
-            return Ok(broken(
-                format!("keys row {position} (serial {serial})"),
-                "its org_search is not derived from its organization: a search would not find the key",
-            ));
+fn check_derived(conn: &dyn LedgerRead) -> Result<Result<(), Broken>, Error> {
+    let mut found = Ok(());
+    conn.each_org_search(&mut |position, serial, org, search| {
+        if super::search::column(org) == search {
+            return true;
         }
-    }
-    Ok(Ok(()))
+        found = broken(
+            format!("keys row {position} (serial {serial})"),
+            "its org_search is not derived from its organization: a search would not find the key",
+        );
+        false
+    })
+    .map_err(Error::db("cannot read the ledger"))?;
+    Ok(found)
 }
 
 /// The desk's journal: one chain, each event's hash its own.
-fn check_journal(conn: &Connection) -> Result<Result<(), Broken>, Error> {
-    let events = super::people::events_after(conn, 0).map_err(Error::db("cannot read the desk's journal"))?;
+fn check_journal(conn: &dyn LedgerRead) -> Result<Result<(), Broken>, Error> {
+    let events = conn.events_after(0).map_err(Error::db("cannot read the desk's journal"))?;
     // A head of v1, or none yet: a ledger migrated to schema 3 whose next write chains them.
-    let v1 = head::stored(conn)
+    let v1 = conn
+        .stored_head()
         .map_err(Error::db("cannot read the ledger's head"))?
         .is_none_or(|h| h.head.desk.is_none());
     let mut prev = GENESIS.to_owned();

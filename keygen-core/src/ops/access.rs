@@ -3,6 +3,7 @@
 //! secret is kept (a private file beside the signing key). Stored in the ledger by
 //! `db::tokens` and `db::shops`, under the signed head.
 
+use crate::db::store::LedgerWrite;
 use std::path::Path;
 
 use crate::db::people::Role;
@@ -38,7 +39,7 @@ pub fn make_token() -> Result<zeroize::Zeroizing<String>, Error> {
 
 /// Adds a token in the caller's transaction; the token made.
 pub fn add_token(
-    conn: &rusqlite::Connection,
+    conn: &dyn LedgerWrite,
     name: &str,
     role: Role,
     expires: Option<&str>,
@@ -52,14 +53,22 @@ pub fn add_token(
         None => None,
     };
     let what = || Error::db("cannot write the ledger");
-    if let Some(there) = tokens::taken(conn, name).map_err(what())? {
+    if let Some(there) = conn.token_named(name).map_err(what())? {
         return Err(Error::input(format!(
             "there is a token {there} already: names are compared ignoring case (remove it first)"
         )));
     }
     let token = make_token()?;
     let at = now_rfc3339();
-    tokens::add(conn, name, role, &tokens::hash(&token), expires.as_deref(), &at, actor).map_err(what())?;
+    let row = tokens::Token {
+        name: name.to_owned(),
+        role,
+        expires: expires.clone(),
+        added_at: at.clone(),
+        added_by: actor.to_owned(),
+        last_used: None,
+    };
+    conn.add_token(&row, &tokens::hash(&token)).map_err(what())?;
     let until = expires.as_deref().map_or(String::new(), |d| format!(", until {d}"));
     crate::db::people::event(conn, &at, actor, "token added", &format!("{name} ({role}{until})"))
         .map_err(what())?;
@@ -67,9 +76,9 @@ pub fn add_token(
 }
 
 /// Removes a token in the caller's transaction.
-pub fn remove_token(conn: &rusqlite::Connection, name: &str, actor: &str) -> Result<(), Error> {
+pub fn remove_token(conn: &dyn LedgerWrite, name: &str, actor: &str) -> Result<(), Error> {
     let what = || Error::db("cannot write the ledger");
-    if !tokens::remove(conn, name).map_err(what())? {
+    if !conn.remove_token(name).map_err(what())? {
         return Err(Error::input(format!("there is no token {name}")));
     }
     crate::db::people::event(conn, &now_rfc3339(), actor, "token removed", name).map_err(what())?;

@@ -2,6 +2,7 @@
 //! `db::search`), or all; each with its story and whether it is genuine.
 
 use crate::db::keys::History;
+use crate::db::store::LedgerRead;
 use crate::db::{self, keys};
 use crate::error::{Error, Field};
 
@@ -27,7 +28,7 @@ pub struct Found {
 }
 
 /// The keys `query` selects, in the ledger's order.
-pub fn find(conn: &rusqlite::Connection, query: &Query) -> Result<Vec<Found>, Error> {
+pub fn find(conn: &dyn LedgerRead, query: &Query) -> Result<Vec<Found>, Error> {
     let serial = match &query.serial {
         Some(s) => Some(
             s.trim()
@@ -58,7 +59,7 @@ pub fn find(conn: &rusqlite::Connection, query: &Query) -> Result<Vec<Found>, Er
         organization: org.as_ref().map(|(form, folded)| (form.as_str(), folded.as_str())),
     };
     let found = keys::matching(conn, &filter).map_err(Error::db("cannot read the ledger"))?;
-    let signers = db::head::signing_keys(conn).map_err(Error::db("cannot read the ledger's signing keys"))?;
+    let signers = conn.signing_keys().map_err(Error::db("cannot read the ledger's signing keys"))?;
     let trusted = db::verify::trusted_keys(&signers, None).unwrap_or_default();
     Ok(found
         .into_iter()
@@ -71,7 +72,7 @@ pub fn find(conn: &rusqlite::Connection, query: &Query) -> Result<Vec<Found>, Er
 
 /// One search field (the desk's): a serial when it reads as one, else an order or part of an
 /// organization's name.
-pub fn search(conn: &rusqlite::Connection, text: &str) -> Result<Vec<Found>, Error> {
+pub fn search(conn: &dyn LedgerRead, text: &str) -> Result<Vec<Found>, Error> {
     let text = text.trim();
     if text.parse::<product_key::Serial>().is_ok() {
         let by_serial = find(conn, &Query { serial: Some(text.to_owned()), ..Query::default() })?;

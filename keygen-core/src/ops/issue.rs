@@ -1,5 +1,6 @@
 //! Issuing one key: checked terms in, the recorded key out.
 
+use crate::db::store::LedgerRead;
 use std::path::Path;
 
 use product_key::{Day, Payload, Serial};
@@ -59,12 +60,12 @@ pub fn issue_in(tx: &db::Writer<'_>, signer: &AnySigner, req: Request) -> Result
     let ledger_path = tx.path();
     let read = || Error::db(format!("cannot read the ledger {}", ledger_path.display()));
     if let Some(o) = &req.order_id
-        && keys::order_exists(tx.conn(), o).map_err(read())?
+        && tx.conn().order_exists(o).map_err(read())?
     {
         return Err(Error::OrderIssued { order: o.clone(), ledger: ledger_path.to_owned() });
     }
     let serial = match req.serial {
-        Some(s) if keys::by_serial(tx.conn(), &s.to_string()).map_err(read())?.is_some() => {
+        Some(s) if tx.conn().key_by_serial(&s.to_string()).map_err(read())?.is_some() => {
             return Err(Error::Conflict(format!(
                 "serial {s} is already in the ledger {}",
                 ledger_path.display()
@@ -86,13 +87,13 @@ pub fn issue_in(tx: &db::Writer<'_>, signer: &AnySigner, req: Request) -> Result
 }
 
 /// A random serial that the ledger does not hold.
-pub fn fresh_serial(conn: &rusqlite::Connection) -> Result<Serial, Error> {
+pub fn fresh_serial(conn: &dyn LedgerRead) -> Result<Serial, Error> {
     use rand::TryRng;
     loop {
         let value =
             rand::rngs::SysRng.try_next_u64().map_err(|e| crate::error::KeyError::Random(e.to_string()))?;
         if let Some(s) = Serial::new(value)
-            && keys::by_serial(conn, &s.to_string()).map_err(Error::db("cannot read the ledger"))?.is_none()
+            && conn.key_by_serial(&s.to_string()).map_err(Error::db("cannot read the ledger"))?.is_none()
         {
             return Ok(s);
         }
@@ -103,6 +104,6 @@ pub fn fresh_serial(conn: &rusqlite::Connection) -> Result<Serial, Error> {
 pub fn record_key(tx: &db::Writer<'_>, record: &KeyRecord) -> Result<(), Error> {
     let what =
         || Error::db(format!("cannot record key {} in the ledger {}", record.serial, tx.path().display()));
-    let mut chain = keys::chain(tx.conn()).map_err(what())?;
+    let mut chain = tx.conn().key_chain().map_err(what())?;
     keys::insert(tx.conn(), &mut chain, record).map_err(what())
 }

@@ -1,9 +1,10 @@
 //! The desk's people as rules: what a name may be, how long a password must be, and the
 //! passwords keygen makes. Stored in the ledger by `db::people`.
 
+use crate::db::store::LedgerRead;
+use crate::db::store::StoreResult;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::db::people;
 use crate::error::Error;
 
 /// The shortest password the desk accepts.
@@ -52,7 +53,7 @@ pub fn fold(name: &str) -> String {
 }
 
 /// The person already there under another case of `name`, if any.
-pub fn taken(conn: &rusqlite::Connection, name: &str) -> rusqlite::Result<Option<String>> {
+pub fn taken(conn: &dyn LedgerRead, name: &str) -> StoreResult<Option<String>> {
     let folded = fold(name);
-    Ok(people::list(conn)?.into_iter().map(|p| p.name).find(|n| fold(n) == folded))
+    Ok(conn.people()?.into_iter().map(|p| p.name).find(|n| fold(n) == folded))
 }

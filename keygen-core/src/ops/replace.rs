@@ -3,6 +3,7 @@
 //! key's story is read in the transaction that records the new key, so two front ends cannot
 //! replace the same key twice.
 
+use crate::db::store::LedgerRead;
 use std::path::Path;
 
 use product_key::{Day, Expiry, Feature, FeatureSet, Organization, Payload, Seats};
@@ -269,9 +270,7 @@ pub fn replace(
 ) -> Result<Replaced, Error> {
     crate::text_rules::check_key(None, req.order_id.as_deref(), None)?;
     let issued = req.issued;
-    let mut ledger = Db::open_write(path, false)?.ok_or_else(|| {
-        Error::input(format!("no ledger at {}: it has issued no key to replace", path.display()))
-    })?;
+    let mut ledger = Db::open_write(path)?;
     // The database refuses a second replacement too: `supersedes` is unique.
     let tx = ledger.begin_write(key_path)?;
     db::head::ensure_current(tx.conn(), signer, key_path)?;
@@ -284,7 +283,7 @@ pub fn replace(
     };
     if let Some(o) = &order_id
         && old.record().order_id.as_ref() != Some(o)
-        && keys::order_exists(tx.conn(), o).map_err(read())?
+        && tx.conn().order_exists(o).map_err(read())?
     {
         return Err(Error::input(format!("order '{o}' was already issued a key ({})", path.display())));
     }
@@ -325,7 +324,7 @@ pub fn replace(
 /// The key an operation acts on: given by serial, or the current key of an order (the end
 /// of the chain of keys that replaced the order's first key).
 pub fn current(
-    conn: &rusqlite::Connection,
+    conn: &dyn LedgerRead,
     path: &Path,
     serial: Option<&str>,
     order: Option<&str>,
@@ -337,7 +336,7 @@ pub fn current(
                 .parse::<product_key::Serial>()
                 .map_err(|e| Error::invalid(Field::Serial, e.to_string()))?
                 .to_string();
-            keys::by_serial(conn, &s).map_err(read())?.ok_or_else(|| {
+            conn.key_by_serial(&s).map_err(read())?.ok_or_else(|| {
                 Error::NotFound(format!("serial {s} is not in the ledger {}", path.display()))
             })?
         }

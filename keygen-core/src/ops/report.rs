@@ -1,6 +1,8 @@
 //! The renewal report: current keys (neither revoked nor replaced) whose last day falls in a
 //! window, soonest first. One query through the index on `expires`.
 
+use crate::db::store::LedgerRead;
+use crate::db::store::StoreResult;
 use product_key::Day;
 use serde::Serialize;
 
@@ -36,9 +38,9 @@ pub fn clamp(day: i64) -> u16 {
 
 /// Current keys whose last day is in `from..=to` (day numbers), seen on day `today`, soonest
 /// first, then by organization.
-pub fn lines(conn: &rusqlite::Connection, today: i64, from: i64, to: i64) -> rusqlite::Result<Vec<Line>> {
+pub fn lines(conn: &dyn LedgerRead, today: i64, from: i64, to: i64) -> StoreResult<Vec<Line>> {
     let day = |d: i64| Day::from_days(clamp(d)).to_string();
-    let keys = crate::db::keys::current_expiring(conn, &day(from), &day(to))?;
+    let keys = conn.current_expiring(&day(from), &day(to))?;
     let mut lines: Vec<(Day, Line)> = keys
         .into_iter()
         .filter_map(|k| {

@@ -1,6 +1,7 @@
 //! Revoking: the keys chosen and what becomes of each (a preview), then the next signed
 //! revocation list recorded in the caller's transaction.
 
+use crate::db::store::{LedgerRead, LedgerWrite};
 use product_key::{Day, KeyId, Product, RevocationList, Serial};
 
 use crate::db::keys::{self, History};
@@ -21,7 +22,7 @@ pub struct Chosen {
 
 /// The keys these serials name (each checked), in serial order; a serial never issued is a
 /// problem, every one told.
-pub fn preview(conn: &rusqlite::Connection, serials: &[String]) -> Result<Vec<Chosen>, Error> {
+pub fn preview(conn: &dyn LedgerRead, serials: &[String]) -> Result<Vec<Chosen>, Error> {
     let read = || Error::db("cannot read the ledger");
     let mut chosen = std::collections::BTreeMap::new();
     let mut problems = Vec::new();
@@ -33,7 +34,7 @@ pub fn preview(conn: &rusqlite::Connection, serials: &[String]) -> Result<Vec<Ch
                 continue;
             }
         };
-        match keys::by_serial(conn, &s).map_err(read())? {
+        match conn.key_by_serial(&s).map_err(read())? {
             Some(k) => {
                 let history = keys::story(conn, k).map_err(read())?;
                 let new = history.revoked.is_none();
@@ -61,7 +62,7 @@ pub struct Recorded {
 /// Signs and records the next list: every serial revoked so far (by any signing key) and
 /// `new_serials`, in the caller's transaction; the ledger's head is signed again.
 pub fn record(
-    conn: &rusqlite::Connection,
+    conn: &dyn LedgerWrite,
     signer: &AnySigner,
     today: Day,
     reason: Option<&str>,
@@ -70,9 +71,9 @@ pub fn record(
 ) -> Result<Recorded, Error> {
     let read = || Error::db("cannot read the ledger");
     // The vendor's one sequence, whichever key signed the lists before.
-    let sequence = u32::try_from(lists::chain(conn).map_err(read())?.count + 1).unwrap_or(u32::MAX);
+    let sequence = u32::try_from(conn.list_chain().map_err(read())?.count + 1).unwrap_or(u32::MAX);
     let mut all: Vec<Serial> =
-        lists::revoked(conn).map_err(read())?.iter().filter_map(|s| s.parse::<Serial>().ok()).collect();
+        conn.revoked().map_err(read())?.iter().filter_map(|s| s.parse::<Serial>().ok()).collect();
     all.extend(new_serials.iter().filter_map(|s| s.parse::<Serial>().ok()));
     let product = Product::new(product_key::PRODUCT_CODE).map_err(|e| Error::input(e.to_string()))?;
     let mut list = RevocationList::new(KeyId([0; 4]), product, sequence, today, all);
@@ -102,7 +103,7 @@ pub struct OrderKeys {
 }
 
 /// The keys of `order`, or `None` when no key carries it.
-pub fn of_order(conn: &rusqlite::Connection, order: &str) -> Result<Option<OrderKeys>, Error> {
+pub fn of_order(conn: &dyn LedgerRead, order: &str) -> Result<Option<OrderKeys>, Error> {
     let read = || Error::db("cannot read the ledger");
     let own = keys::matching(conn, &keys::Filter { order_id: Some(order), ..keys::Filter::default() })
         .map_err(read())?;
@@ -114,7 +115,7 @@ pub fn of_order(conn: &rusqlite::Connection, order: &str) -> Result<Option<Order
         // Follow the chain past this key until it comes back to the order (or ends).
         let mut next = k.replaced_by.as_ref().map(|r| r.serial.clone());
         while let Some(serial) = next {
-            let Some(stored) = keys::by_serial(conn, &serial).map_err(read())? else { break };
+            let Some(stored) = conn.key_by_serial(&serial).map_err(read())? else { break };
             if stored.record.order_id.as_deref() == Some(order)
                 || later.iter().any(|l| l.record().serial == serial)
             {

@@ -114,7 +114,7 @@ pub async fn require(desk: &crate::State, headers: &HeaderMap, need: Role) -> Re
     let d = desk.clone();
     let h = hash.clone();
     let found = crate::blocking(move || match Db::open_read(&d.ledger) {
-        Ok(db) => tokens::by_hash(db.conn(), &h).map_err(Error::db("cannot read the ledger's API tokens")),
+        Ok(db) => db.conn().token_by_hash(&h).map_err(Error::db("cannot read the ledger's API tokens")),
         Err(Error::Input(_)) => Ok(None),
         Err(e) => Err(e),
     })
@@ -150,11 +150,8 @@ pub async fn require(desk: &crate::State, headers: &HeaderMap, need: Role) -> Re
         let name = t.name.clone();
         // Nobody waits for it: the answer does not depend on when the use is written.
         tokio::task::spawn_blocking(move || {
-            let written = Db::open_write(&d.ledger, false).and_then(|db| {
-                let db = db.ok_or_else(|| Error::input("no ledger"))?;
-                tokens::used(db.conn(), &name, &keygen_core::key_record::now_rfc3339())
-                    .map_err(Error::db("cannot note the token's use"))
-            });
+            let written = Db::open_write(&d.ledger)
+                .and_then(|db| db.note_token_used(&name, &keygen_core::key_record::now_rfc3339()));
             if let Err(e) = written {
                 cli_support::warn(&format!("keygen desk: token {name}'s use not noted: {e}"));
             }

@@ -154,8 +154,8 @@ async fn run(
             Err(e) => return Err(e),
         };
         let read = || Error::db("cannot read the ledger's shops");
-        let Some(shop) = shops::get(db.conn(), &s).map_err(read())? else { return Ok(None) };
-        let seen = shops::delivery(db.conn(), &s, &i).map_err(read())?;
+        let Some(shop) = db.conn().shop(&s).map_err(read())? else { return Ok(None) };
+        let seen = db.conn().delivery(&s, &i).map_err(read())?;
         let secret = keygen_core::ops::access::read_secret_file(&shops::secret_path(&d.key_path, &s))?;
         Ok(Some((shop, seen, secret)))
     })
@@ -225,9 +225,8 @@ async fn run(
     let d = desk.clone();
     let s = shop.to_owned();
     let noted = crate::blocking(move || {
-        let db = Db::open_write(&d.ledger, false)?.ok_or_else(|| Error::input("no ledger"))?;
-        shops::delivered(db.conn(), &s, &id, &body_hash, &keygen_core::key_record::now_rfc3339())
-            .map_err(Error::db("cannot note the webhook's delivery"))
+        let db = Db::open_write(&d.ledger)?;
+        db.note_delivery(&s, &id, &body_hash, &keygen_core::key_record::now_rfc3339())
     })
     .await;
     if let Err(e) = noted {

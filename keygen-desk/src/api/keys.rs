@@ -322,12 +322,10 @@ fn terms_and_existing(
                 .map_err(|e| Problem::of(desk, &Error::input(format!("key {}: {e}", r.serial)), None))?
                 .payload;
             let email = keygen_core::email_block::block(r, &payload, &template.name, Some(today), None);
-            let not_genuine = keygen_core::db::verify::trusted_keys(
-                &keygen_core::db::head::signing_keys(db.conn()).unwrap_or_default(),
-                None,
-            )
-            .ok()
-            .and_then(|t| keygen_core::db::verify::genuine(&first.stored, &t).err());
+            let not_genuine =
+                keygen_core::db::verify::trusted_keys(&db.conn().signing_keys().unwrap_or_default(), None)
+                    .ok()
+                    .and_then(|t| keygen_core::db::verify::genuine(&first.stored, &t).err());
             return Ok(Checked::Existing(Box::new(Outcome {
                 status: StatusCode::OK,
                 issued: Issued { key: KeyView::of(first, not_genuine.as_deref()), email },

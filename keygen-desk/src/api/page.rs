@@ -9,14 +9,14 @@ use serde::Deserialize;
 
 use crate::extract::{Admin, Posted};
 use crate::pages::{self, layout};
+use keygen_core::db::Db;
 use keygen_core::db::people::Role;
-use keygen_core::db::{Db, tokens};
 use keygen_core::error::Error;
 
 /// The People page's token section.
 pub fn section(desk: &crate::Desk, csrf: &str) -> Markup {
     let all = Db::open_read(&desk.ledger)
-        .and_then(|db| tokens::list(db.conn()).map_err(Error::db("cannot read the ledger")));
+        .and_then(|db| db.conn().tokens().map_err(Error::db("cannot read the ledger")));
     html! {
         h2 { "API tokens" }
         p.hint { "For programs (a CRM, a shop's relay): see docs/api.md. A token is shown once, when made." }

@@ -58,10 +58,10 @@ pub async fn check(State(desk): State<crate::State>, posted: Posted<Support, For
             .ok_or_else(|| Failure::Desk(vec!["today is outside the days a key can hold".to_owned()]))?;
         let db = read_ledger(d)?;
         let read = |e| Failure::of(d, &Error::db("cannot read the ledger")(e));
-        let signers = keygen_core::db::head::signing_keys(db.conn()).map_err(read)?;
+        let signers = db.conn().signing_keys().map_err(read)?;
         let trusted = keygen_core::db::verify::trusted_keys(&signers, None)
             .map_err(|b| Failure::Ledger(crate::failure::said_text(d, &b.what)))?;
-        let last = keygen_core::db::lists::all(db.conn()).map_err(read)?.pop();
+        let last = db.conn().lists().map_err(read)?.pop();
         let list = last.and_then(|l| {
             product_key::RevocationList::open(&l.text, &trusted, product_key::PRODUCT_CODE).ok()
         });

@@ -102,8 +102,7 @@ pub async fn confirm(State(desk): State<crate::State>, posted: Posted<Admin, For
     let actor = person.name.clone();
     let done = crate::blocking(move || {
         let today = Day::today().ok_or_else(|| Error::input("today is outside the days a list can hold"))?;
-        let mut db = Db::open_write(&d.ledger, false)?
-            .ok_or_else(|| Error::input(format!("no ledger at {}", d.ledger.display())))?;
+        let mut db = Db::open_write(&d.ledger)?;
         let tx = db.begin_write(&d.key_path)?;
         let signer = crate::writer::current_signer(&d, tx.conn())?;
         keygen_core::db::head::ensure_current(tx.conn(), &signer, &d.key_path)
@@ -144,7 +143,8 @@ pub async fn list(
 ) -> Response {
     let text = blocking(&desk, move |d| {
         let db = read_ledger(d)?;
-        keygen_core::db::lists::text(db.conn(), sequence)
+        db.conn()
+            .list_text(sequence)
             .map_err(Error::db("cannot read the ledger"))
             .map_err(|e| Failure::of(d, &e))
     })

@@ -121,7 +121,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
     if let UserCommand::List = cmd {
         let ledger = Db::open_read(path)?;
         let mut out = String::new();
-        for p in people::list(ledger.conn()).map_err(what())? {
+        for p in ledger.conn().people().map_err(what())? {
             out.push_str(&format!("{}  {}  added {} by {}\n", p.name, p.role, p.added_at, p.added_by));
         }
         cli_support::print(&out).map_err(Error::stdout)?;
@@ -146,7 +146,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
                     path.display()
                 )));
             }
-            people::add(tx.conn(), name, *role, &hash, &now_rfc3339(), &actor).map_err(what())?;
+            tx.conn().add_person(name, *role, &hash, &now_rfc3339(), &actor).map_err(what())?;
             people::event(tx.conn(), &now_rfc3339(), &actor, "person added", &format!("{name} ({role})"))
                 .map_err(what())?;
             tx.commit(&signer)?;
@@ -161,7 +161,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
         }
         UserCommand::Remove { name } => {
             let tx = ledger.begin_write(&args.key)?;
-            if !people::remove(tx.conn(), name).map_err(what())? {
+            if !tx.conn().remove_person(name).map_err(what())? {
                 return Err(Error::input(format!(
                     "{name} is not one of the desk's people ({})",
                     path.display()
@@ -175,7 +175,7 @@ fn user(args: &DeskArgs, cmd: &UserCommand, path: &std::path::Path) -> Result<Ex
             let (password, shown) = password(password_file.as_deref())?;
             let hash = people::hash_password(&password).map_err(Error::input)?;
             let tx = ledger.begin_write(&args.key)?;
-            if !people::set_password(tx.conn(), name, &hash).map_err(what())? {
+            if !tx.conn().set_password(name, &hash).map_err(what())? {
                 return Err(Error::input(format!(
                     "{name} is not one of the desk's people ({})",
                     path.display()

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use keygen_core::db::{Db, shops, tokens};
+use keygen_core::db::{Db, shops};
 use keygen_core::error::Error;
 use keygen_core::key_record::now_rfc3339;
 use keygen_core::ops::access::{add_token, check_name, read_secret_file, remove_token, write_private};
@@ -66,7 +66,7 @@ pub fn token(args: &crate::args::KeyArgs, cmd: &TokenCommand, path: &Path) -> Re
     if let TokenCommand::List = cmd {
         let ledger = Db::open_read(path)?;
         let mut out = String::new();
-        for t in tokens::list(ledger.conn()).map_err(Error::db("cannot read the ledger"))? {
+        for t in ledger.conn().tokens().map_err(Error::db("cannot read the ledger"))? {
             out.push_str(&format!(
                 "{}  {}  expires {}  added {} by {}  last used {}\n",
                 t.name,
@@ -114,7 +114,7 @@ pub fn shop(
     if let ShopCommand::List = cmd {
         let ledger = Db::open_read(path)?;
         let mut out = String::new();
-        for s in shops::list(ledger.conn()).map_err(Error::db("cannot read the ledger"))? {
+        for s in ledger.conn().shops().map_err(Error::db("cannot read the ledger"))? {
             let products: Vec<String> = s.products.iter().map(|(p, e)| format!("{p}={e}")).collect();
             let products = if products.is_empty() {
                 "(product ids are edition ids)".to_owned()
@@ -158,7 +158,7 @@ pub fn shop(
                 added_at: at.clone(),
                 added_by: actor.clone(),
             };
-            shops::put(tx.conn(), &shop).map_err(what())?;
+            tx.conn().put_shop(&shop).map_err(what())?;
             keygen_core::db::people::event(tx.conn(), &at, &actor, "shop added", name).map_err(what())?;
             tx.commit(&signer)?;
             cli_support::warn(&format!(
@@ -168,7 +168,7 @@ pub fn shop(
         }
         ShopCommand::Remove { name } => {
             let tx = ledger.begin_write(&args.key)?;
-            if !shops::remove(tx.conn(), name).map_err(what())? {
+            if !tx.conn().remove_shop(name).map_err(what())? {
                 return Err(Error::input(format!("there is no shop {name}")));
             }
             keygen_core::db::people::event(tx.conn(), &now_rfc3339(), &actor, "shop removed", name)

@@ -1,6 +1,7 @@
 //! `keygen ledger verify | find | import | export | backup`. Every one but import opens the
 //! ledger read-only.
 
+use keygen_core::db::store::LedgerRead;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use product_key::TrustedKeys;
 use crate::cli::{LedgerBackupArgs, LedgerExportArgs, LedgerFindArgs, LedgerImportArgs, LedgerVerifyArgs};
 use cli_support::warn;
 use keygen_core::db::keys::History;
-use keygen_core::db::{self, Db, keys};
+use keygen_core::db::{self, Db};
 use keygen_core::error::Error;
 
 /// Checks the whole ledger with public keys only.
@@ -60,12 +61,12 @@ pub fn verify(args: &LedgerVerifyArgs) -> Result<ExitCode, Error> {
 /// The ledger against the checkpoint log and an auditor's `--checkpoint`: it must extend
 /// every head of the log, and each head must be genuine. What was checked, for the summary.
 fn checkpoints(
-    conn: &rusqlite::Connection,
+    conn: &dyn LedgerRead,
     args: &LedgerVerifyArgs,
     path: &std::path::Path,
 ) -> Result<Result<String, db::verify::Broken>, Error> {
     let read = || Error::db(format!("cannot read the ledger {}", path.display()));
-    let signers = db::head::signing_keys(conn).map_err(read())?;
+    let signers = conn.signing_keys().map_err(read())?;
     let check = |at: String, cp: &db::head::Signed| -> Result<Result<(), db::verify::Broken>, Error> {
         let why = match db::checkpoint::not_extended(conn, cp).map_err(read())? {
             Some(why) => Some(why),
@@ -112,7 +113,7 @@ fn checkpoints(
             ));
         }
         None => {
-            if db::head::stored(conn).map_err(read())?.is_some() {
+            if conn.stored_head().map_err(read())?.is_some() {
                 warn(&format!(
                     "keygen: note: no checkpoint log at {}: a rollback of the ledger (an older copy, a cut WAL) \
                      cannot be told; give --checkpoint-log FILE or --checkpoint FILE",
@@ -128,7 +129,9 @@ fn checkpoints(
 pub fn head(args: &crate::cli::LedgerHeadArgs) -> Result<ExitCode, Error> {
     let path = args.at.path();
     let ledger = Db::open_read(&path)?;
-    let stored = db::head::stored(ledger.conn())
+    let stored = ledger
+        .conn()
+        .stored_head()
         .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?
         .ok_or_else(|| Error::input(format!("the ledger {} has no signed head yet", path.display())))?;
     cli_support::print(&format!("{}\n", stored.line())).map_err(Error::stdout)?;
@@ -383,10 +386,10 @@ pub fn backup(args: &LedgerBackupArgs) -> Result<ExitCode, Error> {
         .map_err(Error::io(cannot()))?;
     std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o600))
         .map_err(Error::io(cannot()))?;
-    ledger.copy_to(temp.path()).map_err(Error::db(cannot()))?;
+    ledger.copy_to(temp.path())?;
     temp.as_file().sync_all().map_err(Error::io(cannot()))?;
     temp.persist_noclobber(target).map_err(|e| Error::Io { what: cannot(), source: e.error })?;
-    let keys = keys::chain(Db::open_read(target)?.conn()).map_err(Error::db(cannot()))?.count;
+    let keys = Db::open_read(target)?.conn().key_chain().map_err(Error::db(cannot()))?.count;
     warn(&format!("Wrote {} ({keys} keys), a copy of {} as of now.", target.display(), path.display()));
     if let Some(keep) = args.rotate {
         for old in rotation::older_than_newest(&args.out, keep as usize)

@@ -11,7 +11,7 @@ use crate::cli::RevokeArgs;
 use cli_support::Pending;
 use cli_support::warn;
 use keygen_core::db::keys::{self, History};
-use keygen_core::db::{self, Db, lists};
+use keygen_core::db::{self, Db};
 use keygen_core::error::Error;
 use keygen_core::keyfile;
 
@@ -40,9 +40,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     }
     let today = Day::today().ok_or_else(|| Error::input("today is outside the days a list can hold"))?;
     let path = db::path_for(args.ledger.as_deref(), &args.key.key);
-    let mut ledger = Db::open_write(&path, false)?.ok_or_else(|| {
-        Error::input(format!("no ledger at {}: it has issued no key to revoke", path.display()))
-    })?;
+    let mut ledger = Db::open_write(&path)?;
     // One transaction while the keys are chosen and until the revocation is recorded.
     let tx = ledger.begin_write(&args.key.key)?;
     let conn = tx.conn();
@@ -52,7 +50,7 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     let mut chosen: BTreeMap<String, (History, String)> = BTreeMap::new();
     let mut unknown = Vec::new();
     for s in &serials {
-        match keys::by_serial(conn, s).map_err(read())? {
+        match conn.key_by_serial(s).map_err(read())? {
             Some(k) => {
                 let k = keys::story(conn, k).map_err(read())?;
                 chosen.insert(s.clone(), (k, "named by --serial".into()));
@@ -91,12 +89,12 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode, Error> {
     }
     if args.superseded {
         // Every replaced key not revoked yet, with its successor.
-        let replaced = keys::replaced_unrevoked(conn).map_err(read())?;
+        let replaced = conn.replaced_unrevoked().map_err(read())?;
         for (old, new, day) in replaced {
             if before.is_some_and(|b| day.parse::<Day>().map_or(true, |d| d > b)) {
                 continue;
             }
-            if let Some(k) = keys::by_serial(conn, &old).map_err(read())? {
+            if let Some(k) = conn.key_by_serial(&old).map_err(read())? {
                 let k = keys::story(conn, k).map_err(read())?;
                 chosen.entry(old).or_insert((k, format!("replaced by key {new} issued {day}")));
             }
@@ -203,7 +201,9 @@ fn reissue(args: &RevokeArgs, sequence: u32) -> Result<ExitCode, Error> {
     let target = args.out.as_ref().ok_or_else(|| Error::input("--out: where to write the list"))?;
     let path = db::path_for(args.ledger.as_deref(), &args.key.key);
     let ledger = Db::open_read(&path)?;
-    let text = lists::text(ledger.conn(), sequence)
+    let text = ledger
+        .conn()
+        .list_text(sequence)
         .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?
         .ok_or_else(|| {
             Error::input(format!("the ledger {} holds no revocation list {sequence}", path.display()))

@@ -58,8 +58,7 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
     }
 
     let path = db::path_for(args.ledger.as_deref(), &old_key);
-    let mut ledger = Db::open_write(&path, true)?
-        .ok_or_else(|| Error::input(format!("cannot create the ledger {}", path.display())))?;
+    let mut ledger = Db::open_write(&path)?;
     let tx = ledger.begin_write(&old_key)?;
     db::head::ensure_current(tx.conn(), &old, &old_key)?;
 
@@ -93,7 +92,7 @@ pub fn run(args: &RotateArgs) -> Result<ExitCode, Error> {
     };
     let new_id = new.key_id().to_string();
     let write = || Error::db(format!("cannot record the rotation in {}", path.display()));
-    db::head::retire(tx.conn(), &old_id, &now_rfc3339()).map_err(write())?;
+    tx.conn().retire_signing_key(&old_id, &now_rfc3339()).map_err(write())?;
     db::head::add(tx.conn(), &new_id, &hex::encode(new.public_key()), "current").map_err(write())?;
 
     std::fs::DirBuilder::new()

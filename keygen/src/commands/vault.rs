@@ -155,7 +155,9 @@ pub fn public_key(args: &PublicKeyArgs) -> Result<ExitCode, Error> {
 fn all_public_keys(args: &PublicKeyArgs, hex: bool) -> Result<ExitCode, Error> {
     let path = keygen_core::db::path_for(args.ledger.as_deref(), &args.key.key);
     let ledger = keygen_core::db::Db::open_read(&path)?;
-    let keys = keygen_core::db::head::signing_keys(ledger.conn())
+    let keys = ledger
+        .conn()
+        .signing_keys()
         .map_err(Error::db(format!("cannot read the ledger {}", path.display())))?;
     if keys.is_empty() {
         return Err(Error::input(format!("the ledger {} holds no signing key yet", path.display())));

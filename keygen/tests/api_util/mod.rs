@@ -12,9 +12,9 @@ use crate::desk_util::{Answer, Desk, HOST};
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// A signed write to the desk's ledger, as the command line makes it.
-pub fn signed<T>(t: &Desk, write: impl FnOnce(&rusqlite::Connection) -> T) -> T {
+pub fn signed<T>(t: &Desk, write: impl FnOnce(&dyn keygen_core::db::store::LedgerWrite) -> T) -> T {
     let signer = keygen_core::keyfile::open(&t.key, None).unwrap();
-    let mut db = keygen_core::db::Db::open_write(&t.ledger, false).unwrap().unwrap();
+    let mut db = keygen_core::db::Db::open_write(&t.ledger).unwrap();
     let tx = db.begin_write(&t.key).unwrap();
     let done = write(tx.conn());
     tx.commit(&signer).unwrap();
@@ -39,16 +39,13 @@ pub fn shop(t: &Desk, name: &str, products: &[(&str, &str)]) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     signed(t, |conn| {
-        keygen_core::db::shops::put(
-            conn,
-            &keygen_core::db::shops::Shop {
-                name: name.into(),
-                secret_hash: keygen_core::db::sha256_hex(&secret),
-                products: products.iter().map(|(p, e)| ((*p).to_owned(), (*e).to_owned())).collect(),
-                added_at: "2026-01-01T00:00:00Z".into(),
-                added_by: "cli:test".into(),
-            },
-        )
+        conn.put_shop(&keygen_core::db::shops::Shop {
+            name: name.into(),
+            secret_hash: keygen_core::db::sha256_hex(&secret),
+            products: products.iter().map(|(p, e)| ((*p).to_owned(), (*e).to_owned())).collect(),
+            added_at: "2026-01-01T00:00:00Z".into(),
+            added_by: "cli:test".into(),
+        })
         .unwrap();
     });
 }

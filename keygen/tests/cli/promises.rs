@@ -481,8 +481,8 @@ fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
     let v2 = d.join("v2.sqlite");
     {
         let db = rusqlite::Connection::open(&v2).expect("open");
-        db.execute_batch(keygen_core::db::MIGRATIONS[0]).expect("0001");
-        db.execute_batch(keygen_core::db::MIGRATIONS[1]).expect("0002");
+        db.execute_batch(keygen_core::db::sqlite::MIGRATIONS[0]).expect("0001");
+        db.execute_batch(keygen_core::db::sqlite::MIGRATIONS[1]).expect("0002");
         db.pragma_update(None, "user_version", 2).expect("version");
         let cols = "serial, position, order_id, organization, org_search, seats, features, issued, expires, key, \
                     signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor";
@@ -499,11 +499,10 @@ fn a_schema_2_ledger_with_a_v1_head_is_migrated_and_its_next_write_signs_v2() {
         ))
         .expect("copy");
         let signer = keygen_core::keyfile::open(&d.join("signing-key.pem"), None).expect("key");
-        let (k, l) = (
-            keygen_core::db::keys::chain(&db).expect("keys"),
-            keygen_core::db::lists::chain(&db).expect("lists"),
-        );
-        let signers = keygen_core::db::head::signing_keys(&db).expect("signers");
+        // The copied rows are the ledger's: their chains and signers are read from it.
+        let now = keygen_core::db::Db::open_read(&d.join("ledger.sqlite")).expect("ledger");
+        let (k, l) = (now.conn().key_chain().expect("keys"), now.conn().list_chain().expect("lists"));
+        let signers = now.conn().signing_keys().expect("signers");
         let head = keygen_core::db::head::Head {
             key_count: k.count,
             key_hash: k.last,

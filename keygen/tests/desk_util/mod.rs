@@ -53,19 +53,13 @@ impl Desk {
         let made = keygen_core::keyfile::init(dir.path(), false, None, false).unwrap();
         let signer = keygen_core::keyfile::open(&made.signing_key, None).unwrap();
         let ledger = dir.path().join("ledger.sqlite");
-        let db = keygen_core::db::Db::create(&ledger).unwrap();
+        let mut db = keygen_core::db::Db::create(&ledger).unwrap();
         let hash = keygen_core::db::people::hash_password(PASSWORD).unwrap();
+        let tx = db.begin_write(&made.signing_key).unwrap();
         for (name, role) in [("sue", "support"), ("sam", "sales"), ("olga", "operations"), ("ada", "admin")] {
-            keygen_core::db::people::add(
-                db.conn(),
-                name,
-                role.parse().unwrap(),
-                &hash,
-                "2026-01-01T00:00:00Z",
-                "test",
-            )
-            .unwrap();
+            tx.conn().add_person(name, role.parse().unwrap(), &hash, "2026-01-01T00:00:00Z", "test").unwrap();
         }
+        tx.commit(&signer).unwrap();
         drop(db);
         let mut limits = keygen_desk::Limits::default();
         change(&mut limits);

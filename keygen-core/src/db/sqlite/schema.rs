@@ -6,6 +6,9 @@ use std::sync::OnceLock;
 
 use rusqlite::Connection;
 
+use super::Sqlite;
+use crate::db::store::{SchemaRead, StoreResult};
+
 /// One schema object: type, name, table, SQL.
 type Object = (String, String, String, Option<String>);
 
@@ -32,8 +35,14 @@ fn expected() -> Result<&'static [Object], String> {
         .map_err(Clone::clone)
 }
 
+impl SchemaRead for Sqlite {
+    fn schema_difference(&self) -> StoreResult<Option<String>> {
+        Ok(difference(&self.conn)?)
+    }
+}
+
 /// What differs between the ledger's schema and the migrations', the first thing found.
-pub fn difference(conn: &Connection) -> Result<Option<String>, rusqlite::Error> {
+fn difference(conn: &Connection) -> Result<Option<String>, rusqlite::Error> {
     let expected = match expected() {
         Ok(e) => e,
         // The migrations run on every new ledger: failing in memory, they fail there too.

@@ -152,8 +152,24 @@ fn args(desk: &super::Desk, dir: &FilePath, choices: &Choices, encoding: Option<
         key: desk.key_path.clone(),
         passphrase_file: None,
         templates: desk.templates.clone(),
+        words: MARKS,
     }
 }
+
+/// The batch's options as the core's hints name them here: marks that [`in_page_words`]
+/// turns into the page's fields and boxes (a mark alone, or the phrase around it).
+const MARKS: keygen_core::batch::Words = keygen_core::batch::Words {
+    template: "--template",
+    column: "--column",
+    ignore_column: "--ignore-column",
+    ignore_other_columns: "--ignore-other-columns",
+    no_order_ids: "--no-order-ids",
+    skip_issued: "--skip-issued",
+    delimiter: "--delimiter",
+    encoding: "--encoding",
+    issued: "--issued",
+    again: "run the same command with",
+};
 
 /// The encoding to read `bytes` in: the one chosen, else the one a byte order mark names,
 /// else UTF-8 when the bytes are UTF-8, else Windows-1252 (what Excel's plain "CSV" writes

@@ -300,12 +300,32 @@ pub enum LedgerCommand {
     /// Print the ledger's signed head in one line, to keep elsewhere and check against later
     /// (ledger verify --checkpoint FILE).
     Head(LedgerHeadArgs),
+    /// Make the ledger's tables in an empty PostgreSQL database (refusing one that holds any
+    /// other table) and note it in the vault, so that every command beside this signing key
+    /// uses it.
+    Init(LedgerInitArgs),
+}
+
+/// `keygen ledger init`.
+#[derive(Debug, Args)]
+pub struct LedgerInitArgs {
+    /// The signing key whose vault notes the ledger (its folder gets ledger.url).
+    #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
+    pub key: PathBuf,
+    /// The database: postgres://USER@HOST[:PORT]/DATABASE[?sslmode=...] (the password from a
+    /// passfile: PGPASSFILE or ~/.pgpass, never here).
+    #[arg(long, value_name = "URL")]
+    pub ledger: PathBuf,
+    /// Do not note the ledger in the vault (every command then needs --ledger or KEYGEN_LEDGER).
+    #[arg(long)]
+    pub no_setting: bool,
 }
 
 /// `keygen ledger import`.
 #[derive(Debug, Args)]
 pub struct LedgerImportArgs {
-    /// The JSON Lines ledger (ledger.jsonl).
+    /// The JSON Lines ledger (ledger.jsonl), or another ledger to copy whole: a SQLite file
+    /// or a postgres:// URL (checked first with everything ledger verify checks).
     #[arg(long, value_name = "PATH")]
     pub from: PathBuf,
     /// A public key of a retired signing key that signed some of the keys (repeatable; the
@@ -353,7 +373,8 @@ pub struct LedgerArgs {
     /// The signing key (its folder holds the ledger).
     #[arg(long, value_name = "PATH", env = "KEYGEN_SIGNING_KEY", default_value = "signing-key.pem")]
     pub key: PathBuf,
-    /// The ledger, an SQLite database (default: ledger.sqlite beside the signing key).
+    /// The ledger: an SQLite file or a postgres:// URL (default: the vault's ledger.url, else
+    /// ledger.sqlite beside the signing key).
     #[arg(long, value_name = "PATH", env = "KEYGEN_LEDGER")]
     pub ledger: Option<PathBuf>,
 }

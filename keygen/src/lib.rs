@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Ledger(LedgerCommand::Export(args)) => commands::ledger::export(&args),
         Command::Ledger(LedgerCommand::Backup(args)) => commands::ledger::backup(&args),
         Command::Ledger(LedgerCommand::Head(args)) => commands::ledger::head(&args),
+        Command::Ledger(LedgerCommand::Init(args)) => commands::ledger_init::run(&args),
         Command::Renew(args) => commands::renew_amend::renew(&args),
         Command::Amend(args) => commands::renew_amend::amend(&args),
         Command::Revoke(args) => commands::revoke::run(&args),

@@ -188,7 +188,7 @@ pub fn check(
             }
             if let Some(l) = ledger {
                 let found = current.get_mut(i).and_then(Option::take);
-                let (bad, current) = issued_before(l, &o, found, row_plan.as_ref(), args.skip_issued);
+                let (bad, current) = issued_before(l, &o, found, row_plan.as_ref(), args.skip_issued, &args.words);
                 problems.extend(bad.map(|(what, group)| Problem {
                     group,
                     ..problem(line, columns.header("order_id"), what)
@@ -271,6 +271,7 @@ fn issued_before(
     found: Option<(keys::Stored, bool)>,
     row: Option<&RowPlan>,
     skip_issued: bool,
+    words: &super::words::Words,
 ) -> (Option<Refusal>, Option<String>) {
     // `found`: the order's current key and whether it was revoked (`chunk_keys`).
     let Some((stored, revoked)) = found else {
@@ -282,10 +283,10 @@ fn issued_before(
         return (
             Some((
                 format!(
-                    "'{order}' was already issued a key ({path}: key {}); use --skip-issued to reuse it",
-                    stored.record.serial
+                    "'{order}' was already issued a key ({path}: key {}); use {} to reuse it",
+                    stored.record.serial, words.skip_issued
                 ),
-                Some(format!("already issued a key in {path}; use --skip-issued to reuse those keys")),
+                Some(format!("already issued a key in {path}; use {} to reuse those keys", words.skip_issued)),
             )),
             current,
         );

@@ -19,4 +19,6 @@ pub struct Mapping {
     pub ignore_others: bool,
     /// Whether the input may have no order_id column (`--no-order-ids`).
     pub no_order_ids: bool,
+    /// What the caller's user calls these options.
+    pub words: super::words::Words,
 }

@@ -12,8 +12,10 @@ mod pipeline;
 mod plan;
 mod request;
 mod unread;
+mod words;
 
 pub use self::request::{Progress, Request, Silent};
+pub use self::words::Words;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,10 +57,10 @@ pub struct Done {
 pub fn check_only(args: &Request) -> Result<u64, Error> {
     let stop = AtomicBool::new(false);
     let plan = Plan::new(args)?;
-    let mut templates = Templates::new(args.templates.clone(), args.template.as_deref());
+    let mut templates = Templates::new(args.templates.clone(), args.template.as_deref(), args.words.template);
     if let Some(t) = &args.template {
         templates.load(t);
-        templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
+        templates.get(t).map_err(|bad| Error::input(format!("{}: {}", args.words.template, bad.what)))?;
     }
     // A read transaction: checking a large file holds no lock that a writer would wait for.
     let db = Db::open_read(&plan.ledger)?;
@@ -78,10 +80,10 @@ pub fn execute(
     progress: &dyn Progress,
 ) -> Result<Done, Error> {
     let plan = Plan::new(args)?;
-    let mut templates = Templates::new(args.templates.clone(), args.template.as_deref());
+    let mut templates = Templates::new(args.templates.clone(), args.template.as_deref(), args.words.template);
     if let Some(t) = &args.template {
         templates.load(t);
-        templates.get(t).map_err(|bad| Error::input(format!("--template: {}", bad.what)))?;
+        templates.get(t).map_err(|bad| Error::input(format!("{}: {}", args.words.template, bad.what)))?;
     }
     // One transaction from here to the commit, so no other keygen can issue one of these
     // orders meanwhile. A ledger that does not exist yet is made only when every row is good.
@@ -175,9 +177,11 @@ pub fn execute(
     published.map_err(|e| {
         e.after_recording(format!(
             "stopped: {} was not written; {new_keys} new keys are recorded in {} and were never shown: \
-             run the same command with --skip-issued to finish (rows without order_id get new keys)",
+             {} {} to finish (rows without order_id get new keys)",
             args.output.display(),
-            plan.ledger.display()
+            plan.ledger.display(),
+            args.words.again,
+            args.words.skip_issued
         ))
     })?;
     progress.finish();

@@ -8,6 +8,7 @@ use product_key::Day;
 use tabular::{Row, Table};
 
 pub use super::columns::{KNOWN, Mapping, RESERVED};
+use super::words::Words;
 use crate::error::Error;
 use crate::template::{self, Template};
 use crate::terms::{self, Overrides, Terms};
@@ -36,20 +37,21 @@ pub struct Plan {
 impl Plan {
     /// Checks every flag value; refuses an existing output unless `--force`.
     pub fn new(args: &super::request::Request) -> Result<Plan, Error> {
+        let w = &args.words;
         let delimiter = match &args.delimiter {
             Some(d) => {
-                Some(tabular::parse_delimiter(d).map_err(|e| Error::input(format!("--delimiter: {e}")))?)
+                Some(tabular::parse_delimiter(d).map_err(|e| Error::input(format!("{}: {e}", w.delimiter)))?)
             }
             None => None,
         };
         let encoding = match &args.encoding {
             Some(e) => {
-                Some(tabular::parse_encoding(e).map_err(|e| Error::input(format!("--encoding: {e}")))?)
+                Some(tabular::parse_encoding(e).map_err(|e| Error::input(format!("{}: {e}", w.encoding)))?)
             }
             None => None,
         };
         let issued = match &args.issued {
-            Some(text) => terms::issue_day(text).map_err(|e| Error::input(format!("--issued: {e}")))?,
+            Some(text) => terms::issue_day(text).map_err(|e| Error::input(format!("{}: {e}", w.issued)))?,
             None => Day::today().ok_or_else(|| Error::input("today is outside the days a key can hold"))?,
         };
         let mut mapping = HashMap::new();
@@ -58,17 +60,22 @@ impl Plan {
                 spec.split_once('=').map(|(n, h)| (n.trim().to_ascii_lowercase(), h.trim()))
             else {
                 return Err(Error::input(format!(
-                    "--column {spec}: use NAME=HEADER, e.g. organization=Kunde"
+                    "{} {spec}: use NAME=HEADER, e.g. organization=Kunde",
+                    w.column
                 )));
             };
             if !KNOWN.contains(&name.as_str()) {
                 return Err(Error::input(format!(
-                    "--column {spec}: '{name}' is not a known column ({})",
+                    "{} {spec}: '{name}' is not a known column ({})",
+                    w.column,
                     KNOWN.join(", ")
                 )));
             }
             if header.is_empty() || mapping.insert(name.clone(), header.to_owned()).is_some() {
-                return Err(Error::input(format!("--column {spec}: give one non-empty header for '{name}'")));
+                return Err(Error::input(format!(
+                    "{} {spec}: give one non-empty header for '{name}'",
+                    w.column
+                )));
             }
         }
         if !args.force && args.output.symlink_metadata().is_ok() {
@@ -82,24 +89,25 @@ impl Plan {
             ledger: crate::db::path_for(args.ledger.as_deref(), &args.key),
             mapping: Mapping {
                 columns: mapping,
-                ignored: ignored(&args.ignore_columns)?,
+                ignored: ignored(&args.ignore_columns, w)?,
                 ignore_others: args.ignore_other_columns,
                 no_order_ids: args.no_order_ids,
+                words: args.words,
             },
         })
     }
 }
 
 /// The `--ignore-column` values, each non-empty and given once.
-fn ignored(values: &[String]) -> Result<Vec<String>, Error> {
+fn ignored(values: &[String], w: &Words) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::new();
     for v in values {
         let header = v.trim();
         if header.is_empty() {
-            return Err(Error::input("--ignore-column: give the header of a column"));
+            return Err(Error::input(format!("{}: give the header of a column", w.ignore_column)));
         }
         if out.iter().any(|h| h.eq_ignore_ascii_case(header)) {
-            return Err(Error::input(format!("--ignore-column {header} is given twice")));
+            return Err(Error::input(format!("{} {header} is given twice", w.ignore_column)));
         }
         out.push(header.to_owned());
     }
@@ -146,7 +154,7 @@ impl Columns {
         let mut problems = Vec::new();
         for (name, header) in &mapping.columns {
             if table.column(header).is_none() {
-                problems.push((header.clone(), format!("no such column (from --column {name}={header})")));
+                problems.push((header.clone(), format!("no such column (from {} {name}={header})", mapping.words.column)));
             }
         }
         // A contact column under its usual ERP name (`Ansprechpartner`, `E-Mail`, ...) is read
@@ -174,25 +182,32 @@ impl Columns {
         if organization.is_none() {
             problems.push((
                 "organization".into(),
-                "the required column is missing (name it here, or map it: --column organization=HEADER)"
-                    .into(),
+                format!(
+                    "the required column is missing (name it here, or map it: {} organization=HEADER)",
+                    mapping.words.column
+                ),
             ));
         }
         let template = column("template");
         if template.is_none() && !have_template {
-            problems.push(("template".into(), "the column is missing and no --template was given".into()));
+            problems.push((
+                "template".into(),
+                format!("the column is missing and no {} was given", mapping.words.template),
+            ));
         }
         let read: Vec<(&str, usize)> =
             KNOWN.iter().filter_map(|name| column(name).map(|i| (*name, i))).collect();
         problems.extend(super::unread::problems(&table.headers, &read, mapping));
         let order_id = column("order_id");
         match (order_id, mapping.no_order_ids) {
-            (None, false) => problems.push(("order_id".into(), super::unread::NO_ORDER_IDS.into())),
+            (None, false) => problems.push(("order_id".into(), super::unread::no_order_ids(&mapping.words))),
             (Some(i), true) => problems.push((
                 table.headers[i].clone(),
-                "this column holds order ids, and --no-order-ids says there are none: drop the flag \
-                 (orders make a rerun safe), or --ignore-column it"
-                    .into(),
+                format!(
+                    "this column holds order ids, and {} says there are none: drop the flag \
+                     (orders make a rerun safe), or {} it",
+                    mapping.words.no_order_ids, mapping.words.ignore_column
+                ),
             )),
             _ => {}
         }
@@ -250,18 +265,22 @@ pub struct Templates<'a> {
     folder: template::Folder,
     default: Option<&'a str>,
     loaded: HashMap<String, Result<Template, String>>,
+    /// What the caller's user calls the default template.
+    word: &'static str,
 }
 
 impl<'a> Templates<'a> {
     /// Templates from `dir`; `default` serves rows with no template cell.
-    pub fn new(folder: template::Folder, default: Option<&'a str>) -> Templates<'a> {
-        Templates { folder, default, loaded: HashMap::new() }
+    pub fn new(folder: template::Folder, default: Option<&'a str>, word: &'static str) -> Templates<'a> {
+        Templates { folder, default, loaded: HashMap::new(), word }
     }
 
     fn name<'c>(&'c self, cell: &'c str) -> Result<&'c str, Bad<'static>> {
         match (cell, self.default) {
             ("", Some(d)) => Ok(d),
-            ("", None) => Err(Bad::new("template", "empty: name a template here or give --template")),
+            ("", None) => {
+                Err(Bad::new("template", format!("empty: name a template here or give {}", self.word)))
+            }
             (n, _) => Ok(n),
         }
     }

@@ -41,6 +41,8 @@ pub struct Request {
     pub passphrase_file: Option<PathBuf>,
     /// The edition templates beside the built-in ones.
     pub templates: Folder,
+    /// What the caller's user calls the options above, for the checks' hints.
+    pub words: super::words::Words,
 }
 
 /// How far a batch is: told once every row is checked, then as rows are signed.

@@ -4,11 +4,17 @@
 //! while every key gets the edition's seats and no order.
 
 use super::columns::{KNOWN, Mapping, RESERVED};
+use super::words::Words;
 
 /// Why an input without an order_id column is refused.
-pub const NO_ORDER_IDS: &str = "no column holds order ids: a row is recognised by its order, so \
-running this file again would issue every key again. Map the order column (--column \
-order_id=HEADER), or give --no-order-ids to issue keys that a rerun cannot recognise";
+pub fn no_order_ids(w: &Words) -> String {
+    format!(
+        "no column holds order ids: a row is recognised by its order, so running this file again \
+         would issue every key again. Map the order column ({} order_id=HEADER), or give {} to issue \
+         keys that a rerun cannot recognise",
+        w.column, w.no_order_ids
+    )
+}
 
 /// What people call the known columns in exports (compared without case, spaces or
 /// punctuation), to suggest the `--column` a header needs.
@@ -96,13 +102,15 @@ const SYNONYMS: [(&str, &[&str]); 7] = [
 /// column or one that is read. `read` holds each known column read and its index.
 pub fn problems(headers: &[String], read: &[(&str, usize)], mapping: &Mapping) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let w = &mapping.words;
     let find = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim()));
     for name in &mapping.ignored {
         match find(name) {
             None => out.push((
                 name.clone(),
                 format!(
-                    "no such column (from --ignore-column {}); the input's columns are: {}",
+                    "no such column (from {} {}); the input's columns are: {}",
+                    w.ignore_column,
                     quoted(name),
                     headers.iter().map(|h| h.trim()).collect::<Vec<_>>().join(", ")
                 ),
@@ -112,8 +120,9 @@ pub fn problems(headers: &[String], read: &[(&str, usize)], mapping: &Mapping) -
                     out.push((
                         headers[i].trim().to_owned(),
                         format!(
-                            "this column is read as {known}, and --ignore-column {} says not to read it: \
+                            "this column is read as {known}, and {} {} says not to read it: \
                              give one of the two",
+                            w.ignore_column,
                             quoted(name)
                         ),
                     ));
@@ -133,16 +142,18 @@ pub fn problems(headers: &[String], read: &[(&str, usize)], mapping: &Mapping) -
         }
         let unread_known = |k: &&str| !read.iter().any(|(name, _)| name == k);
         let map = match guess(header).filter(unread_known) {
-            Some(known) => format!("if it holds the {known}, map it: --column {known}={}", quoted(header)),
-            None => format!("map it to a known column (--column NAME={})", quoted(header)),
+            Some(known) => format!("if it holds the {known}, map it: {} {known}={}", w.column, quoted(header)),
+            None => format!("map it to a known column ({} NAME={})", w.column, quoted(header)),
         };
         out.push((
             header.to_owned(),
             format!(
                 "keygen does not read this column, and no cell is passed over silently: {map}; \
-                 or carry it through to the output unread: --ignore-column {} (or \
-                 --ignore-other-columns for every such column). Known columns: {}",
+                 or carry it through to the output unread: {} {} (or \
+                 {} for every such column). Known columns: {}",
+                w.ignore_column,
                 quoted(header),
+                w.ignore_other_columns,
                 KNOWN.join(", ")
             ),
         ));

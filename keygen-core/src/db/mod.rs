@@ -47,13 +47,52 @@ pub const FILE_NAME: &str = "ledger.sqlite";
 /// `prev` of the first row of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The ledger beside `key`, unless `explicit` names one.
+/// The vault's setting that names its ledger when it is not the file beside the key: one
+/// line, a `postgres://` URL (written by `keygen ledger init`), so that people need not
+/// repeat `--ledger`.
+pub const LOCATION_SETTING: &str = "ledger.url";
+
+/// The ledger of the key at `key`, unless `explicit` names one: the vault's
+/// [`LOCATION_SETTING`] if it has one, else the SQLite file beside the key. A setting that
+/// cannot be read is named in place of a ledger, so that opening it fails saying so rather
+/// than open another ledger.
 pub fn path_for(explicit: Option<&Path>, key: &Path) -> PathBuf {
-    match explicit {
-        Some(p) => p.to_owned(),
-        // A bare file name keeps the ledger bare too (`ledger.sqlite`, not `./ledger.sqlite`).
-        None => crate::keyfile::beside(key, None).join(FILE_NAME),
+    if let Some(p) = explicit {
+        return p.to_owned();
     }
+    let vault = crate::keyfile::beside(key, None);
+    let setting = vault.join(LOCATION_SETTING);
+    match std::fs::read_to_string(&setting) {
+        Ok(text) => PathBuf::from(text.trim()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vault.join(FILE_NAME),
+        // A bare file name keeps the ledger bare too (`ledger.sqlite`, not `./ledger.sqlite`).
+        Err(_) => setting,
+    }
+}
+
+/// Whether `location` names a PostgreSQL database (`postgres://` or `postgresql://`) rather
+/// than a SQLite file (a path, or `sqlite://PATH`).
+pub fn is_postgres(location: &Path) -> bool {
+    location.to_str().is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// The SQLite file `location` names: a path, or `sqlite://PATH`.
+fn sqlite_file(location: &Path) -> PathBuf {
+    match location.to_str().and_then(|s| s.strip_prefix("sqlite://")) {
+        Some(p) => PathBuf::from(p),
+        None => location.to_owned(),
+    }
+}
+
+/// How a ledger is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// To read only.
+    Read,
+    /// To write (brought to this keygen's schema).
+    Write,
+    /// Made, empty, then opened to write.
+    Create,
 }
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits.
@@ -76,6 +115,10 @@ impl Db {
     /// init` and `ledger import` make one ([`Db::create`]), so a mistyped `--ledger` cannot
     /// start a second ledger. The schema is brought to this keygen's version.
     pub fn open_write(path: &Path) -> Result<Db, Error> {
+        if is_postgres(path) {
+            return open_postgres(path, Mode::Write);
+        }
+        let path = &sqlite_file(path);
         if !exists(path)? {
             return Err(missing(path));
         }
@@ -85,6 +128,10 @@ impl Db {
     /// [`Db::open_write`] for a command that signs with the key at `key`: a missing ledger is
     /// refused naming the one the vault holds (beside the key).
     pub fn open_vault(path: &Path, key: &Path) -> Result<Db, Error> {
+        if is_postgres(path) {
+            return open_postgres(path, Mode::Write);
+        }
+        let path = &sqlite_file(path);
         if !exists(path)? {
             let vault = path_for(None, key);
             let hint = if vault.as_path() == path {
@@ -106,11 +153,18 @@ impl Db {
 
     /// Makes a new, empty ledger at `path`, which must not exist, and opens it to write.
     pub fn create(path: &Path) -> Result<Db, Error> {
-        Ok(Db::over(Box::new(sqlite::Sqlite::create(path)?)))
+        if is_postgres(path) {
+            return open_postgres(path, Mode::Create);
+        }
+        Ok(Db::over(Box::new(sqlite::Sqlite::create(&sqlite_file(path))?)))
     }
 
     /// Opens the ledger to read only: nothing is written and no lock is waited for.
     pub fn open_read(path: &Path) -> Result<Db, Error> {
+        if is_postgres(path) {
+            return open_postgres(path, Mode::Read);
+        }
+        let path = &sqlite_file(path);
         if !exists(path)? {
             return Err(missing(path));
         }
@@ -172,6 +226,15 @@ impl Db {
         guard::check(w.conn(), &w.path, &w.log)?;
         Ok(w)
     }
+}
+
+/// A PostgreSQL ledger, with this keygen built without PostgreSQL.
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(location: &Path, _: Mode) -> Result<Db, Error> {
+    Err(Error::input(format!(
+        "{} is a PostgreSQL ledger, and this keygen was built without PostgreSQL (its `postgres` feature)",
+        location.display()
+    )))
 }
 
 /// The refusal of a ledger that is not there.

@@ -122,7 +122,8 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
     let io = |what: String| move |source| Error::Io { what, source };
-    if let Some(dir) = path.parent() {
+    // A bare file name is written where it is named (the current folder is left as it is).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)

@@ -11,6 +11,20 @@ use keygen_core::error::Error;
 
 use crate::cli::BatchArgs;
 
+/// The batch's options as the command line names them: its flags.
+pub const FLAGS: batch::Words = batch::Words {
+    template: "--template",
+    column: "--column",
+    ignore_column: "--ignore-column",
+    ignore_other_columns: "--ignore-other-columns",
+    no_order_ids: "--no-order-ids",
+    skip_issued: "--skip-issued",
+    delimiter: "--delimiter",
+    encoding: "--encoding",
+    issued: "--issued",
+    again: "run the same command with",
+};
+
 /// The request the flags make.
 pub fn request(args: &BatchArgs) -> Request {
     Request {
@@ -30,6 +44,7 @@ pub fn request(args: &BatchArgs) -> Request {
         key: args.key.key.clone(),
         passphrase_file: args.key.passphrase_file.clone(),
         templates: args.templates.folder(),
+        words: FLAGS,
     }
 }
 

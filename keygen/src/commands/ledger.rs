@@ -286,6 +286,9 @@ fn closed_pipe_is_success(e: std::io::Error) -> Result<ExitCode, Error> {
 
 /// Brings a JSON Lines ledger into a new database ledger.
 pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
+    if is_ledger(&args.from)? {
+        return copy_ledger(args);
+    }
     let file = std::fs::File::open(&args.from)
         .map_err(|e| Error::input(format!("cannot read {}: {e}", args.from.display())))?;
     let signer = keygen_core::keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
@@ -337,11 +340,7 @@ pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
         Err(e) => {
             // A ledger made for this import and left empty is removed.
             if new {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
+                remove_sqlite(&path);
             }
             Err(e)
         }
@@ -443,5 +442,71 @@ mod rotation {
         found.sort();
         let drop = found.len().saturating_sub(keep);
         Ok(found.into_iter().take(drop).map(|n| dir.join(n)).collect())
+    }
+}
+
+/// Whether `from` is a ledger (a postgres:// URL or a SQLite database) rather than JSON Lines.
+fn is_ledger(from: &std::path::Path) -> Result<bool, Error> {
+    if db::is_postgres(from) {
+        return Ok(true);
+    }
+    let mut magic = [0u8; 16];
+    let mut file = std::fs::File::open(from)
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", from.display())))?;
+    let n = std::io::Read::read(&mut file, &mut magic).unwrap_or(0);
+    Ok(n == magic.len() && &magic == b"SQLite format 3\0")
+}
+
+/// `ledger import --from LEDGER`: the whole ledger checked (as `ledger verify` checks it),
+/// then copied row for row into a ledger that holds no key, in one transaction; its head
+/// signed again by the current signing key. Every row hash and list stays byte for byte.
+fn copy_ledger(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
+    let source = Db::open_read(&args.from)?;
+    source.begin_read()?;
+    if let Err(b) = db::verify::verify(source.conn(), None)? {
+        return Err(Error::Integrity(format!(
+            "{} is not intact, nothing was imported: {}: {}",
+            args.from.display(),
+            b.at,
+            b.what
+        )));
+    }
+    let signer = keygen_core::keyfile::open(&args.key.key, args.key.passphrase_file.as_deref())?;
+    let path = db::path_for(args.ledger.as_deref(), &args.key.key);
+    let new = !db::is_postgres(&path) && std::fs::metadata(&path).is_err();
+    let result = (|| -> Result<db::transfer::Counts, Error> {
+        let mut ledger = if new { Db::create(&path)? } else { Db::open_vault(&path, &args.key.key)? };
+        let tx = ledger.begin_write(&args.key.key)?;
+        let done = db::transfer::copy(source.conn(), tx.conn())?;
+        tx.commit(&signer)?;
+        Ok(done)
+    })();
+    match result {
+        Ok(done) => {
+            warn(&format!(
+                "Copied {} keys and {} revocation lists from {} into {}; check it with: keygen ledger verify --ledger {}",
+                done.keys,
+                done.lists,
+                args.from.display(),
+                path.display(),
+                path.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if new {
+                remove_sqlite(&path);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Removes a SQLite ledger made for an import that failed, with its WAL and shared memory.
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.to_owned().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
     }
 }

@@ -7,6 +7,7 @@ pub mod desk;
 pub mod desk_access;
 pub mod issue;
 pub mod ledger;
+pub mod ledger_init;
 pub mod renew_amend;
 pub mod report;
 pub mod revoke;

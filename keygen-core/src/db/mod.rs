@@ -32,6 +32,7 @@ pub mod search;
 pub mod shops;
 pub mod store;
 pub mod tokens;
+pub mod transfer;
 pub mod verify;
 
 use std::os::unix::fs::OpenOptionsExt;

@@ -9,6 +9,8 @@
 #                                           running (with --watch, until process PID has ended:
 #                                           a test stops it so even when it is killed)
 #   scripts/pg-throwaway.sh stop DIR        stops the one in DIR and removes DIR
+#   scripts/pg-throwaway.sh restart DIR     restarts the one in DIR (fast shutdown: its
+#                                           sessions are ended), on the same port
 #   scripts/pg-throwaway.sh run [--tls] CMD [ARG...]
 #                                           starts one, runs CMD with the settings in its
 #                                           environment, then stops it and removes it (also
@@ -207,19 +209,34 @@ SQL
   fi
 }
 
-stop() {
-  local dir="${1:-}"
-  [ -n "$dir" ] && [ -f "$dir/.keygen-pg-throwaway" ] || die "stop: ${dir:-(none)} is not a folder this script made"
-  local bin
+# Checks that $2 is a folder this script made (for command $1); sets bin and the server's user.
+made_here() {
+  [ -n "$2" ] && [ -f "$2/.keygen-pg-throwaway" ] || die "$1: ${2:-(none)} is not a folder this script made"
   bin="$(find_bin)"
   pick_user
+}
+
+stop() {
+  local dir="${1:-}" bin
+  made_here stop "$dir"
   if [ -f "$dir/server/data/postmaster.pid" ]; then
     as_server "$bin/pg_ctl" -D "$dir/server/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   rm -rf "$dir"
 }
 
+restart() {
+  local dir="${1:-}" bin
+  made_here restart "$dir"
+  as_server "$bin/pg_ctl" -D "$dir/server/data" -l "$dir/server/server.log" -m fast -w -t 60 restart >/dev/null ||
+    die "the server in $dir did not restart (see $dir/server/server.log)"
+}
+
 case "${1:-}" in
+  restart)
+    shift
+    restart "$@"
+    ;;
   start)
     shift
     start "$@"
@@ -253,7 +270,7 @@ case "${1:-}" in
     exit "$status"
     ;;
   *)
-    sed -n '2,30p' "$0" >&2
+    sed -n '2,32p' "$0" >&2
     exit 2
     ;;
 esac

@@ -49,29 +49,40 @@ fn server() -> Option<&'static Server> {
                 );
                 return None;
             }
-            let out = Command::new("bash")
-                .arg(repo().join("scripts/pg-throwaway.sh"))
-                .args(["start", "--tls", "--watch", &std::process::id().to_string()])
-                .output()
-                .expect("run scripts/pg-throwaway.sh");
-            assert!(out.status.success(), "pg-throwaway.sh start: {}", String::from_utf8_lossy(&out.stderr));
-            let settings: BTreeMap<String, String> = String::from_utf8(out.stdout)
-                .expect("utf-8 settings")
-                .lines()
-                .filter_map(|l| l.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
-                .collect();
-            let get = |k: &str| settings.get(k).unwrap_or_else(|| panic!("the script printed no {k}")).clone();
-            Some(Server {
-                dir: get("PG_DIR"),
-                port: get("PG_PORT"),
-                admin_url: get("PG_ADMIN_URL"),
-                passfile: get("PGPASSFILE"),
-                bin: PathBuf::from(get("PG_BIN")),
-                root_cert: get("PG_ROOT_CERT"),
-            })
+            Some(start_server(true))
         })
         .as_ref()
+}
+
+/// A new throwaway server (with TLS when `tls`), stopped when this test process ends.
+fn start_server(tls: bool) -> Server {
+    let mut args = vec!["start", "--watch"];
+    let pid = std::process::id().to_string();
+    args.push(&pid);
+    if tls {
+        args.push("--tls");
+    }
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/pg-throwaway.sh"))
+        .args(&args)
+        .output()
+        .expect("run scripts/pg-throwaway.sh");
+    assert!(out.status.success(), "pg-throwaway.sh start: {}", String::from_utf8_lossy(&out.stderr));
+    let settings: BTreeMap<String, String> = String::from_utf8(out.stdout)
+        .expect("utf-8 settings")
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
+        .collect();
+    let get = |k: &str| settings.get(k).cloned().unwrap_or_default();
+    Server {
+        dir: get("PG_DIR"),
+        port: get("PG_PORT"),
+        admin_url: get("PG_ADMIN_URL"),
+        passfile: get("PGPASSFILE"),
+        bin: PathBuf::from(get("PG_BIN")),
+        root_cert: get("PG_ROOT_CERT"),
+    }
 }
 
 impl Server {
@@ -570,4 +581,586 @@ fn the_documented_grants_let_the_desk_add_rows_but_never_change_or_delete_keys()
     }
     let (_, out, _) = s.psql("grants", "SELECT organization FROM keys;");
     assert!(out.contains("Acme"), "{out}");
+}
+
+// ---- The storage interface over PostgreSQL (db::postgres::Postgres) ----
+
+use keygen_core::db::head::{DeskPart, Head, Signed, SigningKey};
+use keygen_core::db::keys::{Filter, Stored};
+use keygen_core::db::lists::StoredList;
+use keygen_core::db::people::Event;
+use keygen_core::db::postgres::Postgres;
+use keygen_core::db::role::Role;
+use keygen_core::db::shops::Shop;
+use keygen_core::db::store::{
+    Backend, HeadRead, HeadWrite, KeysRead, LedgerRead, LedgerWrite, ListsRead, ListsWrite, NewKey,
+    PeopleRead, PeopleWrite, SchemaRead, StoreErrorKind, StoreResult,
+};
+use keygen_core::db::tokens::Token;
+use keygen_core::key_record::KeyRecord;
+
+const KEY_ID: &str = "0a1b2c3d";
+const PW: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+
+impl Server {
+    /// A new database made a ledger, opened through the storage interface.
+    fn backend(&self, name: &str) -> Postgres {
+        let url = self.database(name);
+        Postgres::open_write(&self.target(&url), Duration::from_secs(120)).expect("open the ledger")
+    }
+}
+
+fn hex64(c: char) -> String {
+    std::iter::repeat_n(c, 64).collect()
+}
+
+/// A key record as `issue` or `renew` records it.
+fn record(serial: &str, order: Option<&str>, organization: &str, supersedes: Option<&str>) -> KeyRecord {
+    KeyRecord {
+        key: format!("AST8-{serial}"),
+        serial: serial.to_owned(),
+        key_id: KEY_ID.to_owned(),
+        product: product_key::PRODUCT_CODE.to_owned(),
+        major_version: product_key::MAJOR_VERSION,
+        organization: organization.to_owned(),
+        seats: Some(5),
+        features: vec!["pro".to_owned(), "sso".to_owned()],
+        issued: "2026-12-07".to_owned(),
+        expires: Some("2027-12-06".to_owned()),
+        template: Some("std".to_owned()),
+        order_id: order.map(str::to_owned),
+        contact: Some("it@example.com".to_owned()),
+        supersedes: supersedes.map(str::to_owned),
+        reason: supersedes.map(|_| "renewal".to_owned()),
+        via: Some(if supersedes.is_some() { "renew" } else { "issue" }.to_owned()),
+        issued_at: Some("2026-12-07T10:00:00Z".to_owned()),
+        actor: Some("cli:test".to_owned()),
+        prev: None,
+    }
+}
+
+/// Appends `r` after the chain's end, hashed as the core hashes it; the row as stored.
+fn append_key(db: &dyn LedgerWrite, mut r: KeyRecord) -> StoreResult<(KeyRecord, u64, String)> {
+    let chain = db.key_chain()?;
+    let position = chain.count + 1;
+    r.prev = Some(chain.last.clone());
+    let hash = keygen_core::db::keys::row_hash(position, &chain.last, &r);
+    let org_search = keygen_core::db::search::column(&r.organization);
+    let features = r.features.join(",");
+    db.insert_key(&NewKey {
+        record: &r,
+        position,
+        org_search: &org_search,
+        features: &features,
+        prev: &chain.last,
+        hash: &hash,
+    })?;
+    Ok((r, position, hash))
+}
+
+fn row(s: &Stored) -> (KeyRecord, u64, String) {
+    (s.record.clone(), s.position, s.hash.clone())
+}
+
+const K1: &str = "00000000000000a1";
+const K2: &str = "00000000000000a2";
+const K3: &str = "00000000000000a3";
+const K4: &str = "00000000000000a4";
+
+/// A ledger holding every kind of row: two signing keys (one retired), four keys (one
+/// renewed, one revoked, one without order, seats or last day), a list, three people, a
+/// token, a shop, three events (the last not chained yet) and a head.
+fn fill(db: &mut Postgres) -> Vec<(KeyRecord, u64, String)> {
+    db.begin_write().expect("begin");
+    db.add_signing_key(&SigningKey {
+        key_id: "99999999".to_owned(),
+        public_key: hex64('c'),
+        status: "retired".to_owned(),
+        added_at: "2026-01-01T00:00:00Z".to_owned(),
+        retired_at: Some("2026-06-01T00:00:00Z".to_owned()),
+    })
+    .expect("a retired signing key");
+    db.add_signing_key(&SigningKey {
+        key_id: KEY_ID.to_owned(),
+        public_key: hex64('a'),
+        status: "current".to_owned(),
+        added_at: "2026-06-01T00:00:00Z".to_owned(),
+        retired_at: None,
+    })
+    .expect("the signing key");
+    let mut rows = vec![
+        append_key(db, record(K1, Some("SO-1"), "Acme GmbH", None)).expect("k1"),
+        append_key(db, record(K2, Some("SO-2"), "Zeta Ltd", None)).expect("k2"),
+        append_key(db, record(K3, Some("SO-1"), "Acme GmbH", Some(K1))).expect("k3"),
+    ];
+    let mut k4 = record(K4, None, "Émile SARL", None);
+    (k4.seats, k4.expires, k4.contact, k4.template, k4.actor) = (None, None, None, None, None);
+    rows.push(append_key(db, k4).expect("k4"));
+    let mut list = StoredList {
+        sequence: 1,
+        signed_by: KEY_ID.to_owned(),
+        reason: Some("compromised".to_owned()),
+        published_at: "2026-12-07T11:00:00Z".to_owned(),
+        text: "-----BEGIN AST8 REVOCATION LIST-----\nabc\n-----END AST8 REVOCATION LIST-----\n".to_owned(),
+        prev: keygen_core::db::GENESIS.to_owned(),
+        hash: String::new(),
+        actor: Some("desk:bob".to_owned()),
+    };
+    list.hash = keygen_core::db::lists::row_hash(&list);
+    db.insert_list(&list, &[K2.to_owned()]).expect("a list");
+    for name in ["bob", "Alice", "Zed"] {
+        db.add_person(
+            name,
+            if name == "bob" { Role::Admin } else { Role::Sales },
+            &format!("{PW}{name}"),
+            "2026-12-07T09:00:00Z",
+            "cli:root",
+        )
+        .expect("a person");
+    }
+    let token = Token {
+        name: "ci".to_owned(),
+        role: Role::Operations,
+        expires: Some("2027-01-01".to_owned()),
+        added_at: "2026-12-07T09:00:00Z".to_owned(),
+        added_by: "bob".to_owned(),
+        last_used: None,
+    };
+    db.add_token(&token, &hex64('d')).expect("a token");
+    db.put_shop(&Shop {
+        name: "shop1".to_owned(),
+        secret_hash: hex64('e'),
+        products: [("p-1".to_owned(), "std".to_owned())].into(),
+        added_at: "2026-12-07T09:00:00Z".to_owned(),
+        added_by: "bob".to_owned(),
+    })
+    .expect("a shop");
+    let mut prev = keygen_core::db::GENESIS.to_owned();
+    for id in 1..=3u64 {
+        let fields =
+            [format!("2026-12-07T09:0{id}:00Z"), "bob".to_owned(), "issue".to_owned(), format!("event {id}")];
+        let hash =
+            keygen_core::db::people::event_hash(id, &prev, &fields[0], &fields[1], &fields[2], &fields[3]);
+        prev = hash.clone();
+        db.insert_event(&Event { id, fields, hash: (id < 3).then_some(hash) }).expect("an event");
+    }
+    db.store_head(&head_of(4, &rows[3].2)).expect("the head");
+    db.commit().expect("commit");
+    rows
+}
+
+fn head_of(keys: u64, last: &str) -> Signed {
+    Signed {
+        head: Head {
+            key_count: keys,
+            key_hash: last.to_owned(),
+            list_count: 1,
+            list_hash: hex64('1'),
+            signers_hash: hex64('2'),
+            desk: Some(DeskPart { people_hash: hex64('3'), journal_id: 3, journal_hash: hex64('4') }),
+        },
+        by: KEY_ID.to_owned(),
+        signature: "5".repeat(128),
+    }
+}
+
+#[test]
+fn every_verb_answers_what_was_written() {
+    let Some(s) = server() else { return };
+    let mut db = s.backend("verbs");
+    let rows = fill(&mut db);
+    let serials = |v: Vec<Stored>| v.into_iter().map(|s| s.record.serial).collect::<Vec<_>>();
+
+    // Keys.
+    let chain = db.key_chain().expect("chain");
+    assert_eq!((chain.count, chain.last.as_str()), (4, rows[3].2.as_str()));
+    assert_eq!(row(&db.key_by_serial(K1).expect("k1").expect("held")), rows[0]);
+    assert_eq!(row(&db.key_by_serial(K4).expect("k4").expect("held")), rows[3], "NULLs read back as None");
+    assert!(db.key_by_serial("ffffffffffffffff").expect("read").is_none());
+    assert_eq!(row(&db.key_at(2).expect("at 2").expect("held")), rows[1]);
+    assert!(db.key_at(5).expect("at 5").is_none());
+    assert_eq!(db.keys_after(1, 2).expect("page").iter().map(row).collect::<Vec<_>>(), rows[1..3].to_vec());
+    assert!(db.order_exists("SO-1").expect("SO-1") && !db.order_exists("SO-9").expect("SO-9"));
+    assert_eq!(db.first_of_order("SO-1").expect("first").as_deref(), Some(K1));
+    let next = db.successor(K1).expect("successor").expect("k1 was renewed");
+    assert_eq!((next.serial.as_str(), next.reason.as_deref()), (K3, Some("renewal")));
+    assert!(db.successor(K3).expect("successor").is_none());
+    let revoked = db.revocation(K2).expect("revocation").expect("k2 was revoked");
+    assert_eq!(
+        (revoked.sequence, revoked.reason.as_deref(), revoked.actor.as_deref()),
+        (1, Some("compromised"), Some("desk:bob"))
+    );
+    assert!(db.revocation(K1).expect("revocation").is_none());
+    assert_eq!(serials(db.keys_matching(&Filter::default()).expect("all")), [K1, K2, K3, K4]);
+    assert_eq!(
+        serials(db.keys_matching(&Filter { order_id: Some("SO-1"), ..Filter::default() }).expect("SO-1")),
+        [K1, K3]
+    );
+    assert_eq!(
+        serials(db.keys_matching(&Filter { serial: Some(K2), ..Filter::default() }).expect("k2")),
+        [K2]
+    );
+    let (form, folded) = keygen_core::db::search::needles("emile");
+    assert_eq!(
+        serials(
+            db.keys_matching(&Filter { organization: Some((&form, &folded)), ..Filter::default() })
+                .expect("org")
+        ),
+        [K4]
+    );
+    assert_eq!(serials(db.current_expiring("2027-01-01", "2027-12-31").expect("expiring")), [K3]);
+    assert_eq!(
+        db.replaced_unrevoked().expect("replaced"),
+        [(K1.to_owned(), K3.to_owned(), "2026-12-07".to_owned())]
+    );
+    let firsts = db.first_of_orders(&["SO-1", "SO-9", "SO-2", "SO-1"]).expect("firsts");
+    let firsts: Vec<Option<(String, bool, bool)>> =
+        firsts.into_iter().map(|f| f.map(|f| (f.stored.record.serial, f.replaced, f.revoked))).collect();
+    assert_eq!(
+        firsts,
+        [
+            Some((K1.to_owned(), true, false)),
+            None,
+            Some((K2.to_owned(), false, true)),
+            Some((K1.to_owned(), true, false))
+        ]
+    );
+    let found = db.keys_by_serials(&[K4, "ffffffffffffffff", K1]).expect("by serials");
+    assert_eq!(
+        found.iter().map(|f| f.as_ref().map(row)).collect::<Vec<_>>(),
+        [Some(rows[3].clone()), None, Some(rows[0].clone())]
+    );
+    let mut seen = Vec::new();
+    db.each_org_search(&mut |at, serial, org, search| {
+        seen.push((at, serial.to_owned(), org.to_owned(), search.to_owned()));
+        at < 2
+    })
+    .expect("org_search");
+    assert_eq!(seen.len(), 2, "each_org_search goes on after false");
+    assert_eq!(
+        seen[0],
+        (1, K1.to_owned(), "Acme GmbH".to_owned(), keygen_core::db::search::column("Acme GmbH"))
+    );
+
+    // Lists.
+    let lists = db.lists().expect("lists");
+    assert_eq!(lists.len(), 1);
+    assert_eq!(db.list_chain().expect("chain").last, lists[0].hash);
+    assert_eq!(lists[0].hash, keygen_core::db::lists::row_hash(&lists[0]), "a list reads back as hashed");
+    assert_eq!(db.last_list().expect("last").map(|l| l.text), Some(lists[0].text.clone()));
+    assert_eq!(db.list_hash_at(1).expect("hash"), Some(lists[0].hash.clone()));
+    assert_eq!(db.list_text(1).expect("text"), Some(lists[0].text.clone()));
+    assert_eq!(db.list_text(2).expect("text"), None);
+    assert_eq!(db.revoked().expect("revoked"), [K2]);
+    assert_eq!(db.named_by(1).expect("named"), [(K2.to_owned(), Some("compromised".to_owned()))]);
+    assert_eq!(db.revocation_count().expect("count"), 1);
+
+    // Signing keys and the head.
+    let keys = db.signing_keys().expect("signing keys");
+    assert_eq!(keys.iter().map(|k| k.key_id.as_str()).collect::<Vec<_>>(), ["99999999", KEY_ID]);
+    assert_eq!(db.stored_head().expect("head"), Some(head_of(4, &rows[3].2)));
+
+    // People, tokens, shops: by name in byte order (a locale's order would put bob before Zed).
+    let names: Vec<String> = db.people().expect("people").into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["Alice", "Zed", "bob"]);
+    let with: Vec<(String, String)> =
+        db.people_with_hashes().expect("people").into_iter().map(|(p, h)| (p.name, h)).collect();
+    assert_eq!(with[2], ("bob".to_owned(), format!("{PW}bob")));
+    let (bob, hash) = db.person("bob").expect("bob").expect("there");
+    assert_eq!((bob.role, hash), (Role::Admin, format!("{PW}bob")));
+    assert!(db.person("Bob").expect("Bob").is_none(), "a look-up by name is exact");
+    assert_eq!(db.token_named("CI").expect("CI").as_deref(), Some("ci"), "any ASCII case");
+    assert_eq!(db.token_by_hash(&hex64('d')).expect("by hash").map(|(t, _)| t.name).as_deref(), Some("ci"));
+    assert_eq!(db.tokens_with_hashes().expect("tokens")[0].1, hex64('d'));
+    db.note_token_used("ci", "2026-12-07T12:00:00Z").expect("used");
+    assert_eq!(db.tokens().expect("tokens")[0].last_used.as_deref(), Some("2026-12-07T12:00:00Z"));
+    let shop = db.shop("shop1").expect("shop").expect("there");
+    assert_eq!(shop.products.get("p-1").map(String::as_str), Some("std"));
+    assert_eq!(db.shops().expect("shops"), [shop]);
+    db.note_delivery("shop1", "d-1", &hex64('6'), "2026-12-07T12:00:00Z").expect("delivered");
+    db.note_delivery("shop1", "d-1", &hex64('7'), "2026-12-07T12:01:00Z").expect("a second note");
+    assert_eq!(db.delivery("shop1", "d-1").expect("delivery"), Some(hex64('6')), "the first note is kept");
+    assert_eq!(db.delivery("shop1", "d-2").expect("delivery"), None);
+
+    // The journal.
+    assert_eq!(db.journal_last().expect("last"), Some((3, None)));
+    assert_eq!(db.events_after(1).expect("after").iter().map(|e| e.id).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(db.last_events(2).expect("last").iter().map(|e| e.id).collect::<Vec<_>>(), [3, 2]);
+    assert!(matches!(db.event_hash_at(1).expect("hash"), Some(Some(_))));
+    assert_eq!(db.event_hash_at(9).expect("hash"), None);
+    assert!(db.journal_unchained().expect("unchained") && db.journal_chained().expect("chained"));
+
+    // Changes.
+    db.begin_write().expect("begin");
+    db.set_event_hash(3, &hex64('8')).expect("chain event 3");
+    assert!(db.set_password("bob", &format!("{PW}new")).expect("set"));
+    assert!(!db.set_password("nobody", &format!("{PW}new")).expect("set"));
+    assert!(db.remove_person("Zed").expect("remove") && !db.remove_person("Zed").expect("again"));
+    assert!(db.remove_token("ci").expect("remove") && !db.remove_token("ci").expect("again"));
+    let mut other = db.shop("shop1").expect("shop").expect("there");
+    other.secret_hash = hex64('9');
+    db.put_shop(&other).expect("replace the shop");
+    db.retire_signing_key(KEY_ID, "2026-12-08T00:00:00Z").expect("retire");
+    db.commit().expect("commit");
+    assert!(!db.journal_unchained().expect("unchained"));
+    assert_eq!(db.person("bob").expect("bob").map(|(_, h)| h), Some(format!("{PW}new")));
+    assert_eq!(db.shops().expect("shops"), [other]);
+    assert!(db.tokens().expect("tokens").is_empty());
+    assert_eq!(db.signing_keys().expect("keys")[1].retired_at.as_deref(), Some("2026-12-08T00:00:00Z"));
+    assert_eq!(db.schema_difference().expect("schema"), None);
+}
+
+#[test]
+fn the_schema_refuses_duplicates_as_constraints_and_a_mark_undoes() {
+    let Some(s) = server() else { return };
+    let mut db = s.backend("constraints");
+    let rows = fill(&mut db);
+    db.begin_write().expect("begin");
+    for (what, r) in [
+        ("a serial recorded already", record(K1, Some("SO-7"), "Acme", None)),
+        ("a second first key of SO-2", record("00000000000000b1", Some("SO-2"), "Zeta Ltd", None)),
+        ("a key replaced twice", record("00000000000000b2", Some("SO-1"), "Acme", Some(K1))),
+    ] {
+        db.mark().expect("mark");
+        let e = append_key(&db, r).expect_err(what);
+        assert_eq!(e.kind(), StoreErrorKind::Constraint, "{what}: {e}");
+        db.undo_to_mark().expect("undo");
+        db.forget_mark().expect("forget");
+    }
+    db.mark().expect("mark");
+    let e = db.add_person("BOB", Role::Support, PW, "2026-12-07T09:00:00Z", "root").expect_err("BOB and bob");
+    assert!(e.is_constraint(), "{e}");
+    db.undo_to_mark().expect("undo");
+    db.forget_mark().expect("forget");
+    // The transaction goes on after each undo; and a mark undoes a row that was accepted.
+    db.mark().expect("mark");
+    append_key(&db, record("00000000000000b3", Some("SO-8"), "Acme", None)).expect("a new order");
+    db.undo_to_mark().expect("undo");
+    db.forget_mark().expect("forget");
+    append_key(&db, record("00000000000000b4", Some("SO-9"), "Acme", None)).expect("after the undo");
+    db.commit().expect("commit");
+    assert!(db.key_by_serial("00000000000000b3").expect("read").is_none(), "the mark did not undo");
+    assert_eq!(db.key_chain().expect("chain").count, 5);
+    assert_eq!(row(&db.key_at(4).expect("read").expect("k4")), rows[3]);
+}
+
+#[test]
+fn a_write_with_a_failed_statement_is_never_committed() {
+    let Some(s) = server() else { return };
+    let mut db = s.backend("aborted");
+    fill(&mut db);
+    db.begin_write().expect("begin");
+    append_key(&db, record("00000000000000c1", Some("SO-5"), "Acme", None)).expect("a new order");
+    append_key(&db, record(K1, Some("SO-6"), "Acme", None)).expect_err("a duplicate serial");
+    // PostgreSQL answers COMMIT of an aborted transaction with a rollback, not an error.
+    let e = db.commit().expect_err("a commit of a failed write");
+    assert_eq!(e.kind(), StoreErrorKind::Other, "{e}");
+    assert!(db.key_by_serial("00000000000000c1").expect("read").is_none());
+    // The connection is usable again.
+    db.begin_write().expect("begin");
+    append_key(&db, record("00000000000000c2", Some("SO-5"), "Acme", None)).expect("a new order");
+    db.commit().expect("commit");
+    assert_eq!(db.key_chain().expect("chain").count, 5);
+}
+
+#[test]
+fn two_backends_write_in_turn_on_the_advisory_lock() {
+    let Some(s) = server() else { return };
+    let mut a = s.backend("turns");
+    fill(&mut a);
+    let url = format!("postgres://keygen@127.0.0.1:{}/turns", s.port);
+    let mut b = Postgres::open_write(&s.target(&url), Duration::from_secs(120)).expect("B opens");
+    a.begin_write().expect("A begins");
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            b.begin_write().expect("B begins");
+            // B reads the chain's end only once it has the lock: A's row is there.
+            let chain = b.key_chain().expect("chain");
+            tx.send(chain.count).expect("send");
+            append_key(&b, record("00000000000000e2", Some("SO-E2"), "Acme", None)).expect("B appends");
+            b.commit().expect("B commits");
+        });
+        wait_for_lock_waiter(s, "turns");
+        assert!(rx.try_recv().is_err(), "B began its write while A held the lock");
+        append_key(&a, record("00000000000000e1", Some("SO-E1"), "Acme", None)).expect("A appends");
+        a.commit().expect("A commits");
+        assert_eq!(rx.recv_timeout(Duration::from_secs(120)).expect("B went on after A's commit"), 5);
+    });
+    assert_eq!(a.key_chain().expect("chain").count, 6);
+    assert_eq!(
+        a.key_at(6).expect("read").expect("B's row").record.prev,
+        a.key_at(5).expect("read").map(|s| s.hash)
+    );
+}
+
+/// Waits until a session of `db` waits for an advisory lock (the server's own view).
+fn wait_for_lock_waiter(s: &Server, db: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (ok, out, err) = s.psql(
+            "postgres",
+            &format!(
+                "SELECT 'waiting=' || count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+                 WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = '{db}';"
+            ),
+        );
+        assert!(ok, "{err}");
+        if out.contains("waiting=1") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no writer waited for the lock: {out}");
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn a_restarted_server_is_unavailable_then_used_again() {
+    if server().is_none() {
+        return;
+    }
+    // A server of its own: a restart would cut the other tests' sessions.
+    let s = start_server(false);
+    let mut db = s.backend("restart");
+    fill(&mut db);
+    db.begin_read().expect("a read");
+    let restart = |s: &Server| {
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/pg-throwaway.sh"))
+            .args(["restart", &s.dir])
+            .output()
+            .expect("run pg-throwaway.sh restart");
+        assert!(out.status.success(), "restart: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    restart(&s);
+    // Inside the read the session is gone with its snapshot: unavailable, not retried.
+    let e = db.key_chain().expect_err("a read on a connection the server ended");
+    assert_eq!(e.kind(), StoreErrorKind::Unavailable, "{e}");
+    db.end_read();
+    // The next transaction connects again, without a new Postgres.
+    db.begin_write().expect("a write after the restart");
+    append_key(&db, record("00000000000000f1", Some("SO-F1"), "Acme", None)).expect("append");
+    db.commit().expect("commit");
+    // Outside a transaction, a verb reconnects by itself (or fails once as unavailable).
+    restart(&s);
+    let first = db.key_chain();
+    if let Err(e) = &first {
+        assert_eq!(e.kind(), StoreErrorKind::Unavailable, "{e}");
+    }
+    assert_eq!(db.key_chain().expect("read after the restart").count, 5);
+}
+
+/// Copies `from` (read in one snapshot) into `to` (an empty ledger), then checks that every
+/// row, hash and list is the same in both.
+fn round_trip(from: &dyn Backend, to: &mut dyn Backend) {
+    from.begin_read().expect("read the source");
+    to.begin_write().expect("write the copy");
+    let counts = keygen_core::db::transfer::copy(from, to).expect("copy");
+    to.commit().expect("commit the copy");
+    from.end_read();
+    assert_eq!(
+        (counts.keys, counts.lists, counts.revocations, counts.signing_keys),
+        (4, 1, 1, 2),
+        "{counts:?}"
+    );
+    assert_eq!((counts.people, counts.tokens, counts.shops, counts.events, counts.head), (3, 1, 1, 3, true));
+    same(from, to);
+}
+
+fn same(a: &dyn LedgerRead, b: &dyn LedgerRead) {
+    let keys = |l: &dyn LedgerRead| l.keys_after(0, 1000).expect("keys").iter().map(row).collect::<Vec<_>>();
+    assert_eq!(keys(a), keys(b));
+    assert_eq!(a.key_chain().expect("chain"), b.key_chain().expect("chain"));
+    let lists = |l: &dyn LedgerRead| {
+        l.lists()
+            .expect("lists")
+            .into_iter()
+            .map(|x| (x.sequence, x.text, x.prev, x.hash, x.actor, x.reason))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lists(a), lists(b));
+    assert_eq!(a.named_by(1).expect("named"), b.named_by(1).expect("named"));
+    assert_eq!(a.signing_keys().expect("signers"), b.signing_keys().expect("signers"));
+    assert_eq!(a.stored_head().expect("head"), b.stored_head().expect("head"));
+    let people = |l: &dyn LedgerRead| {
+        l.people_with_hashes()
+            .expect("people")
+            .into_iter()
+            .map(|(p, h)| (p.name, p.role, p.added_at, p.added_by, h))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(people(a), people(b));
+    assert_eq!(a.tokens_with_hashes().expect("tokens"), b.tokens_with_hashes().expect("tokens"));
+    assert_eq!(a.shops().expect("shops"), b.shops().expect("shops"));
+    let events = |l: &dyn LedgerRead| {
+        l.events_after(0).expect("events").into_iter().map(|e| (e.id, e.fields, e.hash)).collect::<Vec<_>>()
+    };
+    assert_eq!(events(a), events(b));
+}
+
+#[test]
+fn a_copy_between_postgres_ledgers_keeps_every_row_and_hash() {
+    let Some(s) = server() else { return };
+    let mut source = s.backend("copy_from");
+    fill(&mut source);
+    let url = s.database("copy_to");
+    let mut copy = Postgres::create(&s.target(&url), Duration::from_secs(120)).expect("an empty ledger");
+    round_trip(&source, &mut copy);
+    // And back again, into a third: the same.
+    let url = s.database("copy_back");
+    let mut back = Postgres::create(&s.target(&url), Duration::from_secs(120)).expect("an empty ledger");
+    round_trip(&copy, &mut back);
+    // A copy into a ledger holding keys is refused, and leaves it as it was.
+    copy.begin_write().expect("begin");
+    let e = keygen_core::db::transfer::copy(&source, &copy).expect_err("a copy over keys");
+    copy.rollback();
+    assert!(e.to_string().contains("not empty"), "{e}");
+    same(&source, &copy);
+}
+
+#[test]
+fn the_schema_description_is_what_the_migrations_make_and_a_change_is_named() {
+    let Some(s) = server() else { return };
+    let db = s.backend("schema");
+    let described = keygen_core::db::postgres::schema::describe(&db).expect("describe");
+    if let Ok(file) = std::env::var("KEYGEN_PG_WRITE_SCHEMA") {
+        std::fs::write(file, &described).expect("write the description");
+    }
+    assert_eq!(
+        described,
+        keygen_core::db::postgres::schema::EXPECTED,
+        "migrations/postgres/schema.txt is not what the migrations make"
+    );
+    assert_eq!(db.schema_difference().expect("schema"), None);
+    for (change, named) in [
+        ("CREATE INDEX sneaky ON keys (contact);", "sneaky"),
+        ("ALTER TABLE keys DROP CONSTRAINT keys_serial_check;", "keys_serial_check"),
+        (
+            "CREATE FUNCTION nop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; \
+             CREATE TRIGGER quiet BEFORE INSERT ON keys FOR EACH ROW EXECUTE FUNCTION nop();",
+            "quiet",
+        ),
+        (
+            "DROP INDEX keys_one_per_order; CREATE UNIQUE INDEX keys_one_per_order ON keys (order_id);",
+            "keys_one_per_order",
+        ),
+        ("ALTER TABLE people ALTER COLUMN role DROP NOT NULL;", "role"),
+    ] {
+        let (ok, _, err) = s.psql("schema", &format!("BEGIN; {change} COMMIT;"));
+        assert!(ok, "{change}: {err}");
+        let found =
+            db.schema_difference().expect("schema").unwrap_or_else(|| panic!("{change} was not found"));
+        assert!(found.contains(named), "{change}: {found}");
+        let (ok, _, err) =
+            s.psql("schema", "DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION keygen;");
+        assert!(ok, "{err}");
+        keygen_core::db::postgres::Ledger::connect(
+            &s.target(&format!("postgres://keygen@127.0.0.1:{}/schema", s.port)),
+            &Options::default(),
+        )
+        .expect("connect")
+        .init()
+        .expect("a new ledger");
+        assert_eq!(db.schema_difference().expect("schema"), None);
+    }
 }

@@ -30,6 +30,7 @@ pub mod sqlite;
 pub mod store;
 pub mod store_error;
 pub mod tokens;
+pub mod transfer;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

@@ -109,6 +109,12 @@ pub trait KeysWrite {
     /// Appends a key row. A serial already recorded, a second first key of an order or a key
     /// replaced twice is refused by the schema ([`StoreErrorKind::Constraint`]).
     fn insert_key(&self, row: &NewKey<'_>) -> StoreResult<()>;
+    /// Appends `rows`, in their order, as [`KeysWrite::insert_key`] does each (a batch's
+    /// chunk: a backend may send them in one statement; all or none recorded is the
+    /// transaction's, not this verb's).
+    fn insert_keys(&self, rows: &[NewKey<'_>]) -> StoreResult<()> {
+        rows.iter().try_for_each(|row| self.insert_key(row))
+    }
 }
 
 /// The revocation lists.

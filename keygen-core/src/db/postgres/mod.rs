@@ -13,6 +13,15 @@
 //! Synchronous: the `postgres` crate runs tokio-postgres on a runtime of its own, and no
 //! async type appears in this module's API.
 
+mod backend;
+mod head;
+mod keys;
+mod lists;
+mod people;
+pub mod schema;
+
+pub use backend::Postgres;
+
 use std::ffi::OsString;
 use std::fmt;
 use std::os::unix::ffi::OsStringExt;
@@ -33,10 +42,10 @@ use zeroize::Zeroizing;
 /// numbers as the SQLite ones ([`super::MIGRATIONS`]), in PostgreSQL's dialect (the rules
 /// of the translation are at the top of the first file).
 pub const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_ledger.sql"),
-    include_str!("../../migrations/postgres/0002_people.sql"),
-    include_str!("../../migrations/postgres/0003_signed_people.sql"),
-    include_str!("../../migrations/postgres/0004_api_tokens.sql"),
+    include_str!("../../../migrations/postgres/0001_ledger.sql"),
+    include_str!("../../../migrations/postgres/0002_people.sql"),
+    include_str!("../../../migrations/postgres/0003_signed_people.sql"),
+    include_str!("../../../migrations/postgres/0004_api_tokens.sql"),
 ];
 
 /// The schema version this keygen writes and reads.
@@ -495,25 +504,7 @@ impl Ledger {
     /// ones, so a restarted server is used again without restarting the program.
     pub fn connect(target: &Target, options: &Options) -> Result<Ledger, PgError> {
         let mut first = target.connect()?;
-        let row = first
-            .query_one(
-                "SELECT current_setting('server_version_num')::int, current_setting('server_encoding')",
-                &[],
-            )
-            .map_err(server(format!("cannot read the server's version at {target}")))?;
-        let (version, encoding): (i32, String) = (row.get(0), row.get(1));
-        if version < MIN_SERVER_VERSION {
-            return Err(PgError::Config(format!(
-                "{target} runs PostgreSQL {}.{}: the ledger needs 13 or later",
-                version / 10000,
-                version % 10000
-            )));
-        }
-        if encoding != "UTF8" {
-            return Err(PgError::Config(format!(
-                "the database of {target} is in {encoding}: the ledger needs UTF8 (createdb -E UTF8)"
-            )));
-        }
+        check_server(&mut first, target)?;
         drop(first);
         let manager = Manager { config: target.config.clone(), tls: target.connector()? };
         let pool = r2d2::Pool::builder()
@@ -552,66 +543,15 @@ impl Ledger {
     }
 
     fn schema_tx(&self, only_empty: bool) -> Result<(), PgError> {
-        let what = || format!("cannot bring the ledger {} to schema version {SCHEMA_VERSION}", self.target);
         let mut conn = self.get()?;
-        let mut tx = conn.transaction().map_err(server(what()))?;
-        // Two keygens making one ledger at once: the second waits, then finds it made.
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK]).map_err(server(what()))?;
-        let version = read_version(&mut tx, &self.target)?;
-        let others = foreign_objects(&mut tx, version.is_some()).map_err(server(what()))?;
-        if let Some((schema, name, kind)) = others.first() {
-            let kind = match kind.as_str() {
-                "r" | "p" => "table",
-                "v" | "m" => "view",
-                "S" => "sequence",
-                "f" => "foreign table",
-                _ => "relation",
-            };
-            return Err(PgError::Schema(format!(
-                "{} holds a {kind} {schema}.{name} that is not the ledger's ({} in all): a ledger is made only in \
-                 an empty database (createdb), never beside other data",
-                self.target,
-                others.len()
-            )));
-        }
-        if let Some(v) = version {
-            if only_empty {
-                return Err(PgError::Schema(format!(
-                    "{} holds a keygen ledger already (schema version {v}); a new ledger is never made over one",
-                    self.target
-                )));
-            }
-            if v > SCHEMA_VERSION {
-                return Err(newer(&self.target, v));
-            }
-        } else {
-            tx.batch_execute(CREATE_VERSION_TABLE).map_err(server(what()))?;
-        }
-        let done = usize::try_from(version.unwrap_or(0)).unwrap_or(0);
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-            tx.batch_execute(sql).map_err(server(format!("{}: migration {}", what(), i + 1)))?;
-            let v = i as i64 + 1;
-            tx.execute(
-                "INSERT INTO schema_version (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = $1",
-                &[&v],
-            )
-            .map_err(server(what()))?;
-        }
-        tx.commit().map_err(server(what()))
+        make_schema(&mut conn, &self.target, only_empty)
     }
 
     /// Checks that the database holds a ledger of this keygen's schema version (what every
     /// command does before it reads or writes).
     pub fn check_version(&self) -> Result<(), PgError> {
-        match self.schema_version()? {
-            Some(v) if v == SCHEMA_VERSION => Ok(()),
-            None => Err(PgError::Schema(format!("{} is not a keygen ledger (no schema)", self.target))),
-            Some(v) if v > SCHEMA_VERSION => Err(newer(&self.target, v)),
-            Some(v) => Err(PgError::Schema(format!(
-                "{} has schema version {v}; a keygen command that writes brings it to {SCHEMA_VERSION}",
-                self.target
-            ))),
-        }
+        let mut conn = self.get()?;
+        check_version(&mut conn, &self.target)
     }
 
     /// Starts a write: a transaction (READ COMMITTED) that first takes the ledger's writer
@@ -647,6 +587,91 @@ impl Ledger {
         conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .map_err(server(format!("cannot read the ledger {}", self.target)))?;
         Ok(ReadTx { conn })
+    }
+}
+
+/// Makes the ledger's tables or brings them up to date ([`Ledger::init`], [`Ledger::migrate`]).
+pub(crate) fn make_schema(client: &mut Client, target: &str, only_empty: bool) -> Result<(), PgError> {
+    let what = || format!("cannot bring the ledger {target} to schema version {SCHEMA_VERSION}");
+    let mut tx = client.transaction().map_err(server(what()))?;
+    // Two keygens making one ledger at once: the second waits, then finds it made.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK]).map_err(server(what()))?;
+    let version = read_version(&mut tx, target)?;
+    let others = foreign_objects(&mut tx, version.is_some()).map_err(server(what()))?;
+    if let Some((schema, name, kind)) = others.first() {
+        let kind = match kind.as_str() {
+            "r" | "p" => "table",
+            "v" | "m" => "view",
+            "S" => "sequence",
+            "f" => "foreign table",
+            _ => "relation",
+        };
+        return Err(PgError::Schema(format!(
+            "{} holds a {kind} {schema}.{name} that is not the ledger's ({} in all): a ledger is made only in \
+             an empty database (createdb), never beside other data",
+            target,
+            others.len()
+        )));
+    }
+    if let Some(v) = version {
+        if only_empty {
+            return Err(PgError::Schema(format!(
+                "{} holds a keygen ledger already (schema version {v}); a new ledger is never made over one",
+                target
+            )));
+        }
+        if v > SCHEMA_VERSION {
+            return Err(newer(target, v));
+        }
+    } else {
+        tx.batch_execute(CREATE_VERSION_TABLE).map_err(server(what()))?;
+    }
+    let done = usize::try_from(version.unwrap_or(0)).unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.batch_execute(sql).map_err(server(format!("{}: migration {}", what(), i + 1)))?;
+        let v = i as i64 + 1;
+        tx.execute(
+            "INSERT INTO schema_version (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = $1",
+            &[&v],
+        )
+        .map_err(server(what()))?;
+    }
+    tx.commit().map_err(server(what()))
+}
+
+/// Refuses a server older than [`MIN_SERVER_VERSION`] or a database not in UTF-8.
+pub(crate) fn check_server(client: &mut Client, target: &Target) -> Result<(), PgError> {
+    let row = client
+        .query_one(
+            "SELECT current_setting('server_version_num')::int, current_setting('server_encoding')",
+            &[],
+        )
+        .map_err(server(format!("cannot read the server's version at {target}")))?;
+    let (version, encoding): (i32, String) = (row.get(0), row.get(1));
+    if version < MIN_SERVER_VERSION {
+        return Err(PgError::Config(format!(
+            "{target} runs PostgreSQL {}.{}: the ledger needs 13 or later",
+            version / 10000,
+            version % 10000
+        )));
+    }
+    if encoding != "UTF8" {
+        return Err(PgError::Config(format!(
+            "the database of {target} is in {encoding}: the ledger needs UTF8 (createdb -E UTF8)"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that the database holds a ledger of this keygen's schema version.
+pub(crate) fn check_version(client: &mut Client, target: &str) -> Result<(), PgError> {
+    match read_version(client, target)? {
+        Some(v) if v == SCHEMA_VERSION => Ok(()),
+        None => Err(PgError::Schema(format!("{target} is not a keygen ledger (no schema)"))),
+        Some(v) if v > SCHEMA_VERSION => Err(newer(target, v)),
+        Some(v) => Err(PgError::Schema(format!(
+            "{target} has schema version {v}; a keygen command that writes brings it to {SCHEMA_VERSION}"
+        ))),
     }
 }
 

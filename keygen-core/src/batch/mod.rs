@@ -87,7 +87,9 @@ pub fn execute(
     }
     // One transaction from here to the commit, so no other keygen can issue one of these
     // orders meanwhile. A ledger that does not exist yet is made only when every row is good.
-    let mut existing = db::exists(&plan.ledger)?.then(|| Db::open_write(&plan.ledger)).transpose()?;
+    // A PostgreSQL ledger is made only by `ledger init`; a SQLite file, by the first batch.
+    let there = db::is_postgres(&plan.ledger) || db::exists(&plan.ledger)?;
+    let mut existing = there.then(|| Db::open_write(&plan.ledger)).transpose()?;
     let existing_tx = match existing.as_mut() {
         Some(db) => Some(db.begin_write(&args.key)?),
         None => None,

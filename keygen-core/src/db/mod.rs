@@ -196,13 +196,25 @@ impl Db {
     }
 
     /// Copies the ledger, one committed state, into a new SQLite ledger file at `to` that
-    /// stands alone.
+    /// stands alone. `to` is an empty file (made private by the caller).
     pub fn copy_to(&self, to: &Path) -> Result<(), Error> {
-        self.store.copy_to_sqlite(to).map_err(Error::db(format!(
-            "cannot copy the ledger {} to {}",
-            self.path().display(),
-            to.display()
-        )))
+        let what = || format!("cannot copy the ledger {} to {}", self.path().display(), to.display());
+        if self.store.copy_to_sqlite(to).map_err(Error::db(what()))? {
+            return Ok(());
+        }
+        // Row by row, every row and the signed head as they are: a copy, not a write of the
+        // ledger, so it needs no signing key and goes through no door (the copy's head still
+        // covers its rows, which are the same).
+        let mut copy = sqlite::Sqlite::open_write(to)?;
+        self.store.begin_read().map_err(Error::db(what()))?;
+        copy.begin_write().map_err(Error::db(what()))?;
+        let copied = transfer::copy(self.conn(), &copy).and_then(|_| copy.commit().map_err(Error::db(what())));
+        self.store.end_read();
+        if copied.is_err() {
+            copy.rollback();
+        }
+        copied?;
+        copy.stand_alone()
     }
 
     /// Notes that the API token `name` was used (outside the door: no head covers it).
@@ -226,6 +238,24 @@ impl Db {
         let w = Writer { store: &mut *self.store, path, key_path: key_path.to_owned(), log, finished: false };
         guard::check(w.conn(), &w.path, &w.log)?;
         Ok(w)
+    }
+}
+
+/// A PostgreSQL ledger: its URL parsed (the password from a passfile), then connected.
+#[cfg(feature = "postgres")]
+fn open_postgres(location: &Path, mode: Mode) -> Result<Db, Error> {
+    let url = location.to_str().ok_or_else(|| Error::input("a postgres:// URL must be UTF-8"))?;
+    let target = postgres::Target::parse(url).map_err(|e| Error::input(e.to_string()))?;
+    let wait = sqlite::BUSY_TIMEOUT;
+    let opened = match mode {
+        Mode::Read => postgres::Postgres::open_read(&target),
+        Mode::Write => postgres::Postgres::open_write(&target, wait),
+        Mode::Create => postgres::Postgres::create(&target, wait),
+    };
+    match opened {
+        Ok(pg) => Ok(Db::over(Box::new(pg))),
+        Err(postgres::PgError::Config(what) | postgres::PgError::Schema(what)) => Err(Error::input(what)),
+        Err(e) => Err(Error::Db { what: format!("cannot open the ledger {target}"), source: postgres::store_error(e) }),
     }
 }
 

@@ -261,9 +261,10 @@ pub trait Backend: LedgerWrite + Send {
     fn end_read(&self);
     /// Housekeeping after a commit, never failing the write (SQLite folds its WAL).
     fn after_commit(&mut self) {}
-    /// Copies the ledger, one committed state, into a new SQLite ledger file at `to` that
-    /// stands alone (what `ledger backup` writes, whatever the backend).
-    fn copy_to_sqlite(&self, to: &Path) -> StoreResult<()>;
+    /// Copies the ledger, one committed state, into the new, empty SQLite file at `to` in a
+    /// way of the backend's own (SQLite's page by page); `false` when it has none, and
+    /// [`super::Db::copy_to`] copies it row by row ([`super::transfer`]).
+    fn copy_to_sqlite(&self, to: &Path) -> StoreResult<bool>;
     /// Notes that the API token `name` was used at `at`: outside the door, as the desk's
     /// bookkeeping is (no head covers it).
     fn note_token_used(&self, name: &str, at: &str) -> StoreResult<()>;

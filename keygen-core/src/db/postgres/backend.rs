@@ -63,7 +63,7 @@ pub(super) fn kind_of(e: &postgres::Error) -> StoreErrorKind {
 /// A [`PgError`] as a [`StoreError`]: a failure to connect is [`StoreErrorKind::Unavailable`]
 /// but for a refused password or a database that is not there (class 28, 3D000), which
 /// waiting does not mend.
-fn pg_store_error(e: PgError) -> StoreError {
+pub fn pg_store_error(e: PgError) -> StoreError {
     let kind = match &e {
         PgError::Server { source, .. } | PgError::CommitUnknown { source, .. } => {
             match source.as_db_error() {
@@ -98,7 +98,7 @@ impl Postgres {
         let mut client = target.connect()?;
         super::check_server(&mut client, target)?;
         super::check_version(&mut client, &target.shown)?;
-        Ok(Postgres::with_client(target, client, crate::db::BUSY_TIMEOUT))
+        Ok(Postgres::with_client(target, client, crate::db::sqlite::BUSY_TIMEOUT))
     }
 
     /// Makes a new ledger in the empty database at `target` (`keygen ledger init`, `ledger
@@ -269,16 +269,8 @@ impl Backend for Postgres {
 
     /// Not yet: the copy is [`crate::db::transfer::copy`] into a new SQLite ledger, which
     /// needs the SQLite backend's writer (`db::sqlite`); until it is here, refused.
-    fn copy_to_sqlite(&self, to: &Path) -> StoreResult<()> {
-        Err(StoreError::new(
-            StoreErrorKind::Other,
-            format!(
-                "cannot copy the PostgreSQL ledger {} into {}: this keygen cannot write SQLite ledgers from \
-                 PostgreSQL yet; use pg_dump",
-                self.target.shown,
-                to.display()
-            ),
-        ))
+    fn copy_to_sqlite(&self, _to: &Path) -> StoreResult<bool> {
+        Ok(false)
     }
 
     fn note_token_used(&self, name: &str, at: &str) -> StoreResult<()> {

@@ -20,7 +20,7 @@ mod lists;
 mod people;
 pub mod schema;
 
-pub use backend::Postgres;
+pub use backend::{Postgres, pg_store_error as store_error};
 
 use std::ffi::OsString;
 use std::fmt;
@@ -474,13 +474,13 @@ pub struct Options {
     /// How long to wait for a connection from the pool (the server down: this long).
     pub connect_timeout: Duration,
     /// How long a writer waits for the writer before it (a batch holds the ledger for
-    /// minutes); [`super::BUSY_TIMEOUT`] for SQLite's.
+    /// minutes); [`crate::db::sqlite::BUSY_TIMEOUT`] for SQLite's.
     pub lock_timeout: Duration,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { pool_size: 8, connect_timeout: Duration::from_secs(10), lock_timeout: super::BUSY_TIMEOUT }
+        Options { pool_size: 8, connect_timeout: Duration::from_secs(10), lock_timeout: crate::db::sqlite::BUSY_TIMEOUT }
     }
 }
 

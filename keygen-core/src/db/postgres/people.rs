@@ -8,7 +8,7 @@ use super::Postgres;
 use crate::db::people::{Event, Person};
 use crate::db::role::Role;
 use crate::db::shops::Shop;
-use crate::db::store::{PeopleRead, PeopleWrite, StoreResult};
+use crate::db::store::{PeopleRead, PeopleWrite, StoreResult, DeskRows};
 use crate::db::tokens::Token;
 
 fn id(n: u64) -> i64 {
@@ -95,6 +95,26 @@ impl PeopleRead for Postgres {
             &[],
         )?;
         Ok(rows.iter().map(token).collect())
+    }
+
+    fn desk_signed_rows(&self) -> StoreResult<DeskRows> {
+        let people = self.query(
+            "SELECT name, role, password_hash, added_at, added_by FROM people ORDER BY name COLLATE \"C\"",
+            &[],
+        )?;
+        let tokens = self.query(
+            "SELECT name, role, token_hash, expires, added_at, added_by FROM api_tokens ORDER BY name COLLATE \"C\"",
+            &[],
+        )?;
+        let shops = self.query(
+            "SELECT name, secret_hash, products, added_at, added_by FROM shops ORDER BY name COLLATE \"C\"",
+            &[],
+        )?;
+        Ok(DeskRows {
+            people: people.iter().map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)]).collect(),
+            tokens: tokens.iter().map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)]).collect(),
+            shops: shops.iter().map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)]).collect(),
+        })
     }
 
     fn tokens_with_hashes(&self) -> StoreResult<Vec<(Token, String)>> {

@@ -153,6 +153,14 @@ impl Sqlite {
         Ok(db)
     }
 
+    /// Folds the WAL into the file and leaves WAL mode, so that the file stands alone (a
+    /// copy: a writer that opens it as a ledger puts WAL mode back).
+    pub fn stand_alone(&self) -> Result<(), Error> {
+        self.conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+            .map_err(db_error(format!("cannot close the copy {}", self.path.display())))
+    }
+
     fn check_version(&self) -> Result<(), Error> {
         let version: i64 = self
             .conn
@@ -273,7 +281,7 @@ impl Backend for Sqlite {
 
     /// SQLite's online backup: its WAL folded in and the WAL mode left (a writer that opens
     /// it as a ledger puts it back), so no -wal or -shm file follows it.
-    fn copy_to_sqlite(&self, to: &Path) -> StoreResult<()> {
+    fn copy_to_sqlite(&self, to: &Path) -> StoreResult<bool> {
         let mut copy = Connection::open(to)?;
         let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
         // Every page in one step: one read transaction, so the copy is one committed state.
@@ -284,7 +292,8 @@ impl Backend for Sqlite {
             }
         }
         drop(backup);
-        Ok(copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?)
+        copy.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+        Ok(true)
     }
 
     fn note_token_used(&self, name: &str, at: &str) -> StoreResult<()> {

@@ -593,8 +593,8 @@ use keygen_core::db::postgres::Postgres;
 use keygen_core::db::role::Role;
 use keygen_core::db::shops::Shop;
 use keygen_core::db::store::{
-    Backend, HeadRead, HeadWrite, KeysRead, LedgerRead, LedgerWrite, ListsRead, ListsWrite, NewKey,
-    PeopleRead, PeopleWrite, SchemaRead, StoreErrorKind, StoreResult,
+    Backend, HeadRead, HeadWrite, KeysRead, KeysWrite, LedgerRead, LedgerWrite, ListsRead, ListsWrite,
+    NewKey, PeopleRead, PeopleWrite, SchemaRead, StoreErrorKind, StoreResult,
 };
 use keygen_core::db::tokens::Token;
 use keygen_core::key_record::KeyRecord;
@@ -1163,4 +1163,118 @@ fn the_schema_description_is_what_the_migrations_make_and_a_change_is_named() {
         .expect("a new ledger");
         assert_eq!(db.schema_difference().expect("schema"), None);
     }
+}
+
+/// Figures, not a check (timings decide nothing): `cargo test -p keygen --features postgres
+/// --test postgres performance -- --ignored --nocapture`. An issue's statements (begin with
+/// the lock, the chain's end, the order's look-up, the row, the journal's end, the head,
+/// commit), `ledger find --order-id`'s look-up on 200k keys, and 200k rows appended by
+/// `insert_keys` against raw Ed25519 signing of as many messages on every core.
+#[test]
+#[ignore = "figures for the report, not a check"]
+fn performance() {
+    use ed25519_dalek::Signer;
+    use rayon::prelude::*;
+    let Some(s) = server() else { return };
+    let mut db = s.backend("performance");
+    fill(&mut db);
+    let median_p95 = |mut v: Vec<Duration>| {
+        v.sort();
+        (v[v.len() / 2], v[v.len() * 95 / 100])
+    };
+    let mut issue = Vec::new();
+    for i in 0..200 {
+        let t = Instant::now();
+        db.begin_write().expect("begin");
+        let order = format!("PERF-{i}");
+        assert!(!db.order_exists(&order).expect("order"));
+        append_key(&db, record(&format!("{:016x}", 0x1000 + i), Some(&order), "Acme", None)).expect("append");
+        db.journal_last().expect("journal");
+        let chain = db.key_chain().expect("chain");
+        db.store_head(&head_of(chain.count, &chain.last)).expect("head");
+        db.commit().expect("commit");
+        issue.push(t.elapsed());
+    }
+    let (m, p) = median_p95(issue);
+    println!("issue's statements: median {m:?}, p95 {p:?} (200 writes)");
+
+    let rows = 200_000u64;
+    let chain = db.key_chain().expect("chain");
+    let mut prev = chain.last.clone();
+    let mut records = Vec::new();
+    for i in 0..rows {
+        let mut r = record(&format!("{:016x}", 0x10_0000 + i), Some(&format!("BATCH-{i}")), "Acme", None);
+        r.via = Some("batch".to_owned());
+        r.prev = Some(prev.clone());
+        let hash = keygen_core::db::keys::row_hash(chain.count + 1 + i, &prev, &r);
+        prev = hash.clone();
+        records.push((r, hash));
+    }
+    let org_search = keygen_core::db::search::column("Acme");
+    let features = "pro,sso".to_owned();
+    let new: Vec<NewKey<'_>> = records
+        .iter()
+        .enumerate()
+        .map(|(i, (r, hash))| NewKey {
+            record: r,
+            position: chain.count + 1 + i as u64,
+            org_search: &org_search,
+            features: &features,
+            prev: r.prev.as_deref().unwrap_or_default(),
+            hash,
+        })
+        .collect();
+    let t = Instant::now();
+    db.begin_write().expect("begin");
+    for chunk in new.chunks(1000) {
+        db.insert_keys(chunk).expect("insert");
+    }
+    db.commit().expect("commit");
+    let insert = t.elapsed();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let t = Instant::now();
+    let signed = (0..rows)
+        .into_par_iter()
+        .map(|i| key.sign(&i.to_le_bytes().repeat(4)).to_bytes()[0] as u64)
+        .sum::<u64>();
+    let sign = t.elapsed();
+    let rate = |d: Duration| rows as f64 / d.as_secs_f64();
+    println!(
+        "200k rows: insert_keys {insert:?} ({:.0} rows/s); raw signing on {} threads {sign:?} ({:.0}/s, checksum {signed}); \
+         insertion alone {:.2} x signing's rate; signing then inserting {:.2} x",
+        rate(insert),
+        rayon::current_num_threads(),
+        rate(sign),
+        rate(insert) / rate(sign),
+        sign.as_secs_f64() / (sign + insert).as_secs_f64()
+    );
+    let mut find = Vec::new();
+    for i in 0..200 {
+        let order = format!("BATCH-{}", i * 997);
+        let t = Instant::now();
+        let found = db.keys_matching(&Filter { order_id: Some(&order), ..Filter::default() }).expect("find");
+        for k in &found {
+            db.successor(&k.record.serial).expect("successor");
+            db.revocation(&k.record.serial).expect("revocation");
+        }
+        find.push(t.elapsed());
+        assert_eq!(found.len(), 1);
+    }
+    let (m, p) = median_p95(find);
+    println!("find --order-id on {} keys: median {m:?}, p95 {p:?}", db.key_chain().expect("chain").count);
+    let t = Instant::now();
+    let orders: Vec<String> = (0..5000).map(|i| format!("BATCH-{}", i * 37)).collect();
+    let refs: Vec<&str> = orders.iter().map(String::as_str).collect();
+    assert!(db.first_of_orders(&refs).expect("firsts").iter().all(Option::is_some));
+    println!("first_of_orders of 5000 orders: {:?}", t.elapsed());
+    if std::env::var_os("KEYGEN_PG_EXPLAIN").is_some() {
+        let list = orders.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(",");
+        let (_, out, err) = s.psql("performance", &format!("EXPLAIN ANALYZE SELECT DISTINCT ON (o.i) k.serial, o.i, (SELECT n.serial FROM keys n WHERE n.supersedes = k.serial) IS NOT NULL, (SELECT r.sequence FROM revocations r WHERE r.serial = k.serial) IS NOT NULL FROM unnest(ARRAY[{list}]::text[]) WITH ORDINALITY AS o(order_id, i) CROSS JOIN LATERAL (SELECT * FROM keys f WHERE f.order_id = o.order_id OFFSET 0) k ORDER BY o.i, k.position;"));
+        println!("{out}{err}");
+    }
+    let serials: Vec<String> = (0..5000u64).map(|i| format!("{:016x}", 0x10_0000 + i * 37)).collect();
+    let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
+    let t = Instant::now();
+    assert!(db.keys_by_serials(&refs).expect("by serials").iter().all(Option::is_some));
+    println!("keys_by_serials of 5000 serials: {:?}", t.elapsed());
 }

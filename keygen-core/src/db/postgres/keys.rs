@@ -210,16 +210,23 @@ impl KeysRead for Postgres {
         if orders.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement for the chunk: each order's first key by position (DISTINCT ON keeps
-        // the first row of each order's group), through the index on order_id.
+        // One statement for the chunk: each order's keys through the index on order_id (a
+        // LATERAL subquery behind OFFSET 0, which the planner cannot fold into a join: a
+        // look-up per order, never a scan of the table; a LIMIT 1 by position there made it
+        // walk the position index instead), and the first by position (DISTINCT ON keeps the
+        // first row of each order's group). Whether it was replaced or revoked: scalar
+        // subqueries (at most one row each, by the unique indexes), which run as index
+        // look-ups per key; EXISTS may be planned as a hash of the whole table, read once per
+        // chunk (tables just filled by a batch, not analyzed yet, mislead the estimates).
         let rows = self.query(
             concat!(
                 "SELECT DISTINCT ON (o.i) ",
                 columns!(),
-                ", o.i, EXISTS (SELECT 1 FROM keys n WHERE n.supersedes = k.serial), \
-                 EXISTS (SELECT 1 FROM revocations r WHERE r.serial = k.serial) \
+                ", o.i, (SELECT n.serial FROM keys n WHERE n.supersedes = k.serial) IS NOT NULL, \
+                 (SELECT r.sequence FROM revocations r WHERE r.serial = k.serial) IS NOT NULL \
                  FROM unnest($1::text[]) WITH ORDINALITY AS o(order_id, i) \
-                 JOIN keys k ON k.order_id = o.order_id ORDER BY o.i, k.position"
+                 CROSS JOIN LATERAL (SELECT * FROM keys f WHERE f.order_id = o.order_id OFFSET 0) k \
+                 ORDER BY o.i, k.position"
             ),
             &[&orders],
         )?;
@@ -238,7 +245,8 @@ impl KeysRead for Postgres {
             concat!(
                 "SELECT ",
                 columns!(),
-                ", o.i FROM unnest($1::text[]) WITH ORDINALITY AS o(serial, i) JOIN keys k ON k.serial = o.serial"
+                ", o.i FROM unnest($1::text[]) WITH ORDINALITY AS o(serial, i) \
+                 CROSS JOIN LATERAL (SELECT * FROM keys f WHERE f.serial = o.serial OFFSET 0) k"
             ),
             &[&serials],
         )?;

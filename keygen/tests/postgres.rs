@@ -870,8 +870,20 @@ fn every_verb_answers_what_was_written() {
     assert_eq!((bob.role, hash), (Role::Admin, format!("{PW}bob")));
     assert!(db.person("Bob").expect("Bob").is_none(), "a look-up by name is exact");
     assert_eq!(db.token_named("CI").expect("CI").as_deref(), Some("ci"), "any ASCII case");
+    // Only ASCII letters fold, as SQLite's lower() (the database's collation, C.UTF-8 here,
+    // would fold É to é too).
+    db.begin_write().expect("begin");
+    db.add_token(&Token { name: "émile".to_owned(), ..db.tokens().expect("tokens")[0].clone() }, &hex64('f'))
+        .expect("a token named émile");
+    db.commit().expect("commit");
+    assert_eq!(db.token_named("éMILE").expect("éMILE").as_deref(), Some("émile"));
+    assert_eq!(db.token_named("ÉMILE").expect("ÉMILE"), None, "É is not é in SQLite");
     assert_eq!(db.token_by_hash(&hex64('d')).expect("by hash").map(|(t, _)| t.name).as_deref(), Some("ci"));
     assert_eq!(db.tokens_with_hashes().expect("tokens")[0].1, hex64('d'));
+    assert_eq!(
+        db.tokens().expect("tokens").iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["ci", "émile"]
+    );
     db.note_token_used("ci", "2026-12-07T12:00:00Z").expect("used");
     assert_eq!(db.tokens().expect("tokens")[0].last_used.as_deref(), Some("2026-12-07T12:00:00Z"));
     let shop = db.shop("shop1").expect("shop").expect("there");
@@ -897,6 +909,7 @@ fn every_verb_answers_what_was_written() {
     assert!(!db.set_password("nobody", &format!("{PW}new")).expect("set"));
     assert!(db.remove_person("Zed").expect("remove") && !db.remove_person("Zed").expect("again"));
     assert!(db.remove_token("ci").expect("remove") && !db.remove_token("ci").expect("again"));
+    assert!(db.remove_token("émile").expect("remove"));
     let mut other = db.shop("shop1").expect("shop").expect("there");
     other.secret_hash = hex64('9');
     db.put_shop(&other).expect("replace the shop");

@@ -1291,3 +1291,51 @@ fn performance() {
     assert!(db.keys_by_serials(&refs).expect("by serials").iter().all(Option::is_some));
     println!("keys_by_serials of 5000 serials: {:?}", t.elapsed());
 }
+
+#[test]
+fn the_desks_role_writes_through_the_backend_with_the_documented_grants() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(s) = server() else { return };
+    drop(s.backend("deskrole"));
+    let grants = doc_sql("give the desk its rights").replace("keygen_desk", "desk_writer");
+    let (ok, _, err) = s.psql(
+        "deskrole",
+        &format!(
+            "CREATE ROLE desk_writer LOGIN PASSWORD 'desk-writer-pw';\nGRANT USAGE ON SCHEMA public TO desk_writer;\n\
+             SET ROLE keygen;\n{grants}\nRESET ROLE;"
+        ),
+    );
+    assert!(ok, "the documented grants: {err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let passfile = dir.path().join("pgpass");
+    std::fs::write(&passfile, format!("127.0.0.1:{}:deskrole:desk_writer:desk-writer-pw\n", s.port))
+        .expect("write");
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let url = format!("postgres://desk_writer@127.0.0.1:{}/deskrole", s.port);
+    let target = Target::parse_with(&url, Some(passfile.into()), None).expect("the desk's URL");
+    let mut db = Postgres::open_write(&target, Duration::from_secs(120)).expect("the desk opens the ledger");
+    for i in 0..2u64 {
+        db.begin_write().expect("begin");
+        if i == 0 {
+            db.add_signing_key(&SigningKey {
+                key_id: KEY_ID.to_owned(),
+                public_key: hex64('a'),
+                status: "current".to_owned(),
+                added_at: "2026-06-01T00:00:00Z".to_owned(),
+                retired_at: None,
+            })
+            .expect("the first signing key");
+        }
+        let (_, _, hash) =
+            append_key(&db, record(&format!("00000000000000d{i}"), Some(&format!("SO-D{i}")), "Acme", None))
+                .expect("a key");
+        db.insert_event(&Event { id: i + 1, fields: Default::default(), hash: Some(hex64('b')) })
+            .expect("an event");
+        // The head is replaced in place: the desk may not DELETE it.
+        db.store_head(&head_of(i + 1, &hash)).expect("the head");
+        db.commit().expect("commit");
+    }
+    db.note_delivery("shop1", "d-1", &hex64('6'), "2026-12-07T12:00:00Z").expect("a delivery");
+    assert_eq!(db.stored_head().expect("head").map(|h| h.head.key_count), Some(2));
+    assert_eq!(db.schema_difference().expect("schema"), None);
+}

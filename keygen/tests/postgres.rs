@@ -1129,6 +1129,13 @@ fn a_copy_between_postgres_ledgers_keeps_every_row_and_hash() {
     copy.rollback();
     assert!(e.to_string().contains("not empty"), "{e}");
     same(&source, &copy);
+    // A revocation whose reason is not its list's cannot be recorded as it is: refused.
+    let (ok, _, err) = s.psql("copy_from", "UPDATE revocations SET reason = 'other';");
+    assert!(ok, "{err}");
+    let url = s.database("copy_refused");
+    let target = Postgres::create(&s.target(&url), Duration::from_secs(120)).expect("an empty ledger");
+    let e = keygen_core::db::transfer::copy(&source, &target).expect_err("a revocation changed by hand");
+    assert!(e.to_string().contains("another reason than its list 1"), "{e}");
 }
 
 #[test]

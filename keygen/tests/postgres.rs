@@ -940,6 +940,28 @@ fn the_schema_refuses_duplicates_as_constraints_and_a_mark_undoes() {
         db.undo_to_mark().expect("undo");
         db.forget_mark().expect("forget");
     }
+    // A chunk holding a serial recorded already: refused whole.
+    db.mark().expect("mark");
+    let fresh = record("00000000000000b5", Some("SO-B5"), "Acme", None);
+    let twice = record(K2, Some("SO-B6"), "Acme", None);
+    let (at, last) = (rows[3].1, rows[3].2.clone());
+    let hashes = [keygen_core::db::keys::row_hash(at + 1, &last, &fresh), hex64('0')];
+    let chunk: Vec<NewKey<'_>> = [&fresh, &twice]
+        .iter()
+        .enumerate()
+        .map(|(i, r)| NewKey {
+            record: r,
+            position: at + 1 + i as u64,
+            org_search: "acme",
+            features: "pro,sso",
+            prev: if i == 0 { &last } else { &hashes[0] },
+            hash: &hashes[i],
+        })
+        .collect();
+    let e = db.insert_keys(&chunk).expect_err("a chunk with a duplicate serial");
+    assert_eq!(e.kind(), StoreErrorKind::Constraint, "{e}");
+    db.undo_to_mark().expect("undo");
+    db.forget_mark().expect("forget");
     db.mark().expect("mark");
     let e = db.add_person("BOB", Role::Support, PW, "2026-12-07T09:00:00Z", "root").expect_err("BOB and bob");
     assert!(e.is_constraint(), "{e}");
@@ -953,6 +975,7 @@ fn the_schema_refuses_duplicates_as_constraints_and_a_mark_undoes() {
     append_key(&db, record("00000000000000b4", Some("SO-9"), "Acme", None)).expect("after the undo");
     db.commit().expect("commit");
     assert!(db.key_by_serial("00000000000000b3").expect("read").is_none(), "the mark did not undo");
+    assert!(db.key_by_serial("00000000000000b5").expect("read").is_none(), "a refused chunk left a row");
     assert_eq!(db.key_chain().expect("chain").count, 5);
     assert_eq!(row(&db.key_at(4).expect("read").expect("k4")), rows[3]);
 }

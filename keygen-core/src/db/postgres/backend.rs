@@ -189,6 +189,27 @@ impl Postgres {
         self.client.borrow_mut().query(sql, params).map_err(|e| self.store_error(e))
     }
 
+    /// COPY ... FROM STDIN (FORMAT binary) of `rows`, each value of `types`' types in turn.
+    pub(super) fn copy_in(
+        &self,
+        sql: &str,
+        types: &[postgres::types::Type],
+        rows: &mut dyn Iterator<Item = Vec<&(dyn ToSql + Sync)>>,
+    ) -> StoreResult<u64> {
+        self.ensure_connected()?;
+        let mut client = self.client.borrow_mut();
+        let result = (|| {
+            let sink = client.copy_in(sql)?;
+            let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, types);
+            for row in rows {
+                writer.write(&row)?;
+            }
+            writer.finish()
+        })();
+        drop(client);
+        result.map_err(|e| self.store_error(e))
+    }
+
     /// Statements without parameters, in one round trip.
     fn batch(&self, sql: &str) -> StoreResult<()> {
         self.client.borrow_mut().batch_execute(sql).map_err(|e| self.store_error(e))

@@ -26,22 +26,6 @@ const INSERT: &str = "INSERT INTO keys (serial, position, order_id, organization
      issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
 
-/// A chunk of key rows in one statement: one array per column, unnested side by side.
-const INSERT_MANY: &str = "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, \
-     issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], \
-     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
-     $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])";
-
-/// Rows a chunk of [`KeysWrite::insert_keys`] holds at most (a statement's parameters are
-/// arrays, so this bounds its size, not a count of parameters).
-const CHUNK: usize = 5000;
-
-/// One text column of a chunk of rows.
-fn column<'a, 'k>(chunk: &'a [NewKey<'k>], f: fn(&'a NewKey<'k>) -> Option<&'a str>) -> Vec<Option<&'a str>> {
-    chunk.iter().map(f).collect()
-}
-
 fn position(p: u64) -> i64 {
     i64::try_from(p).unwrap_or(i64::MAX)
 }
@@ -305,56 +289,52 @@ impl KeysWrite for Postgres {
         .map(|_| ())
     }
 
-    /// A chunk at a time, one statement each (the rows' columns as arrays): a round trip
-    /// per row would cost more than the batch's signing.
+    /// All in one COPY (binary): the rows stream to the server with no statement per row
+    /// nor per chunk; the constraints are checked as for INSERT (a duplicate is a
+    /// [`crate::db::store::StoreErrorKind::Constraint`] and nothing of the COPY is kept).
     fn insert_keys(&self, rows: &[NewKey<'_>]) -> StoreResult<()> {
-        for chunk in rows.chunks(CHUNK) {
-            let serial = column(chunk, |k| Some(&k.record.serial));
-            let positions: Vec<i64> = chunk.iter().map(|k| position(k.position)).collect();
-            let order_id = column(chunk, |k| k.record.order_id.as_deref());
-            let organization = column(chunk, |k| Some(&k.record.organization));
-            let org_search = column(chunk, |k| Some(k.org_search));
-            let seats: Vec<Option<i64>> = chunk.iter().map(|k| k.record.seats.map(i64::from)).collect();
-            let features = column(chunk, |k| Some(k.features));
-            let issued = column(chunk, |k| Some(&k.record.issued));
-            let expires = column(chunk, |k| k.record.expires.as_deref());
-            let key = column(chunk, |k| Some(&k.record.key));
-            let signed_by = column(chunk, |k| Some(&k.record.key_id));
-            let supersedes = column(chunk, |k| k.record.supersedes.as_deref());
-            let reason = column(chunk, |k| k.record.reason.as_deref());
-            let via = column(chunk, |k| k.record.via.as_deref());
-            let template = column(chunk, |k| k.record.template.as_deref());
-            let contact = column(chunk, |k| k.record.contact.as_deref());
-            let recorded_at = column(chunk, |k| k.record.issued_at.as_deref());
-            let prev = column(chunk, |k| Some(k.prev));
-            let hash = column(chunk, |k| Some(k.hash));
-            let actor = column(chunk, |k| k.record.actor.as_deref());
-            self.execute(
-                INSERT_MANY,
-                &[
-                    &serial,
-                    &positions,
-                    &order_id,
-                    &organization,
-                    &org_search,
-                    &seats,
-                    &features,
-                    &issued,
-                    &expires,
-                    &key,
-                    &signed_by,
-                    &supersedes,
-                    &reason,
-                    &via,
-                    &template,
-                    &contact,
-                    &recorded_at,
-                    &prev,
-                    &hash,
-                    &actor,
-                ],
-            )?;
+        use postgres::types::Type;
+        if rows.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        const T: Type = Type::TEXT;
+        const B: Type = Type::INT8;
+        let types = [T, B, T, T, T, B, T, T, T, T, T, T, T, T, T, T, T, T, T, T];
+        let numbers: Vec<(i64, Option<i64>)> =
+            rows.iter().map(|k| (position(k.position), k.record.seats.map(i64::from))).collect();
+        let mut values = rows.iter().zip(&numbers).map(|(k, (at, seats))| {
+            let r = k.record;
+            let row: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
+                &r.serial,
+                at,
+                &r.order_id,
+                &r.organization,
+                &k.org_search,
+                seats,
+                &k.features,
+                &r.issued,
+                &r.expires,
+                &r.key,
+                &r.key_id,
+                &r.supersedes,
+                &r.reason,
+                &r.via,
+                &r.template,
+                &r.contact,
+                &r.issued_at,
+                &k.prev,
+                &k.hash,
+                &r.actor,
+            ];
+            row
+        });
+        self.copy_in(
+            "COPY keys (serial, position, order_id, organization, org_search, seats, features, issued, expires, key, \
+             signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
+             FROM STDIN (FORMAT binary)",
+            &types,
+            &mut values,
+        )
+        .map(|_| ())
     }
 }

@@ -3,6 +3,7 @@
 //! in the "C" collation compare byte by byte, as SQLite's BINARY does).
 
 use postgres::Row;
+use postgres::types::ToSql;
 
 use super::Postgres;
 use crate::db::GENESIS;
@@ -25,6 +26,34 @@ const AFTER: usize = 19;
 const INSERT: &str = "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, \
      issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+
+/// A key row's values in [`INSERT`]'s order (and the COPY's), its position and seats given
+/// as the integers stored.
+fn values<'a>(k: &'a NewKey<'_>, numbers: &'a (i64, Option<i64>)) -> [&'a (dyn ToSql + Sync); 20] {
+    let r = k.record;
+    [
+        &r.serial,
+        &numbers.0,
+        &r.order_id,
+        &r.organization,
+        &k.org_search,
+        &numbers.1,
+        &k.features,
+        &r.issued,
+        &r.expires,
+        &r.key,
+        &r.key_id,
+        &r.supersedes,
+        &r.reason,
+        &r.via,
+        &r.template,
+        &r.contact,
+        &r.issued_at,
+        &k.prev,
+        &k.hash,
+        &r.actor,
+    ]
+}
 
 fn position(p: u64) -> i64 {
     i64::try_from(p).unwrap_or(i64::MAX)
@@ -145,7 +174,7 @@ impl KeysRead for Postgres {
 
     fn keys_matching(&self, filter: &Filter<'_>) -> StoreResult<Vec<Stored>> {
         let mut sql = concat!("SELECT ", columns!(), " FROM keys k WHERE true").to_owned();
-        let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+        let mut args: Vec<&(dyn ToSql + Sync)> = Vec::new();
         if let Some(s) = &filter.serial {
             args.push(s);
             sql.push_str(&format!(" AND k.serial = ${}", args.len()));
@@ -260,33 +289,8 @@ impl KeysRead for Postgres {
 
 impl KeysWrite for Postgres {
     fn insert_key(&self, row: &NewKey<'_>) -> StoreResult<()> {
-        let r = row.record;
-        self.execute(
-            INSERT,
-            &[
-                &r.serial,
-                &position(row.position),
-                &r.order_id,
-                &r.organization,
-                &row.org_search,
-                &r.seats.map(i64::from),
-                &row.features,
-                &r.issued,
-                &r.expires,
-                &r.key,
-                &r.key_id,
-                &r.supersedes,
-                &r.reason,
-                &r.via,
-                &r.template,
-                &r.contact,
-                &r.issued_at,
-                &row.prev,
-                &row.hash,
-                &r.actor,
-            ],
-        )
-        .map(|_| ())
+        let numbers = (position(row.position), row.record.seats.map(i64::from));
+        self.execute(INSERT, &values(row, &numbers)).map(|_| ())
     }
 
     /// All in one COPY (binary): the rows stream to the server with no statement per row
@@ -302,38 +306,13 @@ impl KeysWrite for Postgres {
         let types = [T, B, T, T, T, B, T, T, T, T, T, T, T, T, T, T, T, T, T, T];
         let numbers: Vec<(i64, Option<i64>)> =
             rows.iter().map(|k| (position(k.position), k.record.seats.map(i64::from))).collect();
-        let mut values = rows.iter().zip(&numbers).map(|(k, (at, seats))| {
-            let r = k.record;
-            let row: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![
-                &r.serial,
-                at,
-                &r.order_id,
-                &r.organization,
-                &k.org_search,
-                seats,
-                &k.features,
-                &r.issued,
-                &r.expires,
-                &r.key,
-                &r.key_id,
-                &r.supersedes,
-                &r.reason,
-                &r.via,
-                &r.template,
-                &r.contact,
-                &r.issued_at,
-                &k.prev,
-                &k.hash,
-                &r.actor,
-            ];
-            row
-        });
+        let mut each = rows.iter().zip(&numbers).map(|(k, n)| values(k, n).to_vec());
         self.copy_in(
             "COPY keys (serial, position, order_id, organization, org_search, seats, features, issued, expires, key, \
              signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
              FROM STDIN (FORMAT binary)",
             &types,
-            &mut values,
+            &mut each,
         )
         .map(|_| ())
     }

@@ -1240,6 +1240,14 @@ fn performance() {
     }
     let (m, p) = median_p95(issue);
     println!("issue's statements: median {m:?}, p95 {p:?} (200 writes)");
+    let mut schema = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        assert_eq!(db.schema_difference().expect("schema"), None);
+        schema.push(t.elapsed());
+    }
+    let (m, p) = median_p95(schema);
+    println!("schema_difference (each write's check): median {m:?}, p95 {p:?}");
 
     let rows = 200_000u64;
     let chain = db.key_chain().expect("chain");

@@ -80,6 +80,13 @@ pub fn pg_store_error(e: PgError) -> StoreError {
     StoreError::new(kind, e)
 }
 
+/// The session's settings. No JIT: the ledger's statements are look-ups of a few rows, but
+/// a chunk's statement over a table just filled by a batch (not analyzed yet) is estimated
+/// at millions of rows, and compiling it cost more (a quarter of a second) than running it.
+fn session(client: &mut Client) -> Result<(), postgres::Error> {
+    client.batch_execute("SET jit = off")
+}
+
 impl Postgres {
     /// Opens the ledger at `target` to write: connects, refuses a server older than 13 or
     /// not in UTF-8, and brings the schema to this keygen's version (an empty database is
@@ -88,6 +95,7 @@ impl Postgres {
     pub fn open_write(target: &Target, lock_timeout: Duration) -> Result<Postgres, PgError> {
         let mut client = target.connect()?;
         super::check_server(&mut client, target)?;
+        session(&mut client).map_err(super::server(format!("cannot open the ledger {target}")))?;
         super::make_schema(&mut client, &target.shown, false)?;
         Ok(Postgres::with_client(target, client, lock_timeout))
     }
@@ -97,6 +105,7 @@ impl Postgres {
     pub fn open_read(target: &Target) -> Result<Postgres, PgError> {
         let mut client = target.connect()?;
         super::check_server(&mut client, target)?;
+        session(&mut client).map_err(super::server(format!("cannot open the ledger {target}")))?;
         super::check_version(&mut client, &target.shown)?;
         Ok(Postgres::with_client(target, client, crate::db::sqlite::BUSY_TIMEOUT))
     }
@@ -106,6 +115,7 @@ impl Postgres {
     pub fn create(target: &Target, lock_timeout: Duration) -> Result<Postgres, PgError> {
         let mut client = target.connect()?;
         super::check_server(&mut client, target)?;
+        session(&mut client).map_err(super::server(format!("cannot open the ledger {target}")))?;
         super::make_schema(&mut client, &target.shown, true)?;
         Ok(Postgres::with_client(target, client, lock_timeout))
     }
@@ -138,7 +148,8 @@ impl Postgres {
     }
 
     fn reconnect(&self) -> StoreResult<()> {
-        let client = self.target.connect().map_err(pg_store_error)?;
+        let mut client = self.target.connect().map_err(pg_store_error)?;
+        session(&mut client).map_err(|e| self.store_error(e))?;
         *self.client.borrow_mut() = client;
         self.statements.borrow_mut().clear();
         Ok(())
@@ -176,6 +187,27 @@ impl Postgres {
     pub(super) fn query_once(&self, sql: &str, params: &Params<'_>) -> StoreResult<Vec<Row>> {
         self.ensure_connected()?;
         self.client.borrow_mut().query(sql, params).map_err(|e| self.store_error(e))
+    }
+
+    /// COPY ... FROM STDIN (FORMAT binary) of `rows`, each value of `types`' types in turn.
+    pub(super) fn copy_in(
+        &self,
+        sql: &str,
+        types: &[postgres::types::Type],
+        rows: &mut dyn Iterator<Item = Vec<&(dyn ToSql + Sync)>>,
+    ) -> StoreResult<u64> {
+        self.ensure_connected()?;
+        let mut client = self.client.borrow_mut();
+        let result = (|| {
+            let sink = client.copy_in(sql)?;
+            let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, types);
+            for row in rows {
+                writer.write(&row)?;
+            }
+            writer.finish()
+        })();
+        drop(client);
+        result.map_err(|e| self.store_error(e))
     }
 
     /// Statements without parameters, in one round trip.

@@ -3,6 +3,7 @@
 //! in the "C" collation compare byte by byte, as SQLite's BINARY does).
 
 use postgres::Row;
+use postgres::types::ToSql;
 
 use super::Postgres;
 use crate::db::GENESIS;
@@ -26,20 +27,32 @@ const INSERT: &str = "INSERT INTO keys (serial, position, order_id, organization
      issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
 
-/// A chunk of key rows in one statement: one array per column, unnested side by side.
-const INSERT_MANY: &str = "INSERT INTO keys (serial, position, order_id, organization, org_search, seats, features, \
-     issued, expires, key, signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], \
-     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
-     $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])";
-
-/// Rows a chunk of [`KeysWrite::insert_keys`] holds at most (a statement's parameters are
-/// arrays, so this bounds its size, not a count of parameters).
-const CHUNK: usize = 5000;
-
-/// One text column of a chunk of rows.
-fn column<'a, 'k>(chunk: &'a [NewKey<'k>], f: fn(&'a NewKey<'k>) -> Option<&'a str>) -> Vec<Option<&'a str>> {
-    chunk.iter().map(f).collect()
+/// A key row's values in [`INSERT`]'s order (and the COPY's), its position and seats given
+/// as the integers stored.
+fn values<'a>(k: &'a NewKey<'_>, numbers: &'a (i64, Option<i64>)) -> [&'a (dyn ToSql + Sync); 20] {
+    let r = k.record;
+    [
+        &r.serial,
+        &numbers.0,
+        &r.order_id,
+        &r.organization,
+        &k.org_search,
+        &numbers.1,
+        &k.features,
+        &r.issued,
+        &r.expires,
+        &r.key,
+        &r.key_id,
+        &r.supersedes,
+        &r.reason,
+        &r.via,
+        &r.template,
+        &r.contact,
+        &r.issued_at,
+        &k.prev,
+        &k.hash,
+        &r.actor,
+    ]
 }
 
 fn position(p: u64) -> i64 {
@@ -161,7 +174,7 @@ impl KeysRead for Postgres {
 
     fn keys_matching(&self, filter: &Filter<'_>) -> StoreResult<Vec<Stored>> {
         let mut sql = concat!("SELECT ", columns!(), " FROM keys k WHERE true").to_owned();
-        let mut args: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+        let mut args: Vec<&(dyn ToSql + Sync)> = Vec::new();
         if let Some(s) = &filter.serial {
             args.push(s);
             sql.push_str(&format!(" AND k.serial = ${}", args.len()));
@@ -210,16 +223,23 @@ impl KeysRead for Postgres {
         if orders.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement for the chunk: each order's first key by position (DISTINCT ON keeps
-        // the first row of each order's group), through the index on order_id.
+        // One statement for the chunk: each order's keys through the index on order_id (a
+        // LATERAL subquery behind OFFSET 0, which the planner cannot fold into a join: a
+        // look-up per order, never a scan of the table; a LIMIT 1 by position there made it
+        // walk the position index instead), and the first by position (DISTINCT ON keeps the
+        // first row of each order's group). Whether it was replaced or revoked: scalar
+        // subqueries (at most one row each, by the unique indexes), which run as index
+        // look-ups per key; EXISTS may be planned as a hash of the whole table, read once per
+        // chunk (tables just filled by a batch, not analyzed yet, mislead the estimates).
         let rows = self.query(
             concat!(
                 "SELECT DISTINCT ON (o.i) ",
                 columns!(),
-                ", o.i, EXISTS (SELECT 1 FROM keys n WHERE n.supersedes = k.serial), \
-                 EXISTS (SELECT 1 FROM revocations r WHERE r.serial = k.serial) \
+                ", o.i, (SELECT n.serial FROM keys n WHERE n.supersedes = k.serial) IS NOT NULL, \
+                 (SELECT r.sequence FROM revocations r WHERE r.serial = k.serial) IS NOT NULL \
                  FROM unnest($1::text[]) WITH ORDINALITY AS o(order_id, i) \
-                 JOIN keys k ON k.order_id = o.order_id ORDER BY o.i, k.position"
+                 CROSS JOIN LATERAL (SELECT * FROM keys f WHERE f.order_id = o.order_id OFFSET 0) k \
+                 ORDER BY o.i, k.position"
             ),
             &[&orders],
         )?;
@@ -238,7 +258,8 @@ impl KeysRead for Postgres {
             concat!(
                 "SELECT ",
                 columns!(),
-                ", o.i FROM unnest($1::text[]) WITH ORDINALITY AS o(serial, i) JOIN keys k ON k.serial = o.serial"
+                ", o.i FROM unnest($1::text[]) WITH ORDINALITY AS o(serial, i) \
+                 CROSS JOIN LATERAL (SELECT * FROM keys f WHERE f.serial = o.serial OFFSET 0) k"
             ),
             &[&serials],
         )?;
@@ -268,85 +289,31 @@ impl KeysRead for Postgres {
 
 impl KeysWrite for Postgres {
     fn insert_key(&self, row: &NewKey<'_>) -> StoreResult<()> {
-        let r = row.record;
-        self.execute(
-            INSERT,
-            &[
-                &r.serial,
-                &position(row.position),
-                &r.order_id,
-                &r.organization,
-                &row.org_search,
-                &r.seats.map(i64::from),
-                &row.features,
-                &r.issued,
-                &r.expires,
-                &r.key,
-                &r.key_id,
-                &r.supersedes,
-                &r.reason,
-                &r.via,
-                &r.template,
-                &r.contact,
-                &r.issued_at,
-                &row.prev,
-                &row.hash,
-                &r.actor,
-            ],
-        )
-        .map(|_| ())
+        let numbers = (position(row.position), row.record.seats.map(i64::from));
+        self.execute(INSERT, &values(row, &numbers)).map(|_| ())
     }
 
-    /// A chunk at a time, one statement each (the rows' columns as arrays): a round trip
-    /// per row would cost more than the batch's signing.
+    /// All in one COPY (binary): the rows stream to the server with no statement per row
+    /// nor per chunk; the constraints are checked as for INSERT (a duplicate is a
+    /// [`crate::db::store::StoreErrorKind::Constraint`] and nothing of the COPY is kept).
     fn insert_keys(&self, rows: &[NewKey<'_>]) -> StoreResult<()> {
-        for chunk in rows.chunks(CHUNK) {
-            let serial = column(chunk, |k| Some(&k.record.serial));
-            let positions: Vec<i64> = chunk.iter().map(|k| position(k.position)).collect();
-            let order_id = column(chunk, |k| k.record.order_id.as_deref());
-            let organization = column(chunk, |k| Some(&k.record.organization));
-            let org_search = column(chunk, |k| Some(k.org_search));
-            let seats: Vec<Option<i64>> = chunk.iter().map(|k| k.record.seats.map(i64::from)).collect();
-            let features = column(chunk, |k| Some(k.features));
-            let issued = column(chunk, |k| Some(&k.record.issued));
-            let expires = column(chunk, |k| k.record.expires.as_deref());
-            let key = column(chunk, |k| Some(&k.record.key));
-            let signed_by = column(chunk, |k| Some(&k.record.key_id));
-            let supersedes = column(chunk, |k| k.record.supersedes.as_deref());
-            let reason = column(chunk, |k| k.record.reason.as_deref());
-            let via = column(chunk, |k| k.record.via.as_deref());
-            let template = column(chunk, |k| k.record.template.as_deref());
-            let contact = column(chunk, |k| k.record.contact.as_deref());
-            let recorded_at = column(chunk, |k| k.record.issued_at.as_deref());
-            let prev = column(chunk, |k| Some(k.prev));
-            let hash = column(chunk, |k| Some(k.hash));
-            let actor = column(chunk, |k| k.record.actor.as_deref());
-            self.execute(
-                INSERT_MANY,
-                &[
-                    &serial,
-                    &positions,
-                    &order_id,
-                    &organization,
-                    &org_search,
-                    &seats,
-                    &features,
-                    &issued,
-                    &expires,
-                    &key,
-                    &signed_by,
-                    &supersedes,
-                    &reason,
-                    &via,
-                    &template,
-                    &contact,
-                    &recorded_at,
-                    &prev,
-                    &hash,
-                    &actor,
-                ],
-            )?;
+        use postgres::types::Type;
+        if rows.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        const T: Type = Type::TEXT;
+        const B: Type = Type::INT8;
+        let types = [T, B, T, T, T, B, T, T, T, T, T, T, T, T, T, T, T, T, T, T];
+        let numbers: Vec<(i64, Option<i64>)> =
+            rows.iter().map(|k| (position(k.position), k.record.seats.map(i64::from))).collect();
+        let mut each = rows.iter().zip(&numbers).map(|(k, n)| values(k, n).to_vec());
+        self.copy_in(
+            "COPY keys (serial, position, order_id, organization, org_search, seats, features, issued, expires, key, \
+             signed_by, supersedes, reason, via, template, contact, recorded_at, prev, hash, actor) \
+             FROM STDIN (FORMAT binary)",
+            &types,
+            &mut each,
+        )
+        .map(|_| ())
     }
 }

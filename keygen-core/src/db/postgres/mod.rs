@@ -1,14 +1,17 @@
-//! The ledger in PostgreSQL (issue 30): the groundwork a backend behind the ledger's
-//! storage interface (issue 25) calls. What is built here: where the server is and how to
-//! reach it ([`Target`]: a `postgres://` URL, the password from a passfile, TLS by rustls,
-//! SCRAM-SHA-256 by the driver), a pool of connections ([`Ledger`]), the schema
-//! (`keygen-core/migrations/postgres/`, made or brought up to date in one transaction by
-//! [`Ledger::init`] and [`Ledger::migrate`], refusing a database that holds anything else),
-//! and the two kinds of transaction a backend needs: [`WriteTx`], in which writers on every
-//! machine take turns (an advisory lock held to the end of the transaction, taken before
-//! anything is read), and [`ReadTx`], one consistent snapshot. The rows' SQL, the chain, the
-//! signed head and the checkpoint log are not here: they are the interface's and the
-//! core's, written once for both backends.
+//! The ledger in PostgreSQL (issue 30): [`Postgres`], the storage interface
+//! ([`super::store`]) over one connection, its verbs one module per trait group (`keys`,
+//! `lists`, `head`, `people`, `schema`; transactions, marks and errors in `backend`). The
+//! chain, the signed head, the checkpoint log and `ledger verify` are not here: they are the
+//! core's, above the interface, written once for both backends.
+//!
+//! Here too: where the server is and how to reach it ([`Target`]: a `postgres://` URL, the
+//! password from a passfile, TLS by rustls, SCRAM-SHA-256 by the driver), the schema
+//! (`keygen-core/migrations/postgres/`, made or brought up to date in one transaction,
+//! refusing a database that holds anything else), and a pool of connections ([`Ledger`],
+//! with [`WriteTx`] and [`ReadTx`]: the groundwork's, kept for its tests and for a caller
+//! that wants a pool; [`Postgres`] holds one connection, as a SQLite ledger does).
+//! Writers on every machine take turns on an advisory lock held to the end of the
+//! transaction, taken before anything is read.
 //!
 //! Synchronous: the `postgres` crate runs tokio-postgres on a runtime of its own, and no
 //! async type appears in this module's API.

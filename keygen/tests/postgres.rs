@@ -177,7 +177,7 @@ fn migrations_make_the_documented_tables_as_sqlite_has_them() {
     // The same tables, the same columns in the same order, with the same NOT NULL, as the
     // SQLite migrations make; INTEGER as bigint and TEXT as text in the "C" collation.
     let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
-    for sql in keygen_core::db::MIGRATIONS {
+    for sql in keygen_core::db::sqlite::MIGRATIONS {
         sqlite.execute_batch(sql).expect("the SQLite migrations");
     }
     let mut stmt =
@@ -1376,4 +1376,66 @@ fn the_desks_role_writes_through_the_backend_with_the_documented_grants() {
     db.note_delivery("shop1", "d-1", &hex64('6'), "2026-12-07T12:00:00Z").expect("a delivery");
     assert_eq!(db.stored_head().expect("head").map(|h| h.head.key_count), Some(2));
     assert_eq!(db.schema_difference().expect("schema"), None);
+}
+
+// The command line on a PostgreSQL ledger, as a vendor runs it.
+
+/// `keygen` in `dir`, its ledger's password from the server's passfile.
+fn keygen(s: &Server, dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_keygen"))
+        .current_dir(dir)
+        .args(args)
+        .env("PGPASSFILE", &s.passfile)
+        .env_remove("KEYGEN_LEDGER")
+        .env_remove("KEYGEN_SIGNING_KEY")
+        .output()
+        .expect("run keygen")
+}
+
+/// [`keygen`], which must succeed; its standard output.
+fn keygen_ok(s: &Server, dir: &Path, args: &[&str]) -> String {
+    let out = keygen(s, dir, args);
+    assert!(out.status.success(), "keygen {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// A new database's URL over TLS, checked against the server's own authority.
+fn tls_database(s: &Server, name: &str) -> String {
+    format!("{}?sslmode=verify-full&sslrootcert={}", s.database(name), s.root_cert)
+        .replace("127.0.0.1", "localhost")
+}
+
+/// A vault (SQLite ledger beside its key) holding keys, a renewal and a revocation.
+fn filled_vault(s: &Server, dir: &Path) {
+    keygen_ok(s, dir, &["init", "--dir", "."]);
+    for (order, org) in [("RT-1", "Acme GmbH"), ("RT-2", "Zürich AG"), ("RT-3", "Ōsaka KK")] {
+        keygen_ok(s, dir, &["issue", "--template", "standard", "--org", org, "--order-id", order]);
+    }
+    keygen_ok(s, dir, &["renew", "--for-order", "RT-1", "--order-id", "RT-1R"]);
+    keygen_ok(s, dir, &["revoke", "--order-id", "RT-2", "--reason", "refund", "--out", "revoked.txt"]);
+}
+
+#[test]
+fn a_round_trip_sqlite_postgres_sqlite_keeps_every_hash_and_list() {
+    let Some(s) = server() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    filled_vault(s, d);
+    let url = tls_database(s, "round_trip_cli");
+    keygen_ok(s, d, &["ledger", "init", "--ledger", &url, "--no-setting"]);
+    keygen_ok(s, d, &["ledger", "import", "--from", "ledger.sqlite", "--ledger", &url]);
+    keygen_ok(s, d, &["ledger", "verify", "--ledger", &url]);
+    // Back: as a copy of PostgreSQL's (ledger backup) and as an import into a new file.
+    keygen_ok(s, d, &["ledger", "backup", "--ledger", &url, "--out", "backup.sqlite"]);
+    keygen_ok(s, d, &["ledger", "import", "--from", &url, "--ledger", "back.sqlite"]);
+    let head = |ledger: &str| keygen_ok(s, d, &["ledger", "head", "--ledger", ledger]);
+    let export = |ledger: &str| keygen_ok(s, d, &["ledger", "export", "--ledger", ledger]);
+    let original = (head("ledger.sqlite"), export("ledger.sqlite"));
+    assert!(original.0.contains(" keys 4 ") && original.0.contains(" lists 1 "), "{}", original.0);
+    for copy in [url.as_str(), "backup.sqlite", "back.sqlite"] {
+        // The head names the last hash of each chain (a row's covers every row before it, a
+        // list's its text), so an equal head is every row hash and list byte for byte.
+        assert_eq!((head(copy), export(copy)), original, "{copy}");
+        keygen_ok(s, d, &["ledger", "verify", "--ledger", copy, "--checkpoint-log", "none.checkpoints"]);
+    }
 }

@@ -188,7 +188,8 @@ pub fn check(
             }
             if let Some(l) = ledger {
                 let found = current.get_mut(i).and_then(Option::take);
-                let (bad, current) = issued_before(l, &o, found, row_plan.as_ref(), args.skip_issued, &args.words);
+                let (bad, current) =
+                    issued_before(l, &o, found, row_plan.as_ref(), args.skip_issued, &args.words);
                 problems.extend(bad.map(|(what, group)| Problem {
                     group,
                     ..problem(line, columns.header("order_id"), what)
@@ -286,7 +287,10 @@ fn issued_before(
                     "'{order}' was already issued a key ({path}: key {}); use {} to reuse it",
                     stored.record.serial, words.skip_issued
                 ),
-                Some(format!("already issued a key in {path}; use {} to reuse those keys", words.skip_issued)),
+                Some(format!(
+                    "already issued a key in {path}; use {} to reuse those keys",
+                    words.skip_issued
+                )),
             )),
             current,
         );

@@ -154,7 +154,10 @@ impl Columns {
         let mut problems = Vec::new();
         for (name, header) in &mapping.columns {
             if table.column(header).is_none() {
-                problems.push((header.clone(), format!("no such column (from {} {name}={header})", mapping.words.column)));
+                problems.push((
+                    header.clone(),
+                    format!("no such column (from {} {name}={header})", mapping.words.column),
+                ));
             }
         }
         // A contact column under its usual ERP name (`Ansprechpartner`, `E-Mail`, ...) is read

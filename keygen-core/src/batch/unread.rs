@@ -142,7 +142,9 @@ pub fn problems(headers: &[String], read: &[(&str, usize)], mapping: &Mapping) -
         }
         let unread_known = |k: &&str| !read.iter().any(|(name, _)| name == k);
         let map = match guess(header).filter(unread_known) {
-            Some(known) => format!("if it holds the {known}, map it: {} {known}={}", w.column, quoted(header)),
+            Some(known) => {
+                format!("if it holds the {known}, map it: {} {known}={}", w.column, quoted(header))
+            }
             None => format!("map it to a known column ({} NAME={})", w.column, quoted(header)),
         };
         out.push((

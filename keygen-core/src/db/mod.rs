@@ -208,7 +208,8 @@ impl Db {
         let mut copy = sqlite::Sqlite::open_write(to)?;
         self.store.begin_read().map_err(Error::db(what()))?;
         copy.begin_write().map_err(Error::db(what()))?;
-        let copied = transfer::copy(self.conn(), &copy).and_then(|_| copy.commit().map_err(Error::db(what())));
+        let copied =
+            transfer::copy(self.conn(), &copy).and_then(|_| copy.commit().map_err(Error::db(what())));
         self.store.end_read();
         if copied.is_err() {
             copy.rollback();
@@ -255,7 +256,10 @@ fn open_postgres(location: &Path, mode: Mode) -> Result<Db, Error> {
     match opened {
         Ok(pg) => Ok(Db::over(Box::new(pg))),
         Err(postgres::PgError::Config(what) | postgres::PgError::Schema(what)) => Err(Error::input(what)),
-        Err(e) => Err(Error::Db { what: format!("cannot open the ledger {target}"), source: postgres::store_error(e) }),
+        Err(e) => Err(Error::Db {
+            what: format!("cannot open the ledger {target}"),
+            source: postgres::store_error(e),
+        }),
     }
 }
 

@@ -42,7 +42,7 @@ pub struct Counts {
 const PAGE: usize = 5000;
 
 fn failed(what: &str) -> impl FnOnce(StoreError) -> Error + '_ {
-    move |e| Error::Io { what: format!("cannot copy the ledger: {what}"), source: std::io::Error::other(e) }
+    move |e| Error::Db { what: format!("cannot copy the ledger: {what}"), source: e }
 }
 
 /// Copies every row of `from` into `to` (an empty ledger): the signing keys in order, the key

@@ -483,7 +483,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { pool_size: 8, connect_timeout: Duration::from_secs(10), lock_timeout: crate::db::sqlite::BUSY_TIMEOUT }
+        Options {
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(10),
+            lock_timeout: crate::db::sqlite::BUSY_TIMEOUT,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::Postgres;
 use crate::db::people::{Event, Person};
 use crate::db::role::Role;
 use crate::db::shops::Shop;
-use crate::db::store::{PeopleRead, PeopleWrite, StoreResult, DeskRows};
+use crate::db::store::{DeskRows, PeopleRead, PeopleWrite, StoreResult};
 use crate::db::tokens::Token;
 
 fn id(n: u64) -> i64 {
@@ -112,7 +112,10 @@ impl PeopleRead for Postgres {
         )?;
         Ok(DeskRows {
             people: people.iter().map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)]).collect(),
-            tokens: tokens.iter().map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)]).collect(),
+            tokens: tokens
+                .iter()
+                .map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)])
+                .collect(),
             shops: shops.iter().map(|r| [r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)]).collect(),
         })
     }

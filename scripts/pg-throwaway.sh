@@ -11,6 +11,8 @@
 #   scripts/pg-throwaway.sh stop DIR        stops the one in DIR and removes DIR
 #   scripts/pg-throwaway.sh restart DIR     restarts the one in DIR (fast shutdown: its
 #                                           sessions are ended), on the same port
+#   scripts/pg-throwaway.sh halt DIR        stops the one in DIR (fast shutdown), keeping DIR:
+#                                           `restart DIR` starts it again
 #   scripts/pg-throwaway.sh run [--tls] CMD [ARG...]
 #                                           starts one, runs CMD with the settings in its
 #                                           environment, then stops it and removes it (also
@@ -232,10 +234,21 @@ restart() {
     die "the server in $dir did not restart (see $dir/server/server.log)"
 }
 
+halt() {
+  local dir="${1:-}" bin
+  made_here halt "$dir"
+  as_server "$bin/pg_ctl" -D "$dir/server/data" -m fast -w -t 60 stop >/dev/null ||
+    die "the server in $dir did not stop (see $dir/server/server.log)"
+}
+
 case "${1:-}" in
   restart)
     shift
     restart "$@"
+    ;;
+  halt)
+    shift
+    halt "$@"
     ;;
   start)
     shift

@@ -1439,3 +1439,180 @@ fn a_round_trip_sqlite_postgres_sqlite_keeps_every_hash_and_list() {
         keygen_ok(s, d, &["ledger", "verify", "--ledger", copy, "--checkpoint-log", "none.checkpoints"]);
     }
 }
+
+/// A desk serving the vault in `dir` on a free loopback port, answering once this returns.
+struct DeskProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl DeskProcess {
+    fn start(s: &Server, dir: &Path) -> DeskProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("port")
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_keygen"))
+            .current_dir(dir)
+            .args(["desk", "--listen", &format!("127.0.0.1:{port}")])
+            .env("PGPASSFILE", &s.passfile)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the desk");
+        // Up when it accepts a connection (each try waits on the connect, not on a clock).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the desk on port {port} never listened");
+            std::thread::yield_now();
+        }
+        DeskProcess { child, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// POSTs `json` to `path` with the Bearer `token`: the HTTP status.
+    fn post(&self, token: &str, path: &str, json: &str) -> u16 {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json"])
+            .args([
+                "-H",
+                &format!("Authorization: Bearer {token}"),
+                "-d",
+                json,
+                &format!("{}{path}", self.url),
+            ])
+            .output()
+            .expect("run curl");
+        String::from_utf8_lossy(&out.stdout).parse().unwrap_or(0)
+    }
+}
+
+impl Drop for DeskProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn two_desks_and_three_command_lines_issue_at_once_with_no_duplicate_and_one_chain() {
+    let Some(s) = server() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    keygen_ok(s, d, &["init", "--dir", "."]);
+    std::fs::remove_file(d.join("ledger.sqlite")).expect("no SQLite ledger");
+    let url = s.database("many_writers");
+    // The vault notes the ledger: no command below names it.
+    keygen_ok(s, d, &["ledger", "init", "--ledger", &url]);
+    let token = keygen_ok(s, d, &["desk", "token", "add", "crm", "--role", "sales"]).trim().to_owned();
+    let desks = [DeskProcess::start(s, d), DeskProcess::start(s, d)];
+    const EACH: usize = 8;
+    std::thread::scope(|scope| {
+        for p in 0..3 {
+            scope.spawn(move || {
+                for i in 0..EACH {
+                    let order = format!("CLI{p}-{i}");
+                    keygen_ok(
+                        s,
+                        d,
+                        &["issue", "--template", "standard", "--org", "Acme", "--order-id", &order],
+                    );
+                }
+            });
+        }
+        for (n, desk) in desks.iter().enumerate() {
+            let token = &token;
+            scope.spawn(move || {
+                for i in 0..EACH {
+                    let json =
+                        format!(r#"{{"organization":"Acme","edition":"standard","order_id":"DESK{n}-{i}"}}"#);
+                    assert_eq!(desk.post(token, "/api/v1/keys", &json), 201, "desk {n}, key {i}");
+                }
+            });
+        }
+    });
+    // Each once: the same orders again are answered with the keys they have, none recorded.
+    assert_eq!(
+        desks[0].post(
+            &token,
+            "/api/v1/keys",
+            r#"{"organization":"Acme","edition":"standard","order_id":"DESK1-0"}"#
+        ),
+        200
+    );
+    let out = keygen(s, d, &["issue", "--template", "standard", "--org", "Acme", "--order-id", "CLI2-3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let verified = keygen_ok(s, d, &["ledger", "verify"]);
+    assert!(
+        verified.contains(&format!("{} keys", 5 * EACH)) && verified.contains("chain intact"),
+        "{verified}"
+    );
+    let found = keygen_ok(s, d, &["ledger", "find", "--org", "Acme", "--format", "csv"]);
+    assert_eq!(found.lines().count(), 5 * EACH + 1, "{found}");
+}
+
+impl Server {
+    /// `pg-throwaway.sh ACTION DIR` on this server (halt, restart).
+    fn control(&self, action: &str) {
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/pg-throwaway.sh"))
+            .args([action, &self.dir])
+            .output()
+            .expect("run pg-throwaway.sh");
+        assert!(out.status.success(), "{action}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn postgresql_stopped_in_the_middle_of_a_batch_leaves_all_or_nothing() {
+    if server().is_none() {
+        return;
+    }
+    // A server of its own: it is stopped under the batch.
+    let s = start_server(false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    keygen_ok(&s, d, &["init", "--dir", "."]);
+    std::fs::remove_file(d.join("ledger.sqlite")).expect("no SQLite ledger");
+    let url = s.database("halted");
+    keygen_ok(&s, d, &["ledger", "init", "--ledger", &url]);
+    keygen_ok(&s, d, &["issue", "--template", "standard", "--org", "Before", "--order-id", "B-0"]);
+    let before = keygen_ok(&s, d, &["ledger", "head"]);
+    let mut csv = String::from("order_id,organization,template\n");
+    for i in 0..60_000 {
+        csv.push_str(&format!("H-{i},Org {i},standard\n"));
+    }
+    std::fs::write(d.join("in.csv"), csv).expect("input");
+    let batch = Command::new(env!("CARGO_BIN_EXE_keygen"))
+        .current_dir(d)
+        .args(["batch", "--input", "in.csv", "--output", "out.csv"])
+        .env("PGPASSFILE", &s.passfile)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the batch");
+    // The batch has written rows when its transaction has an id (given at its first write).
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (ok, written, err) = s.psql(
+            "halted",
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'halted' AND backend_xid IS NOT NULL;",
+        );
+        assert!(ok, "{err}");
+        if written.split_whitespace().any(|w| w == "1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the batch never wrote");
+    }
+    s.control("halt");
+    let out = batch.wait_with_output().expect("the batch ends");
+    assert!(!out.status.success(), "the batch cannot commit without its server");
+    s.control("restart");
+    // Nothing of it: the head, the rows and the output as before.
+    assert_eq!(keygen_ok(&s, d, &["ledger", "head"]), before);
+    let verified = keygen_ok(&s, d, &["ledger", "verify"]);
+    assert!(verified.contains("1 keys"), "{verified}");
+    assert!(!d.join("out.csv").exists(), "no output published");
+    // And the same batch afterwards, whole.
+    keygen_ok(&s, d, &["batch", "--input", "in.csv", "--output", "out.csv"]);
+    assert!(keygen_ok(&s, d, &["ledger", "verify"]).contains("60001 keys"));
+}

@@ -288,6 +288,8 @@ impl Record<'_, '_> {
             let pool_lines = part.lines;
             let mut merged: Option<Vec<u8>> = None;
             let mut inserted = Vec::with_capacity(rows.len());
+            // The part's new rows, chained (position, the hash before), inserted together.
+            let mut chained: Vec<(Box<Prepared>, u64, String)> = Vec::with_capacity(rows.len());
             let mut start = 0;
             for ((row, made), end) in rows.iter().zip(part.made).zip(part.ends) {
                 let (line, before) = (&pool_lines[start..end], &pool_lines[..start]);
@@ -305,22 +307,21 @@ impl Record<'_, '_> {
                             .record;
                         self.write_own_line(row, &record, merged.get_or_insert_with(|| before.to_vec()))?;
                     }
-                    Made::New(prepared) => {
-                        let (p, again) = self.insert_new(row, prepared)?;
-                        if again {
-                            self.write_own_line(
-                                row,
-                                &p.record,
-                                merged.get_or_insert_with(|| before.to_vec()),
-                            )?;
-                        } else if let Some(m) = merged.as_mut() {
+                    Made::New(p) => {
+                        if let Some(m) = merged.as_mut() {
                             m.extend_from_slice(line);
                         }
-                        inserted.push(p);
-                        self.counts.new_keys.fetch_add(1, Ordering::Relaxed);
+                        let position = self.chain.count + 1;
+                        let hash = chain_hash(position, &self.chain.last, &p.tail);
+                        let prev = std::mem::replace(&mut self.chain.last, hash);
+                        self.chain.count = position;
+                        chained.push((p, position, prev));
                     }
                 }
             }
+            self.insert(&chained)?;
+            self.counts.new_keys.fetch_add(chained.len() as u64, Ordering::Relaxed);
+            inserted.extend(chained.into_iter().map(|(p, _, _)| p));
             out.push((merged.unwrap_or(pool_lines), inserted));
         }
         Ok(out)
@@ -339,46 +340,38 @@ impl Record<'_, '_> {
         self.conn.keys_by_serials(&serials).map_err(Written::Db)
     }
 
-    /// Inserts a new key; true with it when the row was signed again here (its serial was
-    /// taken), so that the pool's line for it is not the one to write.
-    fn insert_new(&mut self, row: &Row, mut p: Box<Prepared>) -> Result<(Box<Prepared>, bool), Written> {
-        let mut again = false;
-        // A repeated random serial is a 1 in 2^64 event per pair: the primary key refuses
-        // it, and the row is signed anew.
-        loop {
-            match self.insert_one(&p) {
-                Ok(()) => break,
-                Err(e)
-                    if e.is_constraint()
-                        && self.conn.key_by_serial(&p.record.serial).map_err(Written::Db)?.is_some() =>
-                {
-                    if let Made::New(signed) = sign_row(row, self.signing, &mut rand::rng())
-                        .map_err(|e| Written::Other(Error::input(e)))?
-                    {
-                        p = signed;
-                        again = true;
-                    }
-                }
-                Err(e) => return Err(Written::Db(e)),
+    /// Inserts a part's new rows in one call (a backend may send them in one statement). A
+    /// row the schema refuses is a serial drawn twice (a 1 in 2^64 event per pair: the
+    /// orders were checked in this transaction): the batch stops and nothing is recorded.
+    fn insert(&self, chained: &[(Box<Prepared>, u64, String)]) -> Result<(), Written> {
+        let hashes: Vec<&str> = chained
+            .iter()
+            .skip(1)
+            .map(|(_, _, prev)| prev.as_str())
+            .chain(std::iter::once(self.chain.last.as_str()))
+            .collect();
+        let rows: Vec<NewKey<'_>> = chained
+            .iter()
+            .zip(hashes)
+            .map(|((p, position, prev), hash)| NewKey {
+                record: &p.record,
+                position: *position,
+                org_search: &p.org_search,
+                features: &p.features,
+                prev,
+                hash,
+            })
+            .collect();
+        self.conn.insert_keys(&rows).map_err(|e| {
+            if e.is_constraint() {
+                Written::Other(Error::input(
+                    "a new key's random serial is one the ledger holds already (a 1 in 2^64 draw); \
+                     nothing was recorded: run the batch again",
+                ))
+            } else {
+                Written::Db(e)
             }
-        }
-        Ok((p, again))
-    }
-
-    fn insert_one(&mut self, p: &Prepared) -> Result<(), StoreError> {
-        let position = self.chain.count + 1;
-        let hash = chain_hash(position, &self.chain.last, &p.tail);
-        self.conn.insert_key(&NewKey {
-            record: &p.record,
-            position,
-            org_search: &p.org_search,
-            features: &p.features,
-            prev: &self.chain.last,
-            hash: &hash,
-        })?;
-        self.chain.count = position;
-        self.chain.last = hash;
-        Ok(())
+        })
     }
 
     fn write_own_line(&self, row: &Row, record: &KeyRecord, lines: &mut Vec<u8>) -> Result<(), Written> {

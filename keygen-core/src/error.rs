@@ -271,6 +271,12 @@ impl Error {
         move |source| Error::Db { what, source }
     }
 
+    /// Whether this is the ledger's database out of reach for now (a server restarting, a
+    /// connection lost): the same request may succeed later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Db { source, .. } if source.kind() == crate::db::store_error::StoreErrorKind::Unavailable)
+    }
+
     /// A failure to write to stdout (a closed pipe is not one: see `cli_support::print`).
     pub fn stdout(source: std::io::Error) -> Error {
         Error::Io { what: "cannot write to stdout".into(), source }

@@ -25,6 +25,8 @@ pub enum Failure {
     Conflict(Vec<String>),
     /// The ledger cannot be opened or read, or is not as its signed head says.
     Ledger(Vec<String>),
+    /// The ledger's database cannot be reached now (a server restarting): try again.
+    Unavailable(Vec<String>),
     /// Anything else (a signing key, a file, the desk's own threads).
     Desk(Vec<String>),
 }
@@ -42,6 +44,7 @@ impl Failure {
             | Error::Missing { .. } => Failure::Invalid(lines),
             Error::NotFound(_) => Failure::NotFound(lines),
             Error::Conflict(_) | Error::OrderIssued { .. } => Failure::Conflict(lines),
+            e if e.is_unavailable() => Failure::Unavailable(lines),
             Error::Integrity(_) | Error::Db { .. } => Failure::Ledger(lines),
             Error::Key(_) | Error::Io { .. } | Error::Interrupted(_) | Error::AfterRecording { .. } => {
                 Failure::Desk(lines)
@@ -52,6 +55,9 @@ impl Failure {
     /// `e`, met while opening the ledger: whatever it says (a missing file, a file that is
     /// no ledger, a newer schema), the desk's ledger is not usable.
     pub fn ledger(desk: &super::Desk, e: &Error) -> Failure {
+        if e.is_unavailable() {
+            return Failure::Unavailable(said(desk, e));
+        }
         Failure::Ledger(said(desk, e))
     }
 
@@ -61,6 +67,7 @@ impl Failure {
             Failure::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::Conflict(_) => StatusCode::CONFLICT,
+            Failure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Failure::Ledger(_) | Failure::Desk(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +79,7 @@ impl Failure {
             | Failure::NotFound(l)
             | Failure::Conflict(l)
             | Failure::Ledger(l)
+            | Failure::Unavailable(l)
             | Failure::Desk(l) => l,
         }
     }
@@ -82,6 +90,9 @@ impl Failure {
         let lead = match self {
             Failure::Ledger(_) => {
                 Some("The desk cannot read its ledger: tell its operator (keygen ledger verify).")
+            }
+            Failure::Unavailable(_) => {
+                Some("The desk cannot reach its ledger's database just now: try again in a moment.")
             }
             Failure::Desk(_) => Some("The desk failed: tell its operator."),
             Failure::Invalid(_) | Failure::NotFound(_) | Failure::Conflict(_) => None,

@@ -1616,3 +1616,29 @@ fn postgresql_stopped_in_the_middle_of_a_batch_leaves_all_or_nothing() {
     keygen_ok(&s, d, &["batch", "--input", "in.csv", "--output", "out.csv"]);
     assert!(keygen_ok(&s, d, &["ledger", "verify"]).contains("60001 keys"));
 }
+
+#[test]
+fn a_desk_whose_database_restarts_says_so_meanwhile_and_works_again_by_itself() {
+    if server().is_none() {
+        return;
+    }
+    // A server of its own: it is stopped under the desk.
+    let s = start_server(false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    keygen_ok(&s, d, &["init", "--dir", "."]);
+    std::fs::remove_file(d.join("ledger.sqlite")).expect("no SQLite ledger");
+    keygen_ok(&s, d, &["ledger", "init", "--ledger", &s.database("restarted")]);
+    let token = keygen_ok(&s, d, &["desk", "token", "add", "crm", "--role", "sales"]).trim().to_owned();
+    let desk = DeskProcess::start(&s, d);
+    let issue = |order: &str| {
+        let json = format!(r#"{{"organization":"Acme","edition":"standard","order_id":"{order}"}}"#);
+        desk.post(&token, "/api/v1/keys", &json)
+    };
+    assert_eq!(issue("R-1"), 201);
+    s.control("halt");
+    assert_eq!(issue("R-2"), 503, "the database is down: the desk says so, and nothing is recorded");
+    s.control("restart");
+    assert_eq!(issue("R-2"), 201, "the same desk, without a restart of its own");
+    assert!(keygen_ok(&s, d, &["ledger", "verify"]).contains("2 keys"));
+}

@@ -103,6 +103,11 @@ impl Problem {
     pub fn of(desk: &crate::Desk, e: &Error, field: Option<&str>) -> Problem {
         let text = crate::failure::said(desk, e).join("\n");
         match e {
+            e if e.is_unavailable() => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The desk cannot reach its ledger's database just now: try again in a moment.",
+            )
+            .retry_after(5),
             Error::NotFound(_) => Problem::new(StatusCode::NOT_FOUND, text),
             Error::Conflict(_) | Error::OrderIssued { .. } => Problem::new(StatusCode::CONFLICT, text),
             Error::Invalid { field: f, .. } => Problem::field(field.unwrap_or(f.name()), text),

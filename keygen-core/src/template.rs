@@ -68,8 +68,8 @@ impl Folder {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.named => return Ok(Vec::new()),
             Err(e) => {
                 return Err(Error::input(format!(
-                    "cannot read the templates folder {}: {e} (see --templates or KEYGEN_TEMPLATES; the \
-                     built-in editions need no folder)",
+                    "cannot read the templates folder {}: {e} (name another folder, or set \
+                     KEYGEN_TEMPLATES; the built-in editions need no folder)",
                     self.dir.display()
                 )));
             }

@@ -20,8 +20,7 @@ pub fn check(conn: &dyn LedgerRead, path: &Path, log: &Path) -> Result<(), Error
     let refuse = |what: String| {
         Err(Error::Integrity(format!(
             "the ledger {} is not as its signed head says: {what}. Nothing was written; \
-             see everything that differs with: keygen ledger verify --ledger {}",
-            path.display(),
+             keygen ledger verify on it shows everything that differs",
             path.display()
         )))
     };

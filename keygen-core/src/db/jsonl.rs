@@ -117,9 +117,7 @@ pub fn import(
     let write = || Error::db("cannot write the ledger");
     let mut chain = conn.key_chain().map_err(write())?;
     if chain.count > 0 || conn.list_chain().map_err(write())?.count > 0 {
-        return Err(Error::input(
-            "the ledger already holds keys: import into a new ledger (--ledger NEW.sqlite)",
-        ));
+        return Err(Error::input("the ledger already holds keys: import into a new ledger"));
     }
     let mut prev = GENESIS.to_owned();
     let mut issued: BTreeSet<String> = BTreeSet::new();
@@ -219,7 +217,7 @@ fn check_key(record: &KeyRecord, trusted: &TrustedKeys) -> Result<(), String> {
     let p = &decoded.payload;
     if !verdict.trusted {
         return Err(format!(
-            "key {} does not verify with the public keys given (its key_id is {}; add --public-key for it)",
+            "key {} does not verify with the public keys given (its key_id is {}; give its public key)",
             record.serial, p.key_id
         ));
     }

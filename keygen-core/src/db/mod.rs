@@ -276,7 +276,8 @@ fn open_postgres(location: &Path, _: Mode) -> Result<Db, Error> {
 fn missing(path: &Path) -> Error {
     Error::input(format!(
         "no ledger at {}: a ledger is made only by keygen init (or ledger import); \
-         check --ledger, KEYGEN_LEDGER and --key (the vault's ledger is {FILE_NAME} beside its signing key)",
+         check where the ledger and the signing key are named (the vault's ledger is {FILE_NAME} beside its \
+         signing key, or the one its {LOCATION_SETTING} names)",
         path.display()
     ))
 }

@@ -91,7 +91,7 @@ pub fn trusted_keys(signers: &[SigningKey], pinned: Option<&TrustedKeys>) -> Res
         if let Some(p) = pinned
             && !p.with_id(KeyId::of_public_key(&raw)).any(|v| v.as_bytes() == &raw)
         {
-            return broken(at, "this signing key is not one of the public keys given (--public-key)");
+            return broken(at, "this signing key is not one of the public keys given");
         }
         if trusted.add(&raw).is_err() {
             return broken(at, "its public key is not a valid Ed25519 key");

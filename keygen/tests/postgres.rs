@@ -1405,6 +1405,16 @@ fn tls_database(s: &Server, name: &str) -> String {
         .replace("127.0.0.1", "localhost")
 }
 
+/// A vault whose ledger is the new database `name` (noted in its ledger.url), and the URL.
+fn postgres_vault(s: &Server, name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    keygen_ok(s, dir.path(), &["init", "--dir", "."]);
+    std::fs::remove_file(dir.path().join("ledger.sqlite")).expect("no SQLite ledger");
+    let url = s.database(name);
+    keygen_ok(s, dir.path(), &["ledger", "init", "--ledger", &url]);
+    (dir, url)
+}
+
 /// A vault (SQLite ledger beside its key) holding keys, a renewal and a revocation.
 fn filled_vault(s: &Server, dir: &Path) {
     keygen_ok(s, dir, &["init", "--dir", "."]);
@@ -1497,13 +1507,9 @@ impl Drop for DeskProcess {
 #[test]
 fn two_desks_and_three_command_lines_issue_at_once_with_no_duplicate_and_one_chain() {
     let Some(s) = server() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    keygen_ok(s, d, &["init", "--dir", "."]);
-    std::fs::remove_file(d.join("ledger.sqlite")).expect("no SQLite ledger");
-    let url = s.database("many_writers");
     // The vault notes the ledger: no command below names it.
-    keygen_ok(s, d, &["ledger", "init", "--ledger", &url]);
+    let (dir, _) = postgres_vault(s, "many_writers");
+    let d = dir.path();
     let token = keygen_ok(s, d, &["desk", "token", "add", "crm", "--role", "sales"]).trim().to_owned();
     let desks = [DeskProcess::start(s, d), DeskProcess::start(s, d)];
     const EACH: usize = 8;
@@ -1570,12 +1576,8 @@ fn postgresql_stopped_in_the_middle_of_a_batch_leaves_all_or_nothing() {
     }
     // A server of its own: it is stopped under the batch.
     let s = start_server(false);
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = postgres_vault(&s, "halted");
     let d = dir.path();
-    keygen_ok(&s, d, &["init", "--dir", "."]);
-    std::fs::remove_file(d.join("ledger.sqlite")).expect("no SQLite ledger");
-    let url = s.database("halted");
-    keygen_ok(&s, d, &["ledger", "init", "--ledger", &url]);
     keygen_ok(&s, d, &["issue", "--template", "standard", "--org", "Before", "--order-id", "B-0"]);
     let before = keygen_ok(&s, d, &["ledger", "head"]);
     let mut csv = String::from("order_id,organization,template\n");
@@ -1624,11 +1626,8 @@ fn a_desk_whose_database_restarts_says_so_meanwhile_and_works_again_by_itself() 
     }
     // A server of its own: it is stopped under the desk.
     let s = start_server(false);
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = postgres_vault(&s, "restarted");
     let d = dir.path();
-    keygen_ok(&s, d, &["init", "--dir", "."]);
-    std::fs::remove_file(d.join("ledger.sqlite")).expect("no SQLite ledger");
-    keygen_ok(&s, d, &["ledger", "init", "--ledger", &s.database("restarted")]);
     let token = keygen_ok(&s, d, &["desk", "token", "add", "crm", "--role", "sales"]).trim().to_owned();
     let desk = DeskProcess::start(&s, d);
     let issue = |order: &str| {

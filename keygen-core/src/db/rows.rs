@@ -199,3 +199,23 @@ pub struct Shop {
     /// By whom.
     pub added_by: String,
 }
+
+impl DeskPart {
+    /// The desk's part of a stored head from its three columns: a v2 head has all three; any
+    /// other mix is not a head keygen signed, and reads as v2 with what is there so that its
+    /// signature fails.
+    pub fn from_columns(
+        people_hash: Option<String>,
+        journal_id: Option<i64>,
+        journal_hash: Option<String>,
+    ) -> Option<DeskPart> {
+        match (people_hash, journal_id, journal_hash) {
+            (None, None, None) => None,
+            (p, i, h) => Some(DeskPart {
+                people_hash: p.unwrap_or_default(),
+                journal_id: u64::try_from(i.unwrap_or(-1)).unwrap_or(u64::MAX),
+                journal_hash: h.unwrap_or_default(),
+            }),
+        }
+    }
+}

@@ -33,16 +33,7 @@ impl HeadRead for Postgres {
             let people_hash: Option<String> = r.get(7);
             let journal_id: Option<i64> = r.get(8);
             let journal_hash: Option<String> = r.get(9);
-            // As db::head::stored: a v2 head has all three; any other mix reads as v2 with
-            // what is there, so that its signature fails.
-            let desk = match (people_hash, journal_id, journal_hash) {
-                (None, None, None) => None,
-                (p, i, h) => Some(DeskPart {
-                    people_hash: p.unwrap_or_default(),
-                    journal_id: u64::try_from(i.unwrap_or(-1)).unwrap_or(u64::MAX),
-                    journal_hash: h.unwrap_or_default(),
-                }),
-            };
+            let desk = DeskPart::from_columns(people_hash, journal_id, journal_hash);
             Signed {
                 head: Head {
                     key_count: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),

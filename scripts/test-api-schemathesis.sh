@@ -22,7 +22,10 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$version"; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
 fi
 
-keygen="$(scripts/cargo-artifact.sh keygen bin --quiet --locked -p keygen)"
+# keygen as the workspace's tests build it (--examples turns on the dev-dependencies' features):
+# scripts/test.sh runs this beside them, and a keygen built with other features would replace
+# theirs under them.
+keygen="$(scripts/cargo-artifact.sh keygen bin --quiet --locked --workspace --bins --examples)"
 scratch="$(mktemp -d)"
 desk_pid=""
 cleanup() {

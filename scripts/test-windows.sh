@@ -37,7 +37,10 @@ win="$(dirname "$dll")"   # product_key.dll, libproduct_key.dll.a and libproduct
 verifier_exe="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier --target "$target")"
 so="$(scripts/cargo-artifact.sh product_key so --quiet --locked -p product-key-ffi)"
 linux="$(dirname "$so")"
-verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier)"
+# The Linux verifier as the workspace's tests build it (--examples turns on the dev-dependencies'
+# features): scripts/test.sh runs this beside them, and a verifier built with other features
+# would replace theirs under them.
+verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked --workspace --bins --examples)"
 scratch="$(mktemp -d)"
 export WINEDEBUG=-all WINEPREFIX="${CARGO_TARGET_DIR:-$repo/target}/wine"
 trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT

@@ -8,8 +8,8 @@
 #
 # The workspace is built once, then five lanes run side by side (scripts/parallel.sh), each
 # printed whole when it ends: most of them wait (test binaries one at a time, Chromium, Wine,
-# a live desk) while another compiles. Two lanes build keygen with another feature (postgres,
-# failpoints) into target folders of their own that share the build folder (CARGO_TARGET_DIR
+# a live desk) while another compiles. One lane builds keygen with another feature
+# (failpoints) into a target folder of its own that shares the build folder (CARGO_TARGET_DIR
 # for the binaries, CARGO_BUILD_BUILD_DIR for what they are built from), so that the keygen
 # the other lanes run is never replaced under them. The others take the binaries the
 # workspace's tests were built with (--bins --examples: the dev-dependencies' features on),
@@ -36,11 +36,11 @@ step "workspace: build" cargo test --workspace --locked --no-run
 # The crates' layout (ARCHITECTURE.md): what must never depend on what.
 step "layout" scripts/check-layout.sh
 
-lane workspace cargo test --workspace --locked
-# The PostgreSQL groundwork (keygen's `postgres` feature, off by default: its driver brings
-# tokio) against a throwaway server that scripts/pg-throwaway.sh starts.
-lane postgres env CARGO_TARGET_DIR="$target/lanes/postgres" CARGO_BUILD_BUILD_DIR="$build_dir" \
-  cargo test --workspace --features keygen/postgres --locked --test postgres
+# The PostgreSQL ledger's tests (keygen/tests/postgres.rs, against throwaway servers that
+# scripts/pg-throwaway.sh starts) run in a lane of their own, off the workspace lane's path:
+# there, KEYGEN_TEST_PG=elsewhere makes them return at once.
+lane workspace env KEYGEN_TEST_PG=elsewhere cargo test --workspace --locked
+lane postgres cargo test -p keygen --locked --test postgres
 # keygen's tests that kill, pause or fail a command at a chosen stage: built with the
 # test-only `failpoints` feature (a release build ignores KEYGEN_FAILPOINT).
 lane failpoints env CARGO_TARGET_DIR="$target/lanes/failpoints" CARGO_BUILD_BUILD_DIR="$build_dir" \

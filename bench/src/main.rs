@@ -11,6 +11,7 @@
 //! machines are noisy.
 
 mod desk;
+mod postgres;
 mod token;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,11 @@ fn main() {
             .expect("cargo build");
         assert!(built.success(), "building the release keygen failed");
         desk::run(&root.join("target/release"));
+        return;
+    }
+    // `--postgres [ROWS]`: the ledger in PostgreSQL (issue, find, batch).
+    if args.get(1).map(String::as_str) == Some("--postgres") {
+        postgres::run(args.get(2).map_or(200_000, |a| a.parse().expect("ROWS is a number")));
         return;
     }
     // `--token [ROWS]`: keygen batch with the key in a SoftHSM token beside a key file.

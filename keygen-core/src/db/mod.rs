@@ -245,20 +245,22 @@ impl Db {
 /// A PostgreSQL ledger: its URL parsed (the password from a passfile), then connected.
 #[cfg(feature = "postgres")]
 fn open_postgres(location: &Path, mode: Mode) -> Result<Db, Error> {
+    // Our backend module (the driver itself is named only inside it).
+    use self::postgres as backend;
     let url = location.to_str().ok_or_else(|| Error::input("a postgres:// URL must be UTF-8"))?;
-    let target = postgres::Target::parse(url).map_err(|e| Error::input(e.to_string()))?;
+    let target = backend::Target::parse(url).map_err(|e| Error::input(e.to_string()))?;
     let wait = sqlite::BUSY_TIMEOUT;
     let opened = match mode {
-        Mode::Read => postgres::Postgres::open_read(&target),
-        Mode::Write => postgres::Postgres::open_write(&target, wait),
-        Mode::Create => postgres::Postgres::create(&target, wait),
+        Mode::Read => backend::Postgres::open_read(&target),
+        Mode::Write => backend::Postgres::open_write(&target, wait),
+        Mode::Create => backend::Postgres::create(&target, wait),
     };
     match opened {
         Ok(pg) => Ok(Db::over(Box::new(pg))),
-        Err(postgres::PgError::Config(what) | postgres::PgError::Schema(what)) => Err(Error::input(what)),
+        Err(backend::PgError::Config(what) | backend::PgError::Schema(what)) => Err(Error::input(what)),
         Err(e) => Err(Error::Db {
             what: format!("cannot open the ledger {target}"),
-            source: postgres::store_error(e),
+            source: backend::store_error(e),
         }),
     }
 }

@@ -27,6 +27,30 @@ use rayon::prelude::*;
 const MEASURE: &str = "--measure-child";
 
 /// A pass/fail mark for a target.
+/// The release `keygen`, built first (as `cargo build --release -p keygen`), where
+/// CARGO_TARGET_DIR, else the workspace's target folder, holds it.
+fn release_keygen() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let built = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "building the release keygen failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
+    target.join("release/keygen")
+}
+
+/// The machine's cores and load average, and the rows measured, as the first line.
+fn print_machine(rows: usize) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "machine: {} cores, load average {}; {rows} rows",
+        rayon::current_num_threads(),
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+}
+
 fn mark(pass: bool) -> &'static str {
     if pass { "PASS" } else { "FAIL" }
 }
@@ -46,14 +70,8 @@ fn main() {
     }
     // `--desk`: the desk's load run alone (a release keygen desk, 50 sessions on loopback).
     if args.get(1).map(String::as_str) == Some("--desk") {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let built = Command::new(env!("CARGO"))
-            .current_dir(&root)
-            .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
-            .status()
-            .expect("cargo build");
-        assert!(built.success(), "building the release keygen failed");
-        desk::run(&root.join("target/release"));
+        let keygen = release_keygen();
+        desk::run(keygen.parent().expect("the release folder"));
         return;
     }
     // `--postgres [ROWS]`: the ledger in PostgreSQL (issue, find, batch).
@@ -515,20 +533,9 @@ impl RawRates {
 /// ratio to raw signing measured in the same run, with CPU time per row (what a loaded
 /// machine does not change much) and peak memory.
 fn batch_only(rows: usize) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "building the release keygen failed");
-    let keygen = root.join("target/release/keygen");
+    let keygen = release_keygen();
     let cores = rayon::current_num_threads();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "machine: {cores} cores, load average {}; {rows} rows",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
+    print_machine(rows);
     let raw = RawRates::measure();
     println!(
         "raw ed25519-dalek signing: {:.0}/s on 1 core, {:.0}/s on {cores} cores",

@@ -10,13 +10,7 @@ use std::time::Instant;
 /// Runs the measurements and prints them.
 pub fn run(rows: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "building the release keygen failed");
-    let keygen = root.join("target/release/keygen");
+    let keygen = super::release_keygen();
     let out = Command::new("bash")
         .arg(root.join("scripts/pg-throwaway.sh"))
         .args(["start", "--watch", &std::process::id().to_string()])
@@ -33,11 +27,8 @@ pub fn run(rows: usize) {
     };
     let passfile = get("PGPASSFILE");
     let url = get("PG_URL");
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "load average {}; PostgreSQL at {url}",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
+    super::print_machine(rows);
+    println!("PostgreSQL at {url}");
     let raw = super::RawRates::measure();
     println!(
         "raw ed25519-dalek signing: {:.0}/s on 1 core, {:.0}/s on all cores",

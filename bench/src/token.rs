@@ -16,14 +16,7 @@ const URI: &str = "pkcs11:token=vendor;object=signing";
 
 pub fn run(rows: usize) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["build", "--release", "--quiet", "--locked", "-p", "keygen"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "building the release keygen failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
-    let keygen = target.join("release/keygen");
+    let keygen = super::release_keygen();
     let script = root.join("scripts/softhsm-token.sh");
     let install = Command::new(&script).arg("install").status().expect("softhsm-token.sh");
     assert!(install.success(), "softhsm2 and opensc are needed (scripts/softhsm-token.sh install)");
@@ -59,11 +52,7 @@ pub fn measure(args: &[String]) {
     let dir = Path::new(&args[1]);
     let keygen = PathBuf::from(&args[2]);
     let cores = rayon::current_num_threads();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "machine: {cores} cores, load average {}; {rows} rows",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
+    super::print_machine(rows);
     let raw = RawRates::measure();
     println!(
         "raw ed25519-dalek: signing {:.0}/s, strict verification {:.0}/s on {cores} cores",

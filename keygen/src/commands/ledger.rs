@@ -325,22 +325,31 @@ pub fn import(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
         tx.commit(&signer)?;
         Ok(done)
     })();
+    finish_import("Imported", result.map(|d| (d.keys, d.lists)), &args.from, &path, new)
+}
+
+/// Says what an import brought in, or removes the SQLite ledger made for it when it failed
+/// (left empty: nothing was committed).
+fn finish_import(
+    done_word: &str,
+    result: Result<(u64, u64), Error>,
+    from: &std::path::Path,
+    path: &std::path::Path,
+    new: bool,
+) -> Result<ExitCode, Error> {
     match result {
-        Ok(done) => {
+        Ok((keys, lists)) => {
             warn(&format!(
-                "Imported {} keys and {} revocation lists from {} into {}; check it with: keygen ledger verify --ledger {}",
-                done.keys,
-                done.lists,
-                args.from.display(),
+                "{done_word} {keys} keys and {lists} revocation lists from {} into {}; check it with: keygen ledger verify --ledger {}",
+                from.display(),
                 path.display(),
                 path.display()
             ));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            // A ledger made for this import and left empty is removed.
             if new {
-                remove_sqlite(&path);
+                remove_sqlite(path);
             }
             Err(e)
         }
@@ -481,25 +490,7 @@ fn copy_ledger(args: &LedgerImportArgs) -> Result<ExitCode, Error> {
         tx.commit(&signer)?;
         Ok(done)
     })();
-    match result {
-        Ok(done) => {
-            warn(&format!(
-                "Copied {} keys and {} revocation lists from {} into {}; check it with: keygen ledger verify --ledger {}",
-                done.keys,
-                done.lists,
-                args.from.display(),
-                path.display(),
-                path.display()
-            ));
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            if new {
-                remove_sqlite(&path);
-            }
-            Err(e)
-        }
-    }
+    finish_import("Copied", result.map(|d| (d.keys, d.lists)), &args.from, &path, new)
 }
 
 /// Removes a SQLite ledger made for an import that failed, with its WAL and shared memory.

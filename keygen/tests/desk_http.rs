@@ -339,7 +339,7 @@ fn a_schema_1_ledger_is_brought_to_schema_2() {
     drop(keygen_core::db::Db::open_write(&path).unwrap());
     let db = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, keygen_core::db::SCHEMA_VERSION);
     db.query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0)).unwrap();
     db.query_row("SELECT count(actor) FROM keys", [], |r| r.get::<_, i64>(0)).unwrap();
     db.query_row("SELECT count(actor) FROM revocation_lists", [], |r| r.get::<_, i64>(0)).unwrap();

@@ -29,7 +29,7 @@ fn the_ledger_is_a_database_with_the_documented_tables_and_rules() {
     issue(t.path(), &["--org", "Gamma SA"]);
     let db = ledger_db(t.path());
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     let keys = columns(&db, "keys");
     for name in [
         "serial",
@@ -506,7 +506,7 @@ fn the_schema_is_migrated_from_the_version_before_and_foreign_files_are_refused(
     issue(t.path(), &["--org", "A"]);
     let version: i64 =
         ledger_db(t.path()).query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     // Another program's database, and one of a newer keygen: refused, untouched.
     std::fs::write(t.path().join("other.sqlite"), b"").expect("write");
     rusqlite::Connection::open(t.path().join("other.sqlite"))

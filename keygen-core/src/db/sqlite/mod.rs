@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_people.sql"),
     include_str!("../../../migrations/0003_signed_people.sql"),
     include_str!("../../../migrations/0004_api_tokens.sql"),
+    include_str!("../../../migrations/0005_via_check.sql"),
 ];
 
 /// The schema version this keygen writes and reads.
@@ -39,6 +40,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// How long a writer waits for another writer (a large batch holds the ledger for minutes)
 /// before it gives up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// The page size of a ledger this keygen creates.
+pub const NEW_PAGE_SIZE: u32 = 16384;
 
 /// The WAL size (bytes) past which a commit folds it into the database.
 pub const WAL_FOLD: u64 = 4 << 20;
@@ -81,6 +85,15 @@ impl Sqlite {
         // times more for a checkpoint.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(db_error("cannot configure the ledger's connection"))?;
+        // A new ledger gets 16 KiB pages (SQLite's default is 4 KiB): a batch writes eight
+        // B-trees a row, and larger pages split less and are written in fewer calls (a
+        // batch's inserts and commit measured about a fifth cheaper). The size is fixed once
+        // the first table exists, and in WAL mode, so it is set first, on an empty file only.
+        let empty = std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
+        if empty {
+            conn.execute_batch(&format!("PRAGMA page_size = {NEW_PAGE_SIZE};"))
+                .map_err(db_error(format!("cannot open the ledger {}", path.display())))?;
+        }
         // A 64 MiB page cache: a batch inserts into the serial's index in random order.
         let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
                      PRAGMA cache_size = -65536;";
@@ -225,6 +238,13 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
     }
     for (done, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
         tx.execute_batch(sql).map_err(db_error(what()))?;
+        if sql.contains("writable_schema") {
+            // The schema's text was rewritten in place: a new cookie makes every connection,
+            // this one included, parse it again.
+            let cookie: i64 =
+                tx.pragma_query_value(None, "schema_version", |r| r.get(0)).map_err(db_error(what()))?;
+            tx.pragma_update(None, "schema_version", cookie + 1).map_err(db_error(what()))?;
+        }
         tx.pragma_update(None, "user_version", done as i64 + 1).map_err(db_error(what()))?;
     }
     tx.commit().map_err(db_error(what()))
@@ -307,5 +327,66 @@ impl Backend for Sqlite {
             [shop, id, body_hash, at],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::store::SchemaRead;
+
+    #[test]
+    fn a_new_ledger_has_large_pages_and_an_opened_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.sqlite");
+        drop(Sqlite::create(&new).unwrap());
+        let size = |p: &Path| -> i64 {
+            Connection::open(p).unwrap().pragma_query_value(None, "page_size", |r| r.get(0)).unwrap()
+        };
+        assert_eq!(size(&new), i64::from(NEW_PAGE_SIZE));
+        // A ledger made with SQLite's default pages is opened as it is, never rewritten.
+        let old = dir.path().join("old.sqlite");
+        Connection::open(&old).unwrap().execute_batch("PRAGMA page_size = 4096; VACUUM;").unwrap();
+        drop(Sqlite::open_write(&old).unwrap());
+        assert_eq!(size(&old), 4096);
+    }
+
+    #[test]
+    fn version_5_rewrites_the_via_check_and_it_refuses_what_it_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+        }
+        let ledger = Sqlite::open_write(&path).unwrap();
+        assert_eq!(ledger.schema_difference().unwrap(), None, "as a new ledger's schema");
+        let conn = &ledger.conn;
+        let sql: String = conn
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'keys'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(sql.contains("via = 'issue' OR via = 'batch'") && !sql.contains("via IN"), "{sql}");
+        conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+        let insert = |serial: &str, via: &str| {
+            conn.execute(
+                "INSERT INTO keys (serial, position, organization, org_search, features, issued, key, \
+                 signed_by, via, recorded_at, prev, hash) VALUES (?1, ?2, 'A', 'a|a', 'dataflow', \
+                 '2026-12-08', 'K', 'abcdef01', ?3, 'now', ?4, ?4)",
+                rusqlite::params![serial, 1, via, "0".repeat(64)],
+            )
+        };
+        for (i, via) in ["issue", "batch", "renew", "amend", "import"].iter().enumerate() {
+            insert(&format!("{i:016}"), via).unwrap();
+            conn.execute("DELETE FROM keys", []).unwrap();
+        }
+        for bad in ["bogus", "Issue", "", "issue "] {
+            let e = insert("ffffffffffffffff", bad).unwrap_err();
+            assert!(e.to_string().contains("CHECK"), "{bad:?}: {e}");
+        }
     }
 }

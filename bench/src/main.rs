@@ -1,8 +1,9 @@
 //! The repository's benchmark: `cargo run --release -p bench [-- ROWS]` (default 1,000,000);
 //! `-- --library` measures the library alone; `-- --desk` the desk under load (src/desk.rs);
 //! `-- --batch [ROWS]` keygen batch alone (fresh ledger, a full one, `--skip-issued`) against
-//! raw signing and the Python peer (peer.py), with CPU time per row; `-- --token [ROWS]` keygen
-//! batch with the key in a SoftHSM token beside a key file (src/token.rs).
+//! raw signing and the Python peer (peer.py), with CPU time per row and, from a run of its own,
+//! the CPU of each stage (`KEYGEN_BATCH_PROFILE`); `-- --token [ROWS]` keygen batch with the key
+//! in a SoftHSM token beside a key file (src/token.rs).
 //!
 //! It builds the release binaries, measures raw Ed25519 signing and strict verification on
 //! this machine (one core and all cores), generates a CSV export, and times `keygen batch`
@@ -26,7 +27,6 @@ use rayon::prelude::*;
 /// process, so that no earlier child (cargo) counts.
 const MEASURE: &str = "--measure-child";
 
-/// A pass/fail mark for a target.
 /// The release `keygen`, built first (as `cargo build --release -p keygen`), where
 /// CARGO_TARGET_DIR, else the workspace's target folder, holds it.
 fn release_keygen() -> PathBuf {
@@ -51,6 +51,7 @@ fn print_machine(rows: usize) {
     );
 }
 
+/// A pass/fail mark for a target.
 fn mark(pass: bool) -> &'static str {
     if pass { "PASS" } else { "FAIL" }
 }
@@ -594,6 +595,28 @@ fn batch_only(rows: usize) {
         fresh.as_secs_f64() / elapsed.as_secs_f64(),
         mark(fresh.as_secs_f64() / elapsed.as_secs_f64() >= 5.0)
     );
+    // Where the CPU goes: the first file again into a fresh ledger, each stage's thread CPU
+    // time counted by keygen itself (a run of its own: the counting costs a little).
+    let again = dir.join("profiled");
+    std::fs::create_dir(&again).expect("profiled vault");
+    run(&keygen, &again, &["init", "--dir", "."]);
+    let out = Command::new(&keygen)
+        .current_dir(&again)
+        .env("KEYGEN_BATCH_PROFILE", "1")
+        .args([
+            "batch",
+            "--quiet",
+            "--ignore-column",
+            "region",
+            "--input",
+            "../orders.csv",
+            "--output",
+            "keys.csv",
+        ])
+        .output()
+        .expect("run keygen batch");
+    assert!(out.status.success(), "profiled batch: {}", String::from_utf8_lossy(&out.stderr));
+    print!("{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// The Python peer (bench/peer.py) on `orders.csv`: rows/s, or None (said why) when python3

@@ -10,6 +10,7 @@ mod columns;
 mod output;
 mod pipeline;
 mod plan;
+pub mod profile;
 mod request;
 mod unread;
 mod words;
@@ -164,7 +165,9 @@ pub fn execute(
     if failpoint::from_env() == Some(Failpoint::BeforeCommit) {
         std::process::abort();
     }
+    let committing = profile::span(profile::Stage::Commit);
     tx.commit(signer)?;
+    drop(committing);
     if failpoint::from_env() == Some(Failpoint::AfterCommit) {
         std::process::abort();
     }
@@ -187,6 +190,7 @@ pub fn execute(
         ))
     })?;
     progress.finish();
+    profile::report(new_keys + reused);
     Ok(Done { new_keys, reused, ledger: plan.ledger, issued: plan.issued })
 }
 

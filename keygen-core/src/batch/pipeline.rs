@@ -18,6 +18,7 @@ use tabular::{Row, Table};
 
 use super::check::CHUNK;
 use super::plan::{Columns, RowPlan, Templates, plan_row};
+use super::profile::{Stage, span};
 use crate::db::{Writer, keys};
 use crate::error::Error;
 use crate::failpoint::{self, Failpoint};
@@ -106,6 +107,7 @@ pub fn sign_all<W: Write + Send>(
     std::thread::scope(|scope| -> Result<(), Error> {
         let (to_pool, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
         let reader = scope.spawn(move || -> Result<(), Error> {
+            let _reading = span(Stage::Read);
             loop {
                 let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
                 while chunk.len() < CHUNK {
@@ -148,6 +150,7 @@ pub fn sign_all<W: Write + Send>(
         // their own, in order, off this one.
         let (to_output, recorded) = std::sync::mpsc::sync_channel::<(Vec<Lines>, Vec<Row>)>(2);
         let output = scope.spawn(move || -> std::io::Result<()> {
+            let _writing = span(Stage::Output);
             for (parts, rows) in recorded {
                 for (lines, inserted) in parts {
                     out.write_all(&lines)?;
@@ -161,10 +164,12 @@ pub fn sign_all<W: Write + Send>(
         let mut record = Record { conn, chain: &mut chain, signing, counts };
         for (index, (chunk, parts)) in signed.into_iter().enumerate() {
             let rows = chunk.len() as u64;
+            let recording = span(Stage::Write);
             written = record.chunk(&chunk, parts).and_then(|lines| {
                 // A send fails only when the output thread stopped on an error, told below.
                 to_output.send((lines, chunk)).map_err(|_| Written::Other(Error::input("")))
             });
+            drop(recording);
             if written.is_err() {
                 break;
             }
@@ -193,6 +198,7 @@ pub fn sign_all<W: Write + Send>(
 
 /// Plans, signs and prepares a part of a chunk, and writes the lines of its new keys.
 fn make_part(rows: &[Row], signing: &Signing<'_>, rng: &mut rand::rngs::ThreadRng) -> Part {
+    let _making = span(Stage::Part);
     let mut lines = csv_writer(signing.format, Vec::with_capacity(rows.len() * 320));
     let mut part = Part {
         made: Vec::with_capacity(rows.len()),
@@ -254,7 +260,7 @@ fn sign_row(row: &Row, signing: &Signing<'_>, rng: &mut impl rand::Rng) -> Resul
         let what: Vec<String> = bad.iter().map(|b| format!("{}: {}", b.column, b.what)).collect();
         format!("{}:{}: {}", signing.file, row.line, what.join("; "))
     })?;
-    if let Some(serial) = plan.order_id.as_deref().and_then(|o| signing.reuse.get(o)) {
+    if let Some(serial) = plan.order_id.as_ref().and_then(|_| signing.reuse.get(row.line)) {
         return Ok(Made::Reused(serial.to_string()));
     }
     let record = sign(signing.signer, plan, rng, &signing.issued_at, signing.actor)?;
@@ -319,7 +325,9 @@ impl Record<'_, '_> {
                     }
                 }
             }
+            let inserting = span(Stage::Insert);
             self.insert(&chained)?;
+            drop(inserting);
             self.counts.new_keys.fetch_add(chained.len() as u64, Ordering::Relaxed);
             inserted.extend(chained.into_iter().map(|(p, _, _)| p));
             out.push((merged.unwrap_or(pool_lines), inserted));
@@ -447,7 +455,9 @@ fn sign(
         }
     };
     let mut payload = plan.terms.payload(serial);
+    let signing = span(Stage::Sign);
     let key = signer.issue(&mut payload).map_err(|e| e.to_string())?;
+    drop(signing);
     let mut record = KeyRecord::new(key, &payload, &plan.terms.template, plan.order_id, plan.contact);
     record.issued_at = Some(issued_at.to_owned());
     record.via = Some("batch".into());

@@ -701,3 +701,48 @@ fn a_full_disk_during_a_batch_is_an_io_failure_and_records_nothing() {
         assert!(!out.exists(), "{size}");
     }
 }
+
+#[test]
+fn the_profile_counts_every_stage_only_when_asked() {
+    let t = tempfile::tempdir().expect("tempdir");
+    init(t.path());
+    let orders = |from: usize| -> String {
+        let rows: String = (from..from + 300).map(|i| format!("Org {i},trial,P-{i}\n")).collect();
+        format!("organization,template,order_id\n{rows}")
+    };
+    std::fs::write(t.path().join("in.csv"), orders(0)).expect("write");
+    std::fs::write(t.path().join("more.csv"), orders(300)).expect("write");
+    let o = batch(t.path(), &["--input", "in.csv", "--output", "out.csv"]);
+    assert_exit(&o, 0);
+    assert!(!stderr(&o).contains("CPU a row by stage"), "{}", stderr(&o));
+    let o = run(keygen(t.path()).env("KEYGEN_BATCH_PROFILE", "1").args([
+        "batch",
+        "--quiet",
+        "--issued",
+        "2026-11-28",
+        "--input",
+        "more.csv",
+        "--output",
+        "more-out.csv",
+    ]));
+    assert_exit(&o, 0);
+    let err = stderr(&o);
+    assert!(err.contains("CPU a row by stage (thread CPU time, user and system), 300 rows:"), "{err}");
+    // Every stage was counted: one whose span were lost would read 0.00 us.
+    for stage in [
+        "check: read, decode, copy, orders",
+        "check: plans (pool)",
+        "sign: read the copy again",
+        "sign: signatures and key text (pool)",
+        "write: inserts",
+        "output: encode and write",
+        "commit",
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.trim_start().starts_with(stage))
+            .unwrap_or_else(|| panic!("{stage}: {err}"));
+        assert!(!line.contains(" 0.00 us"), "{line}");
+    }
+    assert!(err.contains("; the signatures are "), "{err}");
+}

@@ -172,6 +172,14 @@ impl Db {
         Ok(Db::over(Box::new(sqlite::Sqlite::open_read(path)?)))
     }
 
+    /// For a server that opens the ledger per request (the desk): a PostgreSQL ledger's
+    /// connection is kept when its `Db` is dropped and lent to the next open of it (one found
+    /// broken is closed, never lent). SQLite's opens are as they were.
+    pub fn keep_connections() {
+        #[cfg(feature = "postgres")]
+        postgres::keep_connections();
+    }
+
     /// The ledger, to read.
     pub fn conn(&self) -> &dyn LedgerRead {
         &*self.store

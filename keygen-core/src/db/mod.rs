@@ -176,8 +176,12 @@ impl Db {
     /// connection is kept when its `Db` is dropped and lent to the next open of it (one found
     /// broken is closed, never lent). SQLite's opens are as they were.
     pub fn keep_connections() {
+        // Our backend module (the driver itself is named only inside it).
         #[cfg(feature = "postgres")]
-        postgres::keep_connections();
+        {
+            use self::postgres as backend;
+            backend::keep_connections();
+        }
     }
 
     /// The ledger, to read.

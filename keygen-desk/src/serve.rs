@@ -54,6 +54,8 @@ pub fn run(args: &Config, ledger: &Path) -> Result<ExitCode, Error> {
     // The names are checked before the passphrase is asked.
     Site::new(args.listen, tls.is_some(), &args.public_url, &args.trusted_proxy)?;
     let signer = keygen_core::keyfile::open(&args.key, args.passphrase_file.as_deref())?;
+    // Each request opens the ledger: a PostgreSQL one lends a kept connection.
+    Db::keep_connections();
     let mut db = Db::open_write(ledger)?;
     let tx = db.begin_write(&args.key)?;
     db::head::ensure_current(tx.conn(), &signer, &args.key)?;

@@ -176,6 +176,15 @@ impl PeopleReader {
         &self,
         f: impl Fn(&dyn LedgerRead) -> keygen_core::db::store::StoreResult<T>,
     ) -> Result<T, Error> {
+        // Called from the async handlers (the session's extractor): a PostgreSQL ledger's
+        // driver runs a runtime of its own, which cannot be started on a runtime's thread.
+        tokio::task::block_in_place(|| self.with_here(f))
+    }
+
+    fn with_here<T>(
+        &self,
+        f: impl Fn(&dyn LedgerRead) -> keygen_core::db::store::StoreResult<T>,
+    ) -> Result<T, Error> {
         let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Once more with a new connection if the kept one fails (the file was replaced).
         for _ in 0..2 {

@@ -1215,6 +1215,53 @@ fn the_schema_description_is_what_the_migrations_make_and_a_change_is_named() {
     }
 }
 
+#[test]
+fn the_write_door_checks_the_noted_fingerprint_and_a_migration_the_whole_schema() {
+    let Some(s) = server() else { return };
+    let (dir, _) = postgres_vault(s, "fingerprint");
+    let d = dir.path();
+    let noted = |s: &Server| {
+        s.psql("fingerprint", "SELECT 'noted=' || coalesce(fingerprint, 'none') FROM schema_version;").1
+    };
+    let ours = format!("noted={}", keygen_core::db::postgres::schema::fingerprint());
+    assert!(noted(s).contains(&ours), "{}", noted(s));
+    // A fingerprint not this keygen's: the write door's own check refuses the write.
+    let mut db = Postgres::open_write(
+        &s.target(&format!("postgres://keygen@127.0.0.1:{}/fingerprint", s.port)),
+        Duration::from_secs(120),
+    )
+    .expect("open");
+    let (ok, _, err) = s.psql("fingerprint", "UPDATE schema_version SET fingerprint = 'another keygen';");
+    assert!(ok, "{err}");
+    db.begin_write().expect("begin");
+    let found = db.schema_difference().expect("schema").expect("a fingerprint not ours is refused");
+    assert!(found.contains("another keygen"), "{found}");
+    db.rollback();
+    // Outside a write the whole schema is compared: it is intact.
+    assert_eq!(db.schema_difference().expect("schema"), None);
+    // Opened to write, such a ledger takes the long way: the whole schema compared, then
+    // the fingerprint noted again.
+    keygen_ok(s, d, &["issue", "--template", "standard", "--org", "Acme", "--order-id", "F-1"]);
+    assert!(noted(s).contains(&ours), "{}", noted(s));
+    // A schema changed by hand, its fingerprint gone: refused before anything is written.
+    let (ok, _, err) = s.psql(
+        "fingerprint",
+        "ALTER TABLE keys DROP CONSTRAINT keys_serial_check; UPDATE schema_version SET fingerprint = NULL;",
+    );
+    assert!(ok, "{err}");
+    let out = keygen(s, d, &["issue", "--template", "standard", "--org", "Acme", "--order-id", "F-2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("keys_serial_check"), "{err}");
+    assert!(noted(s).contains("noted=none"), "{}", noted(s));
+    // ledger verify compares the whole schema whatever is noted.
+    let (ok, _, err) =
+        s.psql("fingerprint", &format!("UPDATE schema_version SET fingerprint = '{}';", &ours[6..]));
+    assert!(ok, "{err}");
+    let out = keygen(s, d, &["ledger", "verify"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("keys_serial_check"), "{text}");
+}
+
 /// Figures, not a check (timings decide nothing): `cargo test -p keygen --features postgres
 /// --test postgres performance -- --ignored --nocapture`. An issue's statements (begin with
 /// the lock, the chain's end, the order's look-up, the row, the journal's end, the head,

@@ -172,6 +172,18 @@ impl Db {
         Ok(Db::over(Box::new(sqlite::Sqlite::open_read(path)?)))
     }
 
+    /// For a server that opens the ledger per request (the desk): a PostgreSQL ledger's
+    /// connection is kept when its `Db` is dropped and lent to the next open of it (one found
+    /// broken is closed, never lent). SQLite's opens are as they were.
+    pub fn keep_connections() {
+        // Our backend module (the driver itself is named only inside it).
+        #[cfg(feature = "postgres")]
+        {
+            use self::postgres as backend;
+            backend::keep_connections();
+        }
+    }
+
     /// The ledger, to read.
     pub fn conn(&self) -> &dyn LedgerRead {
         &*self.store

@@ -23,7 +23,7 @@ mod lists;
 mod people;
 pub mod schema;
 
-pub use backend::{Postgres, pg_store_error as store_error};
+pub use backend::{Postgres, keep_connections, pg_store_error as store_error};
 
 use std::ffi::OsString;
 use std::fmt;
@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
+use postgres::error::SqlState;
 use postgres::{Client, Config};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -60,6 +61,11 @@ pub const VERSION_TABLE: &str = "schema_version";
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE schema_version (\
      id BIGINT NOT NULL PRIMARY KEY CHECK (id = 1), \
      version BIGINT NOT NULL CHECK (version >= 1))";
+/// The version table's second column: [`schema::fingerprint`] of the schema as the last
+/// `init` or migration found it, compared whole with the migrations' (a ledger made before
+/// the column is given it by its next migration).
+const ADD_FINGERPRINT: &str =
+    "ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS fingerprint TEXT COLLATE \"C\"";
 
 /// The oldest server the migrations and the locking are written for.
 pub const MIN_SERVER_VERSION: i32 = 130000;
@@ -282,6 +288,13 @@ impl Target {
             }
         }
         config.application_name("keygen");
+        // No JIT (backend.rs says why), asked for in the connection's start-up message rather
+        // than by a statement of its own.
+        let options = match config.get_options() {
+            Some(o) => format!("{o} -c jit=off"),
+            None => "-c jit=off".to_owned(),
+        };
+        config.options(&options);
         Ok(Target { config, tls, root_cert, shown: url.to_owned() })
     }
 
@@ -643,7 +656,71 @@ pub(crate) fn make_schema(client: &mut Client, target: &str, only_empty: bool) -
         )
         .map_err(server(what()))?;
     }
+    // The whole schema compared with the migrations' before its fingerprint is noted: the
+    // write door's own check is then one read of it (schema::SchemaRead says so).
+    tx.batch_execute(ADD_FINGERPRINT).map_err(server(what()))?;
+    let found: String = tx
+        .query(schema::DESCRIBE, &[])
+        .map_err(server(what()))?
+        .iter()
+        .map(|r| format!("{}\n", r.get::<_, String>(0)))
+        .collect();
+    if let Some(d) = schema::difference(&found) {
+        return Err(PgError::Schema(format!("{target} is not as keygen's migrations make it: {d}")));
+    }
+    tx.execute("UPDATE schema_version SET fingerprint = $1 WHERE id = 1", &[&schema::fingerprint()])
+        .map_err(server(what()))?;
     tx.commit().map_err(server(what()))
+}
+
+/// What opening a ledger needs to know, in one round trip: the server (as [`check_server`]
+/// refuses it) and, when the database holds a version table with its fingerprint, the version
+/// and the fingerprint. `None`: no such table or column (not a ledger, or one made before the
+/// fingerprint): the caller takes the long way ([`make_schema`], [`check_version`]).
+pub(crate) fn open_check(
+    client: &mut Client,
+    target: &Target,
+) -> Result<Option<(i64, Option<String>)>, PgError> {
+    let what = || format!("cannot open the ledger {target}");
+    let answer = client.simple_query(
+        "SELECT current_setting('server_version_num'), current_setting('server_encoding'); \
+         SELECT version::text, fingerprint FROM schema_version WHERE id = 1",
+    );
+    let messages = match answer {
+        Ok(m) => m,
+        Err(e)
+            if e.code()
+                .is_some_and(|c| *c == SqlState::UNDEFINED_TABLE || *c == SqlState::UNDEFINED_COLUMN) =>
+        {
+            check_server(client, target)?;
+            return Ok(None);
+        }
+        Err(e) => return Err(server(what())(e)),
+    };
+    let rows: Vec<&postgres::SimpleQueryRow> = messages
+        .iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let text =
+        |row: Option<&&postgres::SimpleQueryRow>, i: usize| row.and_then(|r| r.get(i)).map(str::to_owned);
+    let bad = |what: &str| PgError::Config(format!("{target} answered the opening's query without {what}"));
+    let version: i32 =
+        text(rows.first(), 0).and_then(|v| v.parse().ok()).ok_or_else(|| bad("its version"))?;
+    let encoding = text(rows.first(), 1).ok_or_else(|| bad("its encoding"))?;
+    server_is_usable(target, version, &encoding)?;
+    match rows.get(1) {
+        None => Err(PgError::Schema(format!(
+            "{target} has a schema_version table with no version: not a keygen ledger"
+        ))),
+        Some(_) => {
+            let v =
+                text(rows.get(1), 0).and_then(|v| v.parse().ok()).ok_or_else(|| bad("the schema version"))?;
+            Ok(Some((v, text(rows.get(1), 1))))
+        }
+    }
 }
 
 /// Refuses a server older than [`MIN_SERVER_VERSION`] or a database not in UTF-8.
@@ -655,6 +732,10 @@ pub(crate) fn check_server(client: &mut Client, target: &Target) -> Result<(), P
         )
         .map_err(server(format!("cannot read the server's version at {target}")))?;
     let (version, encoding): (i32, String) = (row.get(0), row.get(1));
+    server_is_usable(target, version, &encoding)
+}
+
+fn server_is_usable(target: &Target, version: i32, encoding: &str) -> Result<(), PgError> {
     if version < MIN_SERVER_VERSION {
         return Err(PgError::Config(format!(
             "{target} runs PostgreSQL {}.{}: the ledger needs 13 or later",
@@ -672,7 +753,12 @@ pub(crate) fn check_server(client: &mut Client, target: &Target) -> Result<(), P
 
 /// Checks that the database holds a ledger of this keygen's schema version.
 pub(crate) fn check_version(client: &mut Client, target: &str) -> Result<(), PgError> {
-    match read_version(client, target)? {
+    version_is_current(read_version(client, target)?, target)
+}
+
+/// [`check_version`] of the version read.
+pub(crate) fn version_is_current(version: Option<i64>, target: &str) -> Result<(), PgError> {
+    match version {
         Some(v) if v == SCHEMA_VERSION => Ok(()),
         None => Err(PgError::Schema(format!("{target} is not a keygen ledger (no schema)"))),
         Some(v) if v > SCHEMA_VERSION => Err(newer(target, v)),

@@ -35,12 +35,13 @@ cargo clippy --quiet --locked -p verifier -p cli-support -p tabular -p product-k
 dll="$(scripts/cargo-artifact.sh product_key dll --quiet --locked -p product-key-ffi --target "$target")"
 win="$(dirname "$dll")"   # product_key.dll, libproduct_key.dll.a and libproduct_key.a
 verifier_exe="$(scripts/cargo-artifact.sh verifier bin --quiet --locked -p verifier --target "$target")"
-so="$(scripts/cargo-artifact.sh product_key so --quiet --locked -p product-key-ffi)"
+# The Linux library and verifier as the workspace's tests build them (--examples turns on the
+# dev-dependencies' features): scripts/test.sh runs this beside them, so nothing is compiled
+# again, and a library or verifier built with other features (`-p product-key-ffi`) would
+# replace theirs under them.
+so="$(scripts/cargo-artifact.sh product_key so --quiet --locked --workspace --lib --bins --examples)"
 linux="$(dirname "$so")"
-# The Linux verifier as the workspace's tests build it (--examples turns on the dev-dependencies'
-# features): scripts/test.sh runs this beside them, and a verifier built with other features
-# would replace theirs under them.
-verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked --workspace --bins --examples)"
+verifier="$(scripts/cargo-artifact.sh verifier bin --quiet --locked --workspace --lib --bins --examples)"
 scratch="$(mktemp -d)"
 export WINEDEBUG=-all WINEPREFIX="${CARGO_TARGET_DIR:-$repo/target}/wine"
 trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT

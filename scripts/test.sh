@@ -2,18 +2,17 @@
 # Every test: the workspace's (library, tools, C ABI from C and Python), the PostgreSQL
 # ledger's, the support page's (its WebAssembly against every vector and the verifier in Node,
 # the page itself in headless Chromium), the desk's in Chromium and under schemathesis,
-# keygen's failpoint tests, and the Windows and .NET tests. Needs openssl, gcc, python3,
+# and the Windows and .NET tests. Needs openssl, gcc, python3,
 # valgrind, node and npm, chromium, the wasm32-unknown-unknown target, mingw-w64, Wine and
 # Mono: scripts/install-deps.sh and scripts/install-windows-deps.sh install what is missing.
 #
-# The workspace is built once, then five lanes run side by side (scripts/parallel.sh), each
+# The workspace is built once, then four lanes run side by side (scripts/parallel.sh), each
 # printed whole when it ends: most of them wait (test binaries one at a time, Chromium, Wine,
-# a live desk) while another compiles. One lane builds keygen with another feature
-# (failpoints) into a target folder of its own that shares the build folder (CARGO_TARGET_DIR
-# for the binaries, CARGO_BUILD_BUILD_DIR for what they are built from), so that the keygen
-# the other lanes run is never replaced under them. The others take the binaries the
-# workspace's tests were built with (--bins --examples: the dev-dependencies' features on),
-# so nothing is compiled twice.
+# a live desk) while another compiles. They take the binaries the workspace's tests were
+# built with (--bins --examples: the dev-dependencies' features on), so nothing is compiled
+# twice. keygen's failpoint tests (KEYGEN_FAILPOINT: kill, pause or fail a command at a chosen
+# stage) run with the workspace's: a debug build reads the variable, a release build ignores
+# it (keygen-core/src/failpoint.rs).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -26,8 +25,6 @@ scripts/install-windows-deps.sh
 . scripts/parallel.sh
 scratch="$(mktemp -d)"
 trap 'parallel_stop; rm -rf "$scratch"' EXIT
-target="${CARGO_TARGET_DIR:-$repo/target}"
-build_dir="${CARGO_BUILD_BUILD_DIR:-$target}"
 # What the workspace's tests were built with; `cargo build` with these builds nothing more.
 workspace_bins="--quiet --locked --workspace --bins --examples"
 export repo scratch workspace_bins
@@ -41,10 +38,6 @@ step "layout" scripts/check-layout.sh
 # there, KEYGEN_TEST_PG=elsewhere makes them return at once.
 lane workspace env KEYGEN_TEST_PG=elsewhere cargo test --workspace --locked
 lane postgres cargo test -p keygen --locked --test postgres
-# keygen's tests that kill, pause or fail a command at a chosen stage: built with the
-# test-only `failpoints` feature (a release build ignores KEYGEN_FAILPOINT).
-lane failpoints env CARGO_TARGET_DIR="$target/lanes/failpoints" CARGO_BUILD_BUILD_DIR="$build_dir" \
-  scripts/test-keygen-failpoints.sh
 # Where the product lives: product_key.dll and verifier.exe under Wine, the C# binding under
 # Mono (scripts/install-windows-deps.sh installed mingw-w64, Wine and Mono).
 lane windows scripts/test-windows.sh

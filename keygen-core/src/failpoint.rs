@@ -1,8 +1,9 @@
-#![cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+#![cfg_attr(not(any(feature = "failpoints", debug_assertions)), allow(dead_code))]
 //! Test-only failpoints, set by `KEYGEN_FAILPOINT`, so that tests can crash or pause a batch
-//! at a chosen stage instead of guessing it with sleeps. They exist only in a build with the
-//! `failpoints` feature, which only the tests turn on: any other build ignores the variable.
-//! An unknown value is ignored.
+//! at a chosen stage instead of guessing it with sleeps. They exist only in a build with debug
+//! assertions (a debug build: the one the tests run, so that no second keygen is compiled for
+//! them) or with the `failpoints` feature: a release build ignores the variable (checked
+//! below, by compiling this module as a release build does). An unknown value is ignored.
 //!
 //! - `after-check:crash`, `after-check:pause=PATH`: when every row is checked, before any
 //!   signature.
@@ -48,14 +49,15 @@ pub enum Failpoint {
     Publishing,
 }
 
-/// The failpoint the environment sets, if any; always none without the `failpoints` feature.
-#[cfg(not(feature = "failpoints"))]
+/// The failpoint the environment sets, if any; always none in a release build (no debug
+/// assertions) without the `failpoints` feature.
+#[cfg(not(any(feature = "failpoints", debug_assertions)))]
 pub fn from_env() -> Option<Failpoint> {
     None
 }
 
 /// The failpoint the environment sets, if any.
-#[cfg(feature = "failpoints")]
+#[cfg(any(feature = "failpoints", debug_assertions))]
 pub fn from_env() -> Option<Failpoint> {
     let value = std::env::var(ENV).ok()?;
     if value == "before-commit:crash" {
@@ -95,5 +97,55 @@ fn pause(path: &Path) {
     let _ = std::fs::write(&reached, b"");
     while !path.exists() {
         std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// A release build ignores KEYGEN_FAILPOINT. CI builds no release keygen (a fat-LTO build
+    /// would cost minutes), so this module, which needs only std, is compiled on its own by
+    /// rustc as `cargo build --release` compiles it (no debug assertions, no feature) and run
+    /// with the variable set; compiled as a debug build, or with the feature, it must read it
+    /// (so that the check can fail). Every failpoint in keygen goes through `from_env`.
+    #[test]
+    fn only_a_debug_or_failpoints_build_reads_the_variable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/failpoint.rs");
+        let main = dir.path().join("main.rs");
+        std::fs::write(
+            &main,
+            format!(
+                "#[path = {:?}]\nmod failpoint;\nfn main() {{ print!(\"{{:?}}\", failpoint::from_env()); }}\n",
+                module.display().to_string()
+            ),
+        )
+        .expect("write main.rs");
+        let builds: [(&str, &[&str], &str); 3] = [
+            ("release", &["-C", "opt-level=3", "-C", "debug-assertions=off"], "None"),
+            ("debug", &["-C", "debug-assertions=on"], "Some(FailPublish)"),
+            (
+                "release with the feature",
+                &["-C", "debug-assertions=off", "--cfg", "feature=\"failpoints\""],
+                "Some(FailPublish)",
+            ),
+        ];
+        for (i, (build, flags, expected)) in builds.into_iter().enumerate() {
+            let program = dir.path().join(format!("build{i}"));
+            let rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+                .args(["--edition", "2024", "--crate-type", "bin", "--crate-name", "failpoint_check"])
+                .args(flags)
+                .arg("-o")
+                .arg(&program)
+                .arg(&main)
+                .output()
+                .expect("rustc runs");
+            assert!(rustc.status.success(), "{build}: {}", String::from_utf8_lossy(&rustc.stderr));
+            let run = Command::new(&program).env(super::ENV, "publish:fail").output().expect("runs");
+            assert!(run.status.success(), "{build}");
+            assert_eq!(String::from_utf8_lossy(&run.stdout), expected, "{build}");
+        }
     }
 }

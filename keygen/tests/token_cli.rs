@@ -143,7 +143,11 @@ fn ledger_counts(ledger: &Path) -> (i64, i64, i64, String) {
     (count("keys"), count("revocation_lists"), count("signing_keys"), head)
 }
 
-/// The verifier and the C ABI's shared library, as cargo builds them for this profile.
+/// The verifier and the C ABI's shared library, as cargo builds them for this profile: as the
+/// workspace's tests build them (`--workspace`, the dev-dependencies' features on), which
+/// `cargo test --workspace` has already done, so that nothing is compiled again (`-p verifier
+/// -p product-key-ffi` would build both with other features, and replace the verifier that
+/// other tests are running).
 fn verifier_and_library() -> (PathBuf, PathBuf) {
     static BUILT: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
     BUILT
@@ -152,10 +156,10 @@ fn verifier_and_library() -> (PathBuf, PathBuf) {
             cargo.args([
                 "build",
                 "--locked",
-                "-p",
-                "verifier",
-                "-p",
-                "product-key-ffi",
+                "--workspace",
+                "--lib",
+                "--bins",
+                "--examples",
                 "--message-format=json",
             ]);
             if !cfg!(debug_assertions) {

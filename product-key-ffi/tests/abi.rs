@@ -18,7 +18,11 @@ fn vectors_dir() -> PathBuf {
 }
 
 /// The shared and static libraries, built by cargo for this profile (a test binary is not
-/// given the cdylib and staticlib of its own crate, so it asks cargo for them).
+/// given the cdylib and staticlib of its own crate, so it asks cargo for them), as the
+/// workspace's tests build them (`--workspace`, the dev-dependencies' features on): `cargo
+/// test --workspace` has built them already, so nothing is compiled again (`-p
+/// product-key-ffi` alone would build the library and some 30 dependencies again with fewer
+/// features, none of which the C ABI's code reads).
 struct Libraries {
     shared: PathBuf,
     archive: PathBuf,
@@ -32,14 +36,22 @@ fn libraries() -> &'static Libraries {
 
 fn build() -> Libraries {
     let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "-p", "product-key-ffi", "--message-format=json-render-diagnostics"]);
+    cargo.args([
+        "build",
+        "--locked",
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--examples",
+        "--message-format=json-render-diagnostics",
+    ]);
     if !cfg!(debug_assertions) {
         cargo.arg("--release");
     }
     let out = cargo.output().expect("cargo runs");
     assert!(
         out.status.success(),
-        "cargo build -p product-key-ffi failed:\n{}",
+        "cargo build --workspace failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let mut shared = None;

@@ -408,7 +408,7 @@ fn a_published_list_can_be_written_again_byte_for_byte() {
     assert_eq!(lists, 2);
 }
 
-#[cfg(feature = "failpoints")]
+#[cfg(any(feature = "failpoints", debug_assertions))]
 #[test]
 fn a_list_that_fails_after_the_commit_names_the_command_that_writes_it() {
     let t = tempfile::tempdir().expect("tempdir");

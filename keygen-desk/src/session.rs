@@ -177,8 +177,12 @@ impl PeopleReader {
         f: impl Fn(&dyn LedgerRead) -> keygen_core::db::store::StoreResult<T>,
     ) -> Result<T, Error> {
         // Called from the async handlers (the session's extractor): a PostgreSQL ledger's
-        // driver runs a runtime of its own, which cannot be started on a runtime's thread.
-        tokio::task::block_in_place(|| self.with_here(f))
+        // driver runs a runtime of its own, which cannot be started on a runtime's thread, so
+        // on `keygen desk`'s multi-threaded runtime the read leaves it. A current-thread
+        // runtime (the tests' in-process desk, on SQLite) cannot do that, and needs not.
+        let multi = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi { tokio::task::block_in_place(|| self.with_here(f)) } else { self.with_here(f) }
     }
 
     fn with_here<T>(

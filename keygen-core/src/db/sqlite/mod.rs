@@ -337,41 +337,47 @@ mod tests {
 
     #[test]
     fn a_new_ledger_has_large_pages_and_an_opened_one_keeps_its_own() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let new = dir.path().join("new.sqlite");
-        drop(Sqlite::create(&new).unwrap());
+        drop(Sqlite::create(&new).expect("test setup"));
         let size = |p: &Path| -> i64 {
-            Connection::open(p).unwrap().pragma_query_value(None, "page_size", |r| r.get(0)).unwrap()
+            Connection::open(p)
+                .expect("test setup")
+                .pragma_query_value(None, "page_size", |r| r.get(0))
+                .expect("test setup")
         };
         assert_eq!(size(&new), i64::from(NEW_PAGE_SIZE));
         // A ledger made with SQLite's default pages is opened as it is, never rewritten.
         let old = dir.path().join("old.sqlite");
-        Connection::open(&old).unwrap().execute_batch("PRAGMA page_size = 4096; VACUUM;").unwrap();
-        drop(Sqlite::open_write(&old).unwrap());
+        Connection::open(&old)
+            .expect("test setup")
+            .execute_batch("PRAGMA page_size = 4096; VACUUM;")
+            .expect("test setup");
+        drop(Sqlite::open_write(&old).expect("test setup"));
         assert_eq!(size(&old), 4096);
     }
 
     #[test]
     fn version_5_rewrites_the_via_check_and_it_refuses_what_it_refused() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let path = dir.path().join("v4.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
+            let conn = Connection::open(&path).expect("test setup");
             for sql in &MIGRATIONS[..4] {
-                conn.execute_batch(sql).unwrap();
+                conn.execute_batch(sql).expect("test setup");
             }
-            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.pragma_update(None, "user_version", 4).expect("test setup");
         }
-        let ledger = Sqlite::open_write(&path).unwrap();
-        assert_eq!(ledger.schema_difference().unwrap(), None, "as a new ledger's schema");
+        let ledger = Sqlite::open_write(&path).expect("test setup");
+        assert_eq!(ledger.schema_difference().expect("test setup"), None, "as a new ledger's schema");
         let conn = &ledger.conn;
         let sql: String = conn
             .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'keys'", [], |r| {
                 r.get(0)
             })
-            .unwrap();
+            .expect("test setup");
         assert!(sql.contains("via = 'issue' OR via = 'batch'") && !sql.contains("via IN"), "{sql}");
-        conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = OFF;").expect("test setup");
         let insert = |serial: &str, via: &str| {
             conn.execute(
                 "INSERT INTO keys (serial, position, organization, org_search, features, issued, key, \
@@ -381,11 +387,11 @@ mod tests {
             )
         };
         for (i, via) in ["issue", "batch", "renew", "amend", "import"].iter().enumerate() {
-            insert(&format!("{i:016}"), via).unwrap();
-            conn.execute("DELETE FROM keys", []).unwrap();
+            insert(&format!("{i:016}"), via).expect("test setup");
+            conn.execute("DELETE FROM keys", []).expect("test setup");
         }
         for bad in ["bogus", "Issue", "", "issue "] {
-            let e = insert("ffffffffffffffff", bad).unwrap_err();
+            let e = insert("ffffffffffffffff", bad).expect_err("refused");
             assert!(e.to_string().contains("CHECK"), "{bad:?}: {e}");
         }
     }

@@ -137,6 +137,17 @@ proptest! {
     }
 
     #[test]
+    fn the_signer_signs_as_ed25519_dalek_does(seed in any::<[u8; 32]>(), head in proptest::collection::vec(any::<u8>(), 0..300)) {
+        // The signer keeps the seed's expansion instead of the seed: each signature must
+        // still be RFC 8032's, byte for byte.
+        use ed25519_dalek::Signer as _;
+        let key = SigningKey::from_bytes(&seed);
+        let theirs = key.sign(&product_key::ledger_head_message(&head)).to_bytes();
+        let ours = product_key::Signer::new(key).sign_ledger_head(&head);
+        prop_assert_eq!(ours, theirs);
+    }
+
+    #[test]
     fn parsing_any_payload_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = Payload::from_bytes(&bytes);
         let _ = product_key::RevocationList::from_bytes(&bytes);

@@ -260,29 +260,41 @@ impl KeysRead for Sqlite {
 
 impl KeysWrite for Sqlite {
     fn insert_key(&self, row: &NewKey<'_>) -> StoreResult<()> {
-        let r = row.record;
-        self.conn.prepare_cached(INSERT_ROW)?.execute(params![
-            r.serial,
-            sql_int(row.position),
-            r.order_id,
-            r.organization,
-            row.org_search,
-            r.seats,
-            row.features,
-            r.issued,
-            r.expires,
-            r.key,
-            r.key_id,
-            r.supersedes,
-            r.reason,
-            r.via,
-            r.template,
-            r.contact,
-            r.issued_at,
-            row.prev,
-            row.hash,
-            r.actor,
-        ])?;
-        Ok(())
+        insert(&mut self.conn.prepare_cached(INSERT_ROW)?, row)
     }
+
+    /// One statement for the whole chunk: `prepare_cached` copies the statement's text and
+    /// hashes it to take the statement out of the cache and again to put it back, which a
+    /// batch of a million rows would pay a million times.
+    fn insert_keys(&self, rows: &[NewKey<'_>]) -> StoreResult<()> {
+        let mut stmt = self.conn.prepare_cached(INSERT_ROW)?;
+        rows.iter().try_for_each(|row| insert(&mut stmt, row))
+    }
+}
+
+fn insert(stmt: &mut rusqlite::CachedStatement<'_>, row: &NewKey<'_>) -> StoreResult<()> {
+    let r = row.record;
+    stmt.execute(params![
+        r.serial,
+        sql_int(row.position),
+        r.order_id,
+        r.organization,
+        row.org_search,
+        r.seats,
+        row.features,
+        r.issued,
+        r.expires,
+        r.key,
+        r.key_id,
+        r.supersedes,
+        r.reason,
+        r.via,
+        r.template,
+        r.contact,
+        r.issued_at,
+        row.prev,
+        row.hash,
+        r.actor,
+    ])?;
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! throwaway PostgreSQL (scripts/pg-throwaway.sh, with TLS) for the whole file, one database
 //! per test; the tests that stop a server start their own. Skipped, saying so, when
 //! PostgreSQL's programs are not installed, unless KEYGEN_TEST_PG=required (CI sets it): then
-//! their absence fails.
+//! their absence fails. The storage interface's verbs and constraints run on a SQLite ledger
+//! too, the same test on both backends ([`on_both`]).
 #![cfg(feature = "postgres")]
 
 use std::collections::BTreeMap;
@@ -600,8 +601,8 @@ use keygen_core::db::postgres::Postgres;
 use keygen_core::db::role::Role;
 use keygen_core::db::shops::Shop;
 use keygen_core::db::store::{
-    Backend, HeadRead, HeadWrite, KeysRead, KeysWrite, LedgerRead, LedgerWrite, ListsRead, ListsWrite,
-    NewKey, PeopleRead, PeopleWrite, SchemaRead, StoreErrorKind, StoreResult,
+    Backend, HeadRead, HeadWrite, KeysRead, KeysWrite, LedgerRead, LedgerWrite, NewKey, PeopleRead,
+    PeopleWrite, SchemaRead, StoreErrorKind, StoreResult,
 };
 use keygen_core::db::tokens::Token;
 use keygen_core::key_record::KeyRecord;
@@ -677,7 +678,7 @@ const K4: &str = "00000000000000a4";
 /// A ledger holding every kind of row: two signing keys (one retired), four keys (one
 /// renewed, one revoked, one without order, seats or last day), a list, three people, a
 /// token, a shop, three events (the last not chained yet) and a head.
-fn fill(db: &mut Postgres) -> Vec<(KeyRecord, u64, String)> {
+fn fill(db: &mut dyn Backend) -> Vec<(KeyRecord, u64, String)> {
     db.begin_write().expect("begin");
     db.add_signing_key(&SigningKey {
         key_id: "99999999".to_owned(),
@@ -771,11 +772,28 @@ fn head_of(keys: u64, last: &str) -> Signed {
     }
 }
 
+/// Runs `test` on a new ledger in each backend: SQLite always, PostgreSQL where the tests
+/// have a server (the postgres lane). The storage interface's own tests run this way, so
+/// that a verb that answers otherwise in one backend fails here.
+fn on_both(name: &str, test: impl Fn(&mut dyn Backend)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sqlite =
+        keygen_core::db::sqlite::Sqlite::create(&dir.path().join("ledger.sqlite")).expect("a SQLite ledger");
+    println!("in SQLite");
+    test(&mut sqlite);
+    if let Some(s) = server() {
+        println!("in PostgreSQL");
+        test(&mut s.backend(name));
+    }
+}
+
 #[test]
 fn every_verb_answers_what_was_written() {
-    let Some(s) = server() else { return };
-    let mut db = s.backend("verbs");
-    let rows = fill(&mut db);
+    on_both("verbs", |db| every_verb(db));
+}
+
+fn every_verb(db: &mut dyn Backend) {
+    let rows = fill(db);
     let serials = |v: Vec<Stored>| v.into_iter().map(|s| s.record.serial).collect::<Vec<_>>();
 
     // Keys.
@@ -932,9 +950,11 @@ fn every_verb_answers_what_was_written() {
 
 #[test]
 fn the_schema_refuses_duplicates_as_constraints_and_a_mark_undoes() {
-    let Some(s) = server() else { return };
-    let mut db = s.backend("constraints");
-    let rows = fill(&mut db);
+    on_both("constraints", |db| constraints(db));
+}
+
+fn constraints(db: &mut dyn Backend) {
+    let rows = fill(db);
     db.begin_write().expect("begin");
     for (what, r) in [
         ("a serial recorded already", record(K1, Some("SO-7"), "Acme", None)),
@@ -942,7 +962,7 @@ fn the_schema_refuses_duplicates_as_constraints_and_a_mark_undoes() {
         ("a key replaced twice", record("00000000000000b2", Some("SO-1"), "Acme", Some(K1))),
     ] {
         db.mark().expect("mark");
-        let e = append_key(&db, r).expect_err(what);
+        let e = append_key(&*db, r).expect_err(what);
         assert_eq!(e.kind(), StoreErrorKind::Constraint, "{what}: {e}");
         db.undo_to_mark().expect("undo");
         db.forget_mark().expect("forget");
@@ -976,10 +996,10 @@ fn the_schema_refuses_duplicates_as_constraints_and_a_mark_undoes() {
     db.forget_mark().expect("forget");
     // The transaction goes on after each undo; and a mark undoes a row that was accepted.
     db.mark().expect("mark");
-    append_key(&db, record("00000000000000b3", Some("SO-8"), "Acme", None)).expect("a new order");
+    append_key(&*db, record("00000000000000b3", Some("SO-8"), "Acme", None)).expect("a new order");
     db.undo_to_mark().expect("undo");
     db.forget_mark().expect("forget");
-    append_key(&db, record("00000000000000b4", Some("SO-9"), "Acme", None)).expect("after the undo");
+    append_key(&*db, record("00000000000000b4", Some("SO-9"), "Acme", None)).expect("after the undo");
     db.commit().expect("commit");
     assert!(db.key_by_serial("00000000000000b3").expect("read").is_none(), "the mark did not undo");
     assert!(db.key_by_serial("00000000000000b5").expect("read").is_none(), "a refused chunk left a row");

@@ -17,8 +17,7 @@ use crate::db::store_error::{StoreError, StoreErrorKind};
 use crate::error::{Error, Problem};
 use crate::key_record::KeyRecord;
 
-/// Every order_id of an input with its line.
-pub type Orders = std::collections::HashMap<Box<str>, u64>;
+pub use super::orders::Orders;
 
 /// With `--skip-issued`: the lines of the input whose order the ledger holds, in file order,
 /// each with the serial of its order's current key (found once, here; the signing pass reads
@@ -146,7 +145,7 @@ pub fn check(
         group: None,
     };
     let mut problems = Vec::new();
-    let mut orders = Orders::new();
+    let mut orders = Orders::default();
     let mut reused = Reused::default();
     // An empty ledger holds no order: no row needs a look-up.
     let ledger = match ledger {
@@ -228,7 +227,7 @@ pub fn check(
                     reused.push(line, &serial)?;
                 }
             }
-            orders.insert(o.into_boxed_str(), line);
+            orders.insert(&o, line);
         }
     }
     if !problems.is_empty() {

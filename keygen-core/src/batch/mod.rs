@@ -7,6 +7,7 @@
 mod cells;
 mod check;
 mod columns;
+mod orders;
 mod output;
 mod pipeline;
 mod plan;
@@ -202,11 +203,11 @@ fn refuse_clashes(plan: &Plan, tx: &Writer<'_>, orders: &check::Orders) -> Resul
         return Ok(());
     }
     let mut clashes = Vec::new();
-    for (order, line) in orders {
+    for (order, line) in orders.iter() {
         if tx.conn().order_exists(order).map_err(read())? {
             clashes.push(Problem {
                 file: plan.file.clone(),
-                line: *line,
+                line,
                 column: "order_id".into(),
                 what: format!(
                     "'{order}' was issued a key by another keygen while this batch was checked ({}); \

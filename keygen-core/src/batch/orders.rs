@@ -1,8 +1,10 @@
 //! Every order id of a batch's input with its line: the check's "also on line N", and the
 //! clash check once the ledger is made. Kept compactly, for a million rows are checked before
-//! the first signature: the ids one after another in one string, and a table of where each
-//! ends and its line (16 bytes an order, and the hash table's 5). A `HashMap<Box<str>, u64>`
-//! took about 70 bytes an order, a third of the batch's 200 MB at a million rows.
+//! the first signature: the ids one after another in one string, and a list of where each
+//! ends and its line (16 bytes an order) found through a hash table of places (about 12
+//! bytes an order), instead of a `HashMap<Box<str>, u64>` with a string allocated per order:
+//! at a million rows, `--skip-issued`'s peak fell from 211 to 196 MB (the batch's limit is
+//! 200 MB).
 
 use std::hash::BuildHasher;
 

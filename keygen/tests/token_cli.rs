@@ -11,6 +11,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod desk_util;
+#[path = "../../tests/support/workspace_build.rs"]
+mod workspace_build;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -143,48 +145,14 @@ fn ledger_counts(ledger: &Path) -> (i64, i64, i64, String) {
     (count("keys"), count("revocation_lists"), count("signing_keys"), head)
 }
 
-/// The verifier and the C ABI's shared library, as cargo builds them for this profile: as the
-/// workspace's tests build them (`--workspace`, the dev-dependencies' features on), which
-/// `cargo test --workspace` has already done, so that nothing is compiled again (`-p verifier
-/// -p product-key-ffi` would build both with other features, and replace the verifier that
-/// other tests are running).
+/// The verifier and the C ABI's shared library, as the workspace's tests build them
+/// ([`workspace_build`]).
 fn verifier_and_library() -> (PathBuf, PathBuf) {
-    static BUILT: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let mut cargo = Command::new(env!("CARGO"));
-            cargo.args([
-                "build",
-                "--locked",
-                "--workspace",
-                "--lib",
-                "--bins",
-                "--examples",
-                "--message-format=json",
-            ]);
-            if !cfg!(debug_assertions) {
-                cargo.arg("--release");
-            }
-            let out = cargo.output().unwrap();
-            assert!(out.status.success(), "cargo build: {}", String::from_utf8_lossy(&out.stderr));
-            let (mut verifier, mut library) = (None, None);
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
-                let Ok(m) = serde_json::from_str::<Value>(line) else { continue };
-                if m["reason"] != "compiler-artifact" {
-                    continue;
-                }
-                if let Some(exe) = m["executable"].as_str().filter(|e| e.ends_with("/verifier")) {
-                    verifier = Some(PathBuf::from(exe));
-                }
-                for f in m["filenames"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                    if f.ends_with("libproduct_key.so") {
-                        library = Some(PathBuf::from(f));
-                    }
-                }
-            }
-            (verifier.expect("the verifier was built"), library.expect("libproduct_key.so was built"))
-        })
-        .clone()
+    let file = |end: &str| workspace_build::artifact_files().find(|f| f.ends_with(end)).map(PathBuf::from);
+    (
+        file("/verifier").expect("the verifier was built"),
+        file("libproduct_key.so").expect("libproduct_key.so was built"),
+    )
 }
 
 /// Every key is valid (exit 0) for `verifier check` and through the C ABI (Python's ctypes

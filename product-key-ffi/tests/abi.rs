@@ -9,6 +9,9 @@ use std::process::Command;
 use product_key::{Day, FeatureSet};
 use serde_json::Value;
 
+#[path = "../../tests/support/workspace_build.rs"]
+mod workspace_build;
+
 fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -30,56 +33,22 @@ struct Libraries {
 }
 
 fn libraries() -> &'static Libraries {
-    static BUILT: std::sync::OnceLock<Libraries> = std::sync::OnceLock::new();
-    BUILT.get_or_init(build)
-}
-
-fn build() -> Libraries {
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args([
-        "build",
-        "--locked",
-        "--workspace",
-        "--lib",
-        "--bins",
-        "--examples",
-        "--message-format=json-render-diagnostics",
-    ]);
-    if !cfg!(debug_assertions) {
-        cargo.arg("--release");
-    }
-    let out = cargo.output().expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "cargo build --workspace failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut shared = None;
-    let mut archive = None;
-    let mut header = None;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<Value>(line) else { continue };
-        if message["package_id"].as_str().is_some_and(|id| id.contains("product-key-ffi")) {
-            if message["reason"] == "compiler-artifact" {
-                for file in message["filenames"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                    if file.ends_with(".so") {
-                        shared = Some(PathBuf::from(file));
-                    } else if file.ends_with(".a") {
-                        archive = Some(PathBuf::from(file));
-                    }
-                }
-            }
-            if message["reason"] == "build-script-executed" {
-                let out_dir = message["out_dir"].as_str().expect("out_dir");
-                header = Some(Path::new(out_dir).join("product_key.h"));
-            }
+    static FOUND: std::sync::OnceLock<Libraries> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        let file =
+            |end: &str| workspace_build::artifact_files().find(|f| f.ends_with(end)).map(PathBuf::from);
+        let header = workspace_build::workspace_build()
+            .iter()
+            .filter(|m| m["reason"] == "build-script-executed")
+            .filter(|m| m["package_id"].as_str().is_some_and(|id| id.contains("product-key-ffi")))
+            .find_map(|m| m["out_dir"].as_str())
+            .map(|out_dir| Path::new(out_dir).join("product_key.h"));
+        Libraries {
+            shared: file("libproduct_key.so").expect("cargo built libproduct_key.so"),
+            archive: file("libproduct_key.a").expect("cargo built libproduct_key.a"),
+            header: header.expect("build.rs ran"),
         }
-    }
-    Libraries {
-        shared: shared.expect("cargo built libproduct_key.so"),
-        archive: archive.expect("cargo built libproduct_key.a"),
-        header: header.expect("build.rs ran"),
-    }
+    })
 }
 
 #[test]
